@@ -1,0 +1,1 @@
+"""Governance: PKI, catalogue, sharing agreements, key distribution and the audit log."""

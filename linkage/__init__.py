@@ -1,0 +1,1 @@
+"""Matcher side: packed-filter store, Numba Dice kernels, blocking, solvers and evaluation."""

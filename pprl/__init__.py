@@ -1,0 +1,1 @@
+"""Shared foundation: the error hierarchy, the encoded-dataset format and the CLI."""

@@ -1,0 +1,242 @@
+"""The encoded-dataset format: the contract between department encoders and the matcher.
+
+An encoded dataset is an Arrow table (Parquet on disk, Arrow IPC on the wire) with columns
+
+    record_token  string                 32 hex chars, random per encoding run (never a source id)
+    clk           fixed_size_binary(128) the 1024-bit Bloom filter; bit i is byte i // 8,
+                                         mask 0x80 >> (i % 8) (big-endian, as clkhash/bitarray)
+    popcount      uint16                 number of set bits in `clk`
+    bk_<name>     uint64, nullable       one column per keyed blocking key (null: not derivable)
+
+and a manifest stored in the Parquet key-value metadata under `pprl.manifest` (canonical JSON).
+The manifest carries the schema fingerprint and key id (never the key), counts and a content
+hash over the columns, so a reader can tell a damaged or swapped file from a good one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pprl.errors import EncodedFormatError, IncompatibleEncodingsError
+
+FORMAT_VERSION = 1
+FILTER_BITS = 1024
+FILTER_BYTES = FILTER_BITS // 8
+FILTER_WORDS = FILTER_BITS // 64
+MANIFEST_KEY = b"pprl.manifest"
+BLOCK_PREFIX = "bk_"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a reader needs to trust and compare an encoded dataset. Never holds key material."""
+
+    schema_fingerprint: str
+    key_id: str
+    record_count: int
+    content_hash: str
+    blocking_keys: tuple[str, ...]
+    filter_bits: int = FILTER_BITS
+    format_version: int = FORMAT_VERSION
+    department: str | None = None
+    created_at: str | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
+    signature: str | None = None
+
+    def to_json(self, *, include_signature: bool = True) -> str:
+        data = dataclasses.asdict(self)
+        data["blocking_keys"] = list(self.blocking_keys)
+        data["counts"] = dict(self.counts)
+        if not include_signature:
+            data.pop("signature")
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def signing_bytes(self) -> bytes:
+        """The canonical bytes a department signs (everything except the signature itself)."""
+        return self.to_json(include_signature=False).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Manifest:
+        try:
+            data = json.loads(text)
+            data["blocking_keys"] = tuple(data["blocking_keys"])
+            known = {f.name for f in dataclasses.fields(cls)}
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EncodedFormatError(f"unreadable manifest ({type(exc).__name__})") from None
+
+    def check_compatible(self, other: Manifest) -> None:
+        """Refuse to compare encodings made under different schemas or secrets."""
+        if self.schema_fingerprint != other.schema_fingerprint:
+            raise IncompatibleEncodingsError(
+                "encodings use different schemas (fingerprints "
+                f"{self.schema_fingerprint[:12]} vs {other.schema_fingerprint[:12]}); "
+                "re-encode both with the same schema"
+            )
+        if self.key_id != other.key_id:
+            raise IncompatibleEncodingsError(
+                f"encodings use different linkage secrets (key ids {self.key_id} vs "
+                f"{other.key_id}); re-encode both with the same secret"
+            )
+        if self.filter_bits != other.filter_bits:
+            raise IncompatibleEncodingsError("encodings use different filter lengths")
+
+
+def arrow_schema(blocking_keys: tuple[str, ...] | list[str]) -> pa.Schema:
+    fields = [
+        pa.field("record_token", pa.string(), nullable=False),
+        pa.field("clk", pa.binary(FILTER_BYTES), nullable=False),
+        pa.field("popcount", pa.uint16(), nullable=False),
+    ]
+    fields += [pa.field(BLOCK_PREFIX + name, pa.uint64(), nullable=True) for name in blocking_keys]
+    return pa.schema(fields)
+
+
+def content_hash(table: pa.Table) -> str:
+    """SHA-256 over the data columns in order, independent of Parquet layout."""
+    h = hashlib.sha256()
+    h.update(b"pprl-encoded-v1\0")
+    for name in table.column_names:
+        h.update(name.encode() + b"\0")
+        column = table.column(name)
+        if name == "record_token":
+            for token in column.to_pylist():
+                h.update(token.encode("ascii") + b"\n")
+        elif name == "clk":
+            h.update(clk_matrix(table).tobytes())
+        else:
+            values = column.to_numpy(zero_copy_only=False)
+            if column.null_count:
+                mask = column.is_null().to_numpy(zero_copy_only=False)
+                h.update(np.packbits(mask).tobytes())
+                values = np.where(mask, 0, values)
+            h.update(np.ascontiguousarray(values).astype("<u8").tobytes())
+    return h.hexdigest()
+
+
+def clk_matrix(table: pa.Table) -> np.ndarray:
+    """The filters as a contiguous `uint8[n, 128]` array (zero-copy for a single-chunk column)."""
+    column = table.column("clk")
+    chunks = column.chunks
+    if not chunks:
+        return np.zeros((0, FILTER_BYTES), dtype=np.uint8)
+    parts = []
+    for chunk in chunks:
+        if chunk.null_count:
+            raise EncodedFormatError("column 'clk' contains nulls")
+        buf = chunk.buffers()[1]
+        start = chunk.offset * FILTER_BYTES
+        arr = np.frombuffer(buf, dtype=np.uint8, count=len(chunk) * FILTER_BYTES, offset=start)
+        parts.append(arr.reshape(len(chunk), FILTER_BYTES))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def build_table(
+    tokens: list[str],
+    clks: np.ndarray,
+    blocking: Mapping[str, tuple[np.ndarray, np.ndarray]],
+) -> pa.Table:
+    """Assemble an encoded table. `blocking[name] = (uint64 values, bool valid mask)`."""
+    clks = np.ascontiguousarray(clks, dtype=np.uint8)
+    if clks.ndim != 2 or clks.shape[1] != FILTER_BYTES or clks.shape[0] != len(tokens):
+        raise ValueError(f"clks must be uint8[{len(tokens)}, {FILTER_BYTES}]")
+    popcounts = np.unpackbits(clks, axis=1).sum(axis=1).astype(np.uint16)
+    names = list(blocking)
+    arrays = [
+        pa.array(tokens, type=pa.string()),
+        pa.FixedSizeBinaryArray.from_buffers(
+            pa.binary(FILTER_BYTES), len(tokens), [None, pa.py_buffer(clks.tobytes())]
+        ),
+        pa.array(popcounts, type=pa.uint16()),
+    ]
+    for name in names:
+        values, valid = blocking[name]
+        arrays.append(pa.array(values.astype(np.uint64), type=pa.uint64(), mask=~valid))
+    return pa.Table.from_arrays(arrays, schema=arrow_schema(names))
+
+
+def with_manifest(table: pa.Table, manifest: Manifest) -> pa.Table:
+    meta = dict(table.schema.metadata or {})
+    meta[MANIFEST_KEY] = manifest.to_json().encode("utf-8")
+    return table.replace_schema_metadata(meta)
+
+
+def write_encoded(path: str | Path, table: pa.Table, manifest: Manifest) -> None:
+    pq.write_table(with_manifest(table, manifest), str(path), compression="zstd")
+
+
+@dataclass(frozen=True)
+class EncodedDataset:
+    """An encoded dataset in memory: filters as packed words plus its manifest."""
+
+    path: str
+    manifest: Manifest
+    tokens: pa.Array
+    filters: np.ndarray  # uint64[n, FILTER_WORDS], C-contiguous
+    popcounts: np.ndarray  # uint16[n]
+    blocking: Mapping[str, tuple[np.ndarray, np.ndarray]]  # name -> (uint64 values, valid mask)
+
+    def __len__(self) -> int:
+        return int(self.filters.shape[0])
+
+
+def manifest_of(table: pa.Table, path: str = "<table>") -> Manifest:
+    meta = table.schema.metadata or {}
+    if MANIFEST_KEY not in meta:
+        raise EncodedFormatError(f"{path}: not an encoded dataset (no pprl manifest)")
+    return Manifest.from_json(meta[MANIFEST_KEY])
+
+
+def dataset_from_table(
+    table: pa.Table, path: str = "<table>", *, verify: bool = True
+) -> EncodedDataset:
+    manifest = manifest_of(table, path)
+    expected = arrow_schema(manifest.blocking_keys)
+    if not table.schema.remove_metadata().equals(expected):
+        raise EncodedFormatError(f"{path}: columns do not match the encoded-dataset format")
+    if table.num_rows != manifest.record_count:
+        raise EncodedFormatError(
+            f"{path}: manifest says {manifest.record_count} records, file has {table.num_rows}"
+        )
+    if verify and content_hash(table) != manifest.content_hash:
+        raise EncodedFormatError(f"{path}: content hash does not match the manifest")
+    table = table.combine_chunks()
+    clks = clk_matrix(table)
+    filters = np.ascontiguousarray(clks).view(np.uint64).reshape(len(clks), FILTER_WORDS)
+    blocking = {}
+    for name in manifest.blocking_keys:
+        col = table.column(BLOCK_PREFIX + name)
+        valid = ~col.is_null().to_numpy(zero_copy_only=False)
+        values = col.fill_null(0).to_numpy(zero_copy_only=False).astype(np.uint64)
+        blocking[name] = (values, valid)
+    return EncodedDataset(
+        path=path,
+        manifest=manifest,
+        tokens=table.column("record_token").combine_chunks(),
+        filters=filters,
+        popcounts=table.column("popcount").to_numpy(zero_copy_only=False).astype(np.uint16),
+        blocking=blocking,
+    )
+
+
+def read_encoded(path: str | Path, *, verify: bool = True) -> EncodedDataset:
+    """Read and check an encoded Parquet file (memory-mapped)."""
+    p = str(path)
+    try:
+        table = pq.read_table(p, memory_map=True)
+    except FileNotFoundError:
+        raise EncodedFormatError(f"{p}: no such file") from None
+    except (pa.ArrowException, OSError) as exc:
+        raise EncodedFormatError(
+            f"{p}: not a readable Parquet file ({exc.__class__.__name__})"
+        ) from None
+    return dataset_from_table(table, p, verify=verify)

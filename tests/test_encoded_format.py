@@ -1,0 +1,82 @@
+"""The encoded-dataset format: round trip, zero-copy filters, and refusal of damaged files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from pprl.encoded import (
+    FILTER_BYTES,
+    Manifest,
+    build_table,
+    content_hash,
+    read_encoded,
+    write_encoded,
+)
+from pprl.errors import EncodedFormatError, IncompatibleEncodingsError
+
+
+def _dataset(n: int = 50, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    clks = rng.integers(0, 256, size=(n, FILTER_BYTES), dtype=np.uint8)
+    tokens = [f"{i:032x}" for i in rng.integers(0, 2**62, size=n)]
+    values = rng.integers(0, 2**63, size=n, dtype=np.uint64)
+    valid = rng.random(n) > 0.2
+    table = build_table(tokens, clks, {"yob_sex": (values, valid)})
+    manifest = Manifest(
+        schema_fingerprint="f" * 64,
+        key_id="k1",
+        record_count=n,
+        content_hash=content_hash(table),
+        blocking_keys=("yob_sex",),
+    )
+    return table, manifest, clks, values, valid
+
+
+def test_round_trip_keeps_bits_popcounts_and_blocking(tmp_path):
+    table, manifest, clks, values, valid = _dataset()
+    path = tmp_path / "a.parquet"
+    write_encoded(path, table, manifest)
+    ds = read_encoded(path)
+    assert ds.manifest == manifest
+    assert ds.filters.shape == (50, 16) and ds.filters.dtype == np.uint64
+    assert np.array_equal(ds.filters.view(np.uint8).reshape(50, FILTER_BYTES), clks)
+    expected_pop = np.unpackbits(clks, axis=1).sum(axis=1)
+    assert np.array_equal(ds.popcounts, expected_pop)
+    got_values, got_valid = ds.blocking["yob_sex"]
+    assert np.array_equal(got_valid, valid)
+    assert np.array_equal(got_values[valid], values[valid])
+
+
+def test_tampered_content_is_refused(tmp_path):
+    table, manifest, *_ = _dataset()
+    path = tmp_path / "a.parquet"
+    other, *_ = _dataset(seed=2)
+    write_encoded(path, other, manifest)  # someone else's rows under this manifest
+    with pytest.raises(EncodedFormatError, match="content hash"):
+        read_encoded(path)
+
+
+def test_plain_parquet_is_not_an_encoded_dataset(tmp_path):
+    table, *_ = _dataset()
+    path = tmp_path / "plain.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(EncodedFormatError, match="no pprl manifest"):
+        read_encoded(path)
+
+
+def test_missing_file_names_the_file(tmp_path):
+    with pytest.raises(EncodedFormatError, match="missing.parquet: no such file"):
+        read_encoded(tmp_path / "missing.parquet")
+
+
+def test_manifests_with_different_fingerprint_or_key_are_incompatible():
+    _, manifest, *_ = _dataset()
+    other_schema = Manifest(**{**manifest.__dict__, "schema_fingerprint": "0" * 64})
+    other_key = Manifest(**{**manifest.__dict__, "key_id": "k2"})
+    manifest.check_compatible(manifest)
+    with pytest.raises(IncompatibleEncodingsError, match="different schemas"):
+        manifest.check_compatible(other_schema)
+    with pytest.raises(IncompatibleEncodingsError, match="different linkage secrets"):
+        manifest.check_compatible(other_key)

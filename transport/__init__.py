@@ -1,0 +1,1 @@
+"""gRPC transport with mutual TLS: protos, generated code, matcher server and department client."""
