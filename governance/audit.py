@@ -14,6 +14,7 @@ long strings so that no payload, secret or identity field slips into the log.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterable
@@ -149,3 +150,34 @@ def verify_chain(entries: Iterable[AuditEntry], highest_issued: int | None = Non
             count, expected, f"entries from {expected} to {highest_issued} were deleted"
         )
     return ChainReport(count, None, None)
+
+
+def anchor_to_json(anchor: Anchor) -> str:
+    """A signed anchor the office keeps outside the matcher (`pprl audit anchor --out`)."""
+    return json.dumps(
+        {
+            "format": "pprl-audit-anchor",
+            "seq": anchor.seq,
+            "head_hash": anchor.head_hash,
+            "at": anchor.at,
+            "signer_certificate": anchor.signer_certificate.decode("ascii"),
+            "signature": base64.b64encode(anchor.signature).decode("ascii"),
+        },
+        indent=2,
+    )
+
+
+def anchor_from_json(text: str, path: str = "anchor") -> Anchor:
+    try:
+        d = json.loads(text)
+        if d.get("format") != "pprl-audit-anchor":
+            raise ValueError("not an anchor")
+        return Anchor(
+            int(d["seq"]),
+            str(d["head_hash"]),
+            str(d["at"]),
+            str(d["signer_certificate"]).encode("ascii"),
+            base64.b64decode(d["signature"], validate=True),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InputError("not an audit anchor file", path=path) from None

@@ -14,7 +14,7 @@ API (the clock is passed in: `GovernanceStore(path, clock=lambda: datetime(..., 
     store.authorise(department_code, action, agreement_id) -> Agreement   (transport calls this)
     store.audit(actor, action, agreement_id=None, details={})   append to the hash chain
     store.verify_audit(anchor=None) -> ChainReport;  store.anchor_audit(office_signer) -> Anchor
-    store.put_wrapped_secret(key_id, recipient, blob) / store.wrapped_secrets(recipient)
+    store.relay_wrapped_secrets([blob, ...]) / store.wrapped_secrets(recipient)
 
 `authorise` raises AuthorisationError("permission denied") for every refusal alike (unknown
 agreement, wrong party, pending, expired, revoked) and logs the refusal in the audit chain.
@@ -47,6 +47,7 @@ from governance.audit import (
     entry_hash,
     verify_chain,
 )
+from governance.envelope import EnvelopeHeader, envelope_header
 from governance.migrations import migrate
 from governance.model import (
     Action,
@@ -614,22 +615,29 @@ class GovernanceStore:
         return agreement
 
     # --- wrapped linkage secrets (opaque, relayed only) ------------------------------------
-    def put_wrapped_secret(self, key_id: str, recipient: str, blob: bytes) -> None:
+    def relay_wrapped_secrets(self, blobs: list[bytes]) -> list[EnvelopeHeader]:
+        """Keep wrapped secrets for their recipients to collect (all or none are stored).
+
+        Only the envelope header is read; the store has no way to open the envelope.
+        """
+        headers = [envelope_header(bytes(b)) for b in blobs]
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO wrapped_secrets VALUES (?, ?, ?, ?) ON CONFLICT(key_id, recipient)"
-                " DO UPDATE SET blob = excluded.blob, stored_at = excluded.stored_at",
-                (key_id, recipient, bytes(blob), _iso(self.now())),
-            )
-            self._append_audit(
-                conn,
-                "local",
-                "",
-                "secret.relay",
-                None,
-                None,
-                {"key_id": key_id, "recipient": recipient},
-            )
+            for header, blob in zip(headers, blobs, strict=True):
+                conn.execute(
+                    "INSERT INTO wrapped_secrets VALUES (?, ?, ?, ?) ON CONFLICT(key_id, recipient)"
+                    " DO UPDATE SET blob = excluded.blob, stored_at = excluded.stored_at",
+                    (header.key_id, header.recipient, bytes(blob), _iso(self.now())),
+                )
+                self._append_audit(
+                    conn,
+                    "local",
+                    "",
+                    "secret.relay",
+                    None,
+                    None,
+                    {"key_id": header.key_id, "recipient": header.recipient},
+                )
+        return headers
 
     def wrapped_secrets(self, recipient: str) -> list[tuple[str, bytes]]:
         rows = self._conn.execute(

@@ -1,0 +1,26 @@
+"""`pprl` governance commands: pki, catalog, agreement, audit, and keys share/receive.
+
+Every command takes `--data-dir` (default ./pprl-data): the governance database is
+DATA_DIR/governance.sqlite, the office's CA lives in DATA_DIR/ca, issued certificates go to
+DATA_DIR/certs unless `--out` says otherwise. Commands that act for a party take its
+`--cert` and `--key`; the store checks the certificate and records the signature.
+"""
+
+from __future__ import annotations
+
+import click
+
+from governance.cli_agreement import agreement
+from governance.cli_audit import audit
+from governance.cli_catalog import catalog
+from governance.cli_keys import keys_receive, keys_share
+from governance.cli_pki import pki_group
+
+
+def register(main: click.Group) -> None:
+    for group in (pki_group, catalog, agreement, audit):
+        main.add_command(group)
+    keys = main.commands["keys"]
+    assert isinstance(keys, click.Group)
+    keys.add_command(keys_share)
+    keys.add_command(keys_receive)

@@ -1,0 +1,172 @@
+"""`pprl pki init|issue|revoke|crl|register`: the office's certificate authority."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from governance import pki
+from governance.cli_common import CA_SUBDIR, CERTS_SUBDIR, data_dir_option, open_store
+from governance.passphrases import CA_ENV, KEY_ENV, read_passphrase
+from pprl.errors import GovernanceError, InputError
+
+
+def _key_passphrase(encrypt: bool, key_name: str) -> bytes | None:
+    return (
+        read_passphrase(KEY_ENV, f"new private key {key_name}", confirm=True) if encrypt else None
+    )
+
+
+def _ca_passphrase() -> bytes:
+    return read_passphrase(CA_ENV, "the CA private key")
+
+
+key_passphrase_option = click.option(
+    "--key-passphrase/--no-key-passphrase",
+    "encrypt_key",
+    default=True,
+    show_default=True,
+    help="Encrypt the new private key with PPRL_KEY_PASSPHRASE (else plain PEM, mode 0600).",
+)
+
+
+@click.group("pki")
+def pki_group() -> None:
+    """The coordinating office's certificate authority."""
+
+
+@pki_group.command("init")
+@data_dir_option
+@click.option("--name", required=True, help="Name of the coordinating office (CA subject O).")
+@click.option("--office-code", default="OFFICE", show_default=True, help="The office's party code.")
+@key_passphrase_option
+def pki_init(data_dir: Path, name: str, office_code: str, encrypt_key: bool) -> None:
+    """Create the CA, trust it in the governance database and issue the office's certificate.
+
+    The CA key is encrypted with PPRL_CA_PASSPHRASE (or a prompt).
+    """
+    pki.check_department_code(office_code)
+    ca_dir = data_dir / CA_SUBDIR
+    if (ca_dir / pki.CA_CERT).exists():
+        raise GovernanceError(f"a CA already exists in {ca_dir}")
+    with open_store(data_dir, create=True) as store:
+        if store.departments():
+            raise GovernanceError(f"{data_dir} is already initialised")
+        ca_pass = read_passphrase(CA_ENV, "the new CA private key", confirm=True)
+        key_pass = _key_passphrase(encrypt_key, f"{office_code}.key")
+        ca_cert = pki.init_ca(ca_dir, name, ca_pass)
+        store.trust(ca_cert.read_bytes())
+        store.update_crl((ca_dir / pki.CA_CRL).read_bytes())
+        office = pki.issue(
+            ca_dir,
+            office_code,
+            name,
+            data_dir / CERTS_SUBDIR,
+            key_pass,
+            ca_passphrase=ca_pass,
+            role=pki.Role.OFFICE,
+        )
+        store.register_department(office.certificate_path.read_bytes())
+    click.echo(f"CA certificate: {ca_cert}")
+    click.echo(f"office certificate: {office.certificate_path}")
+    click.echo(f"office private key: {office.key_path}")
+
+
+@pki_group.command("issue")
+@data_dir_option
+@click.option("--department", required=True, help="Department code, e.g. MCA or MPS.")
+@click.option("--name", required=True, help="Department name, e.g. 民政局.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in pki.Role if r is not pki.Role.OFFICE]),
+    default=pki.Role.DEPARTMENT.value,
+    show_default=True,
+)
+@click.option("--host", "hosts", multiple=True, help="DNS name or IP for a server certificate.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write CODE.crt and CODE.key (default DATA_DIR/certs).",
+)
+@key_passphrase_option
+def pki_issue(
+    data_dir: Path,
+    department: str,
+    name: str,
+    role: str,
+    hosts: tuple[str, ...],
+    out: Path | None,
+    encrypt_key: bool,
+) -> None:
+    """Issue a certificate and private key for a department (or the matcher) and register it."""
+    pki.check_department_code(department)
+    with open_store(data_dir) as store:
+        ca_pass = _ca_passphrase()
+        key_pass = _key_passphrase(encrypt_key, f"{department}.key")
+        issued = pki.issue(
+            data_dir / CA_SUBDIR,
+            department,
+            name,
+            out or data_dir / CERTS_SUBDIR,
+            key_pass,
+            ca_passphrase=ca_pass,
+            role=pki.Role(role),
+            hosts=hosts,
+        )
+        store.register_department(issued.certificate_path.read_bytes())
+    click.echo(f"certificate: {issued.certificate_path}")
+    click.echo(f"private key: {issued.key_path}")
+    click.echo(f"serial: {issued.serial}")
+
+
+@pki_group.command("revoke")
+@data_dir_option
+@click.option("--department", default=None, help="Revoke every certificate of this code.")
+@click.option("--serial", default=None, help="Revoke the certificate with this serial.")
+def pki_revoke(data_dir: Path, department: str | None, serial: str | None) -> None:
+    """Revoke certificates, sign a fresh CRL and make the governance store honour it."""
+    if (department is None) == (serial is None):
+        raise InputError("give exactly one of --department and --serial")
+    if serial is not None and not serial.isdigit():
+        raise InputError("a serial is a decimal number", field="serial")
+    with open_store(data_dir) as store:
+        crl_path = pki.revoke(
+            data_dir / CA_SUBDIR, serial or department, ca_passphrase=_ca_passphrase()
+        )
+        store.update_crl(crl_path.read_bytes())
+    click.echo(f"revocation list: {crl_path}")
+
+
+@pki_group.command("crl")
+@data_dir_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also copy the signed CRL here.",
+)
+def pki_crl(data_dir: Path, out: Path | None) -> None:
+    """Sign a fresh revocation list (valid 7 days) and load it into the governance store."""
+    with open_store(data_dir) as store:
+        crl_path = pki.write_crl(data_dir / CA_SUBDIR, ca_passphrase=_ca_passphrase())
+        store.update_crl(crl_path.read_bytes())
+    if out is not None:
+        out.write_bytes(crl_path.read_bytes())
+    click.echo(f"revocation list: {out or crl_path}")
+
+
+@pki_group.command("register")
+@data_dir_option
+@click.option(
+    "--cert",
+    "cert_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+def pki_register(data_dir: Path, cert_path: Path) -> None:
+    """Register a certificate the office's CA issued (e.g. on another machine)."""
+    with open_store(data_dir) as store:
+        ident = store.register_department(cert_path.read_bytes())
+    click.echo(f"registered {ident.department} ({ident.role.value}) {ident.fingerprint}")
