@@ -1,0 +1,22 @@
+"""Size limits the matcher enforces (options are a frozen dataclass, set once at start)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    # One gRPC message (an upload chunk, a sealed payload); larger messages are refused by
+    # gRPC itself with RESOURCE_EXHAUSTED before any of our code runs.
+    max_message_bytes: int = 8 * MIB
+    # The whole Arrow IPC stream of one upload.
+    max_upload_bytes: int = 2048 * MIB
+    max_records: int = 50_000_000
+    # Uploads not yet committed, per department (so nobody fills the disk with partial data).
+    max_open_uploads: int = 16
+
+
+CHUNK_BYTES = 1 * MIB

@@ -1,0 +1,49 @@
+"""What each party of an agreement may see of a run's matched pairs (pure functions).
+
+A party sees the match ids and its own record tokens, and the score; the counterpart's
+tokens only where the agreement allows it (an agreement attribute `counterpart_tokens`, absent
+meaning no). Anybody else gets nothing: the servicer refuses before calling these.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from pprl.errors import AuthorisationError
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def side_of(department: str, dept_a: str, dept_b: str) -> str:
+    if department == dept_a:
+        return "a"
+    if department == dept_b:
+        return "b"
+    raise AuthorisationError()
+
+
+def party_view(result: pa.Table, side: str, *, counterpart: bool) -> pa.Table:
+    own, other = ("token_a", "token_b") if side == "a" else ("token_b", "token_a")
+    columns = {"match_id": result.column("match_id"), "own_token": result.column(own)}
+    if counterpart:
+        columns["counterpart_token"] = result.column(other)
+    columns["score"] = result.column("score")
+    return pa.table(columns)
+
+
+def ipc_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def byte_chunks(raw: bytes, size: int = CHUNK_BYTES):
+    """Consecutive slices; concatenated in order they give `raw` back (at least one slice)."""
+    for start in range(0, max(len(raw), 1), size):
+        yield raw[start : start + size]
+
+
+def read_ipc(raw: bytes) -> pa.Table:
+    with pa.ipc.open_stream(pa.py_buffer(raw)) as reader:
+        return reader.read_all()

@@ -1,0 +1,87 @@
+"""Execute one run in its own process: `python -m transport.run_worker RUN_DIR DATASETS_DIR`.
+
+A separate process so that cancelling is immediate (the matcher terminates it) and a crash in
+the matching cannot take the server down. The worker exits on its own when its parent, the
+matcher, disappears; the restarted matcher then runs it again from the start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pprl.encoded import read_encoded
+from transport.runstate import RunFiles, RunState, RunStatus, Solver
+
+
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(3)
+        time.sleep(0.2)
+
+
+def canonical_result(pairs: pa.Table) -> pa.Table:
+    """Pairs in one documented order (score descending, then tokens) with a match_id each."""
+    table = pairs.select(["token_a", "token_b", "score"]).cast(
+        pa.schema([("token_a", pa.string()), ("token_b", pa.string()), ("score", pa.float64())])
+    )
+    table = table.sort_by(
+        [("score", "descending"), ("token_a", "ascending"), ("token_b", "ascending")]
+    )
+    match_id = pa.array(range(table.num_rows), type=pa.uint32())
+    return table.add_column(0, "match_id", match_id)
+
+
+def execute(files: RunFiles, datasets: Path) -> RunStatus:
+    import linkage  # imported here: only the worker process pays for the kernels
+
+    spec = files.spec()
+    status = files.status().moved(state=RunState.RUNNING, stage="loading", progress=0.05)
+    files.write_status(status)
+    a = read_encoded(datasets / f"{spec.dataset_a}.parquet")
+    b = read_encoded(datasets / f"{spec.dataset_b}.parquet")
+    a.manifest.check_compatible(b.manifest)
+    status = status.moved(stage="matching", progress=0.2)
+    files.write_status(status)
+    options = {"threshold": spec.threshold}
+    if spec.blocking:
+        options["blocking"] = spec.blocking
+    if spec.solver is not Solver.GREEDY:
+        options["solver"] = spec.solver.value
+    result = linkage.match(a, b, **options).to_table()
+    status = status.moved(stage="writing", progress=0.9)
+    files.write_status(status)
+    table = canonical_result(result)
+    tmp = files.dir / ".result.parquet.tmp"
+    pq.write_table(table, str(tmp))
+    os.replace(tmp, files.result_path)
+    status = status.moved(
+        state=RunState.SUCCEEDED, stage="done", progress=1.0, matches=table.num_rows
+    )
+    files.write_status(status)
+    return status
+
+
+def main(argv: list[str]) -> int:
+    run_dir, datasets = Path(argv[0]), Path(argv[1])
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    files = RunFiles(run_dir.parent, run_dir.name)
+    try:
+        execute(files, datasets)
+    except Exception as exc:  # the run fails, with a one-line reason the operator can read
+        files.write_status(
+            files.status().moved(state=RunState.FAILED, stage="failed", message=str(exc)[:500])
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,306 @@
+"""Thin servicers: translate messages to calls on the stores and back. No logic of their own.
+
+Each method authorises the caller (`context.caller`, set by the interceptor) through the
+governance store for the action it performs, then calls one pure function or store method.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow.parquet as pq
+from cryptography.hazmat.primitives import serialization
+
+from governance.model import Action
+from pprl.errors import AuthorisationError, IncompatibleEncodingsError, InputError
+from transport import results as result_views
+from transport.generated import (
+    disclosure_pb2,
+    disclosure_pb2_grpc,
+    runs_pb2,
+    runs_pb2_grpc,
+    uploads_pb2,
+    uploads_pb2_grpc,
+)
+from transport.relay import DisclosureRelay
+from transport.runs import RunManager
+from transport.runstate import RunState, RunStatus, Solver, now_iso
+from transport.signing import verify_manifest
+from transport.statuses import NotFound
+from transport.uploads import DatasetRecord, UploadStore
+
+WATCH_INTERVAL = 0.2
+_SOLVERS = {
+    runs_pb2.SOLVER_UNSPECIFIED: Solver.GREEDY,
+    runs_pb2.SOLVER_GREEDY: Solver.GREEDY,
+    runs_pb2.SOLVER_MANY_TO_ONE: Solver.MANY_TO_ONE,
+    runs_pb2.SOLVER_NONE: Solver.NONE,
+}
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Everything the servicers need; built once by `server.serve`."""
+
+    governance: object  # GovernanceStore-like: authorise(dept, action, agreement_id), audit(...)
+    uploads: UploadStore
+    runs: RunManager
+    relay: DisclosureRelay
+
+    def authorise(self, context, action: Action, agreement_id: str):
+        return self.governance.authorise(context.caller.department, action, agreement_id)
+
+    def audit(self, context, action: str, agreement_id: str | None, **details) -> None:
+        self.governance.audit(context.caller.department, action, agreement_id, details)
+
+
+def _dataset_info(record: DatasetRecord) -> uploads_pb2.DatasetInfo:
+    return uploads_pb2.DatasetInfo(
+        dataset_id=record.dataset_id,
+        department=record.department,
+        dataset_name=record.dataset_name,
+        agreement_id=record.agreement_id,
+        record_count=record.record_count,
+        content_hash=record.content_hash,
+        schema_fingerprint=record.schema_fingerprint,
+        key_id=record.key_id,
+    )
+
+
+class UploadsServicer(uploads_pb2_grpc.UploadsServicer):
+    def __init__(self, matcher: Matcher) -> None:
+        self.m = matcher
+
+    def _check_signature(self, context):
+        return lambda manifest: verify_manifest(manifest, context.caller.certificate)
+
+    def Begin(self, request, context):
+        self.m.authorise(context, Action.UPLOAD, request.agreement_id)
+        state = self.m.uploads.begin(
+            context.caller.department,
+            upload_id=request.upload_id,
+            agreement_id=request.agreement_id,
+            dataset_name=request.dataset_name,
+            manifest_json=request.manifest_json,
+            total_bytes=request.total_bytes,
+            total_sha256=request.total_sha256,
+            check_signature=self._check_signature(context),
+        )
+        return uploads_pb2.UploadState(
+            upload_id=state.upload_id,
+            next_offset=state.next_offset,
+            total_bytes=state.total_bytes,
+            complete=state.complete,
+        )
+
+    def Send(self, request_iterator, context):
+        state = None
+        for chunk in request_iterator:
+            state = self.m.uploads.append(
+                context.caller.department, chunk.upload_id, chunk.offset, chunk.data, chunk.sha256
+            )
+        if state is None:
+            raise InputError("no chunks sent")
+        return uploads_pb2.UploadState(
+            upload_id=state.upload_id,
+            next_offset=state.next_offset,
+            total_bytes=state.total_bytes,
+            complete=state.complete,
+        )
+
+    def Commit(self, request, context):
+        meta_agreement = self.m.uploads.agreement_of(context.caller.department, request.upload_id)
+        self.m.authorise(context, Action.UPLOAD, meta_agreement)
+
+        def check_compatible(agreement_id: str, manifest) -> None:
+            for other in self.m.uploads.datasets_under(agreement_id):
+                if (other.schema_fingerprint, other.key_id) != (
+                    manifest.schema_fingerprint,
+                    manifest.key_id,
+                ):
+                    raise IncompatibleEncodingsError(
+                        f"encoding differs from dataset {other.dataset_id} under this "
+                        "agreement (schema fingerprint or key id); re-encode with the agreed "
+                        "schema and secret"
+                    )
+
+        record = self.m.uploads.commit(
+            context.caller.department,
+            request.upload_id,
+            self._check_signature(context),
+            check_compatible,
+        )
+        self.m.audit(
+            context,
+            "upload",
+            record.agreement_id,
+            dataset_id=record.dataset_id,
+            records=record.record_count,
+            content_hash=record.content_hash,
+        )
+        return _dataset_info(record)
+
+
+def _run_status(spec, status: RunStatus) -> runs_pb2.RunStatus:
+    return runs_pb2.RunStatus(
+        run_id=spec.run_id,
+        agreement_id=spec.agreement_id,
+        state=runs_pb2.RunState.Value(status.state.name),
+        stage=status.stage,
+        progress=status.progress,
+        matches=status.matches,
+        message=status.message,
+        dataset_a=spec.dataset_a,
+        dataset_b=spec.dataset_b,
+        created_at=spec.created_at,
+        finished_at=status.finished_at,
+        attempts=status.attempts,
+    )
+
+
+class RunsServicer(runs_pb2_grpc.RunsServicer):
+    def __init__(self, matcher: Matcher) -> None:
+        self.m = matcher
+
+    def _party_run(self, request, context, action: Action):
+        files = self.m.runs.files(request.run_id)
+        spec = files.spec()
+        agreement = self.m.authorise(context, action, spec.agreement_id)
+        return files, spec, agreement
+
+    def Create(self, request, context):
+        agreement = self.m.authorise(context, Action.RUN, request.agreement_id)
+        if not 0.0 < request.threshold <= 1.0:
+            raise InputError("threshold must be in (0, 1]", field="threshold")
+        if request.solver not in _SOLVERS:
+            raise InputError("unknown solver", field="solver")
+        parties = set(agreement.parties)
+        for name in (request.dataset_a, request.dataset_b):
+            record = self.m.uploads.dataset(name)
+            if record.agreement_id != request.agreement_id or record.department not in parties:
+                raise NotFound(f"unknown dataset {name!r} under this agreement")
+        spec = self.m.runs.create(
+            {
+                "agreement_id": request.agreement_id,
+                "dataset_a": request.dataset_a,
+                "dataset_b": request.dataset_b,
+                "threshold": request.threshold,
+                "blocking": request.blocking,
+                "solver": _SOLVERS[request.solver],
+                "created_by": context.caller.department,
+                "created_at": now_iso(),
+            }
+        )
+        self.m.audit(context, "run-create", request.agreement_id, run_id=spec.run_id)
+        return _run_status(spec, self.m.runs.files(spec.run_id).status())
+
+    def Status(self, request, context):
+        files, spec, _ = self._party_run(request, context, Action.FETCH_RESULTS)
+        return _run_status(spec, files.status())
+
+    def Watch(self, request, context) -> Iterator[runs_pb2.RunStatus]:
+        files, spec, _ = self._party_run(request, context, Action.FETCH_RESULTS)
+        last = None
+        while context.is_active():
+            status = files.status()
+            if status != last:
+                yield _run_status(spec, status)
+                last = status
+            if status.state.final:
+                return
+            time.sleep(WATCH_INTERVAL)
+
+    def Cancel(self, request, context):
+        files, spec, _ = self._party_run(request, context, Action.RUN)
+        status = self.m.runs.cancel(spec.run_id)
+        self.m.audit(context, "run-cancel", spec.agreement_id, run_id=spec.run_id)
+        return _run_status(spec, status)
+
+    def Results(self, request, context):
+        files, spec, agreement = self._party_run(request, context, Action.FETCH_RESULTS)
+        if files.status().state is not RunState.SUCCEEDED:
+            raise InputError("run has no results (not succeeded)")
+        side = result_views.side_of(
+            context.caller.department,
+            self.m.uploads.dataset(spec.dataset_a).department,
+            self.m.uploads.dataset(spec.dataset_b).department,
+        )
+        view = result_views.party_view(
+            pq.read_table(str(files.result_path)),
+            side,
+            counterpart=bool(getattr(agreement, "counterpart_tokens", False)),
+        )
+        self.m.audit(
+            context, "results", spec.agreement_id, run_id=spec.run_id, rows=view.num_rows, side=side
+        )
+        for piece in result_views.byte_chunks(result_views.ipc_bytes(view)):
+            yield runs_pb2.ResultChunk(arrow_ipc=piece, side=side)
+
+
+class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
+    def __init__(self, matcher: Matcher) -> None:
+        self.m = matcher
+
+    def Agreement(self, request, context):
+        agreement = self.m.authorise(context, Action.FETCH_RESULTS, request.agreement_id)
+        return disclosure_pb2.AgreementView(
+            agreement_id=request.agreement_id,
+            provider=agreement.provider,
+            consumer=agreement.consumer,
+            fields=list(agreement.disclose_fields),
+            purpose=agreement.purpose,
+            counterpart_tokens=bool(getattr(agreement, "counterpart_tokens", False)),
+        )
+
+    def PartyCertificate(self, request, context):
+        agreement = self.m.authorise(context, Action.FETCH_RESULTS, request.agreement_id)
+        if request.department not in agreement.parties:
+            raise NotFound("no such party")
+        cert = self.m.governance.department_certificate(request.department)
+        return disclosure_pb2.CertificateView(
+            department=request.department,
+            certificate_pem=cert.public_bytes(serialization.Encoding.PEM),
+        )
+
+    def Submit(self, request, context):
+        agreement = self.m.authorise(context, Action.DISCLOSE, request.agreement_id)
+        files = self.m.runs.files(request.run_id)
+        spec, status = files.spec(), files.status()
+        if spec.agreement_id != request.agreement_id or status.state is not RunState.SUCCEEDED:
+            raise NotFound("unknown run under this agreement")
+        if request.sender != context.caller.department or request.recipient != agreement.consumer:
+            raise AuthorisationError()
+        extra = set(request.fields) - set(agreement.disclose_fields)
+        if extra or not request.fields:
+            raise AuthorisationError()
+        if request.record_count > status.matches:
+            raise InputError("more records disclosed than the run matched", field="record_count")
+        disclosure_id = self.m.relay.new_id()
+        request.disclosure_id = disclosure_id
+        self.m.relay.put(
+            request.run_id, request.recipient, disclosure_id, request.SerializeToString()
+        )
+        self.m.audit(
+            context,
+            "disclose",
+            request.agreement_id,
+            run_id=request.run_id,
+            disclosure_id=disclosure_id,
+            recipient=request.recipient,
+            fields=list(request.fields),
+            records=request.record_count,
+        )
+        return disclosure_pb2.SubmitReceipt(disclosure_id=disclosure_id)
+
+    def Fetch(self, request, context):
+        files = self.m.runs.files(request.run_id)
+        spec = files.spec()
+        self.m.authorise(context, Action.RECEIVE_DISCLOSURE, spec.agreement_id)
+        payloads = self.m.relay.for_recipient(request.run_id, context.caller.department)
+        self.m.audit(
+            context, "receive", spec.agreement_id, run_id=request.run_id, payloads=len(payloads)
+        )
+        for raw in payloads:
+            yield disclosure_pb2.SealedPayload.FromString(raw)
