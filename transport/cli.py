@@ -1,0 +1,233 @@
+"""`pprl serve | upload | run create|status|cancel|results | disclose | receive | demo`.
+
+Client commands take the matcher's address and the department's mutual-TLS identity from
+options or the environment: --server/PPRL_SERVER, --cert/PPRL_CERT, --key/PPRL_KEY,
+--ca/PPRL_CA (the CA certificate the department trusts). A passphrase-protected key is opened
+with PPRL_KEY_PASSPHRASE.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import threading
+from pathlib import Path
+
+import click
+import pyarrow.csv as pacsv
+
+from pprl.errors import InputError
+from transport.generated import runs_pb2
+from transport.limits import MIB, Limits
+
+_SOLVER_CHOICES = {
+    "greedy": runs_pb2.SOLVER_GREEDY,
+    "many-to-one": runs_pb2.SOLVER_MANY_TO_ONE,
+    "none": runs_pb2.SOLVER_NONE,
+}
+
+
+def _passphrase() -> bytes | None:
+    value = os.environ.get("PPRL_KEY_PASSPHRASE")
+    return value.encode() if value else None
+
+
+def client_options(func):
+    """Add --server/--cert/--key/--ca and pass a connected MatcherClient as `client`."""
+
+    @click.option("--server", envvar="PPRL_SERVER", default="localhost:50051", show_default=True)
+    @click.option("--cert", envvar="PPRL_CERT", required=True, type=click.Path(exists=True))
+    @click.option("--key", envvar="PPRL_KEY", required=True, type=click.Path(exists=True))
+    @click.option("--ca", envvar="PPRL_CA", required=True, type=click.Path(exists=True))
+    @functools.wraps(func)
+    def wrapper(server, cert, key, ca, **kwargs):
+        from transport.client import MatcherClient
+
+        with MatcherClient.connect(
+            server, cert=cert, key=key, ca=ca, key_passphrase=_passphrase()
+        ) as client:
+            return func(client=client, **kwargs)
+
+    return wrapper
+
+
+def _print_status(status) -> None:
+    state = runs_pb2.RunState.Name(status.state).lower()
+    line = f"{status.run_id}  {state:<9}  {status.stage:<9} {status.progress:6.1%}"
+    if status.state == runs_pb2.SUCCEEDED:
+        line += f"  matches={status.matches}"
+    if status.message:
+        line += f"  {status.message}"
+    click.echo(line)
+
+
+@click.command()
+@click.option("--data-dir", required=True, type=click.Path(file_okay=False), help="Matcher data.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=50051, show_default=True, help="0 picks a free port.")
+@click.option("--cert", required=True, type=click.Path(exists=True), help="Matcher certificate.")
+@click.option("--key", required=True, type=click.Path(exists=True), help="Matcher private key.")
+@click.option("--port-file", type=click.Path(), help="Write the bound port here once listening.")
+@click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
+def serve(data_dir, host, port, cert, key, port_file, max_upload_mb) -> None:
+    """Run the central matcher (gRPC, mutual TLS required) until interrupted."""
+    from transport.server import serve as start
+    from transport.uploads import write_atomic
+
+    limits = Limits(max_upload_bytes=max_upload_mb * MIB)
+    server = start(
+        data_dir, port, cert=cert, key=key, key_passphrase=_passphrase(), host=host, limits=limits
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if port_file:
+        write_atomic(Path(port_file), str(server.port).encode())
+    click.echo(f"matcher listening on {host}:{server.port} (mutual TLS); data in {data_dir}")
+    if server.resumed_runs:
+        click.echo(f"resumed {len(server.resumed_runs)} unfinished run(s)")
+    stop.wait()
+    server.stop()
+    click.echo("matcher stopped; unfinished runs resume at the next start")
+
+
+@click.command()
+@click.argument("encoded", type=click.Path(exists=True, dir_okay=False))
+@click.option("--agreement", "agreement_id", required=True)
+@click.option("--name", "dataset_name", required=True, help="Dataset name at the matcher.")
+@client_options
+def upload(client, encoded, agreement_id, dataset_name) -> None:
+    """Upload an encoded dataset (signed with the department's key; resumes if interrupted)."""
+    report = client.upload(encoded, agreement_id=agreement_id, dataset_name=dataset_name)
+    resumed = f" (resumed at byte {report.resumed_from})" if report.resumed_from else ""
+    click.echo(
+        f"dataset {report.dataset_id}: {report.record_count} records, "
+        f"{report.total_bytes} bytes{resumed}"
+    )
+
+
+@click.group()
+def run() -> None:
+    """Matching runs at the matcher: create, status, cancel, results."""
+
+
+@run.command("create")
+@click.option("--agreement", "agreement_id", required=True)
+@click.option("--dataset-a", required=True)
+@click.option("--dataset-b", required=True)
+@click.option("--threshold", default=0.8, show_default=True, type=float)
+@click.option("--blocking", default="", help="Blocking strategy (matcher default if empty).")
+@click.option("--solver", type=click.Choice(sorted(_SOLVER_CHOICES)), default="greedy")
+@click.option("--watch/--no-watch", default=True, show_default=True)
+@client_options
+def run_create(client, agreement_id, dataset_a, dataset_b, threshold, blocking, solver, watch):
+    """Start a cross-match of two uploaded datasets under an agreement."""
+    status = client.create_run(
+        agreement_id,
+        dataset_a,
+        dataset_b,
+        threshold=threshold,
+        blocking=blocking,
+        solver=_SOLVER_CHOICES[solver],
+    )
+    _print_status(status)
+    if watch:
+        _watch(client, status.run_id)
+
+
+def _watch(client, run_id: str) -> None:
+    last = None
+    for status in client.watch(run_id):
+        last = status
+        _print_status(status)
+    if last is not None and last.state != runs_pb2.SUCCEEDED:
+        raise click.exceptions.Exit(1)
+
+
+@run.command("status")
+@click.argument("run_id")
+@click.option("--watch/--no-watch", default=False, help="Follow progress until the run ends.")
+@client_options
+def run_status(client, run_id, watch):
+    """Show a run's state and progress."""
+    if watch:
+        _watch(client, run_id)
+    else:
+        _print_status(client.run_status(run_id))
+
+
+@run.command("cancel")
+@click.argument("run_id")
+@client_options
+def run_cancel(client, run_id):
+    """Cancel a queued or running run."""
+    _print_status(client.cancel_run(run_id))
+
+
+@run.command("results")
+@click.argument("run_id")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV to write.")
+@client_options
+def run_results(client, run_id, out):
+    """Fetch the matched pairs as this department may see them (its own tokens)."""
+    side, table = client.results(run_id)
+    pacsv.write_csv(table, out)
+    click.echo(f"{table.num_rows} matched pairs (side {side}) written to {out}")
+
+
+def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not name or not column:
+            raise InputError(f"expected FIELD=COLUMN, got {pair!r}", field="--column")
+        mapping[name] = column
+    return mapping
+
+
+@click.command()
+@click.option("--run", "run_id", required=True)
+@click.option("--agreement", "agreement_id", required=True)
+@click.option("--map", "map_path", required=True, type=click.Path(exists=True))
+@click.option("--source", "source_path", required=True, type=click.Path(exists=True))
+@click.option("--field", "fields", multiple=True, help="Field to release (default: all agreed).")
+@click.option("--column", "columns", multiple=True, help="FIELD=COLUMN in the source extract.")
+@client_options
+def disclose(client, run_id, agreement_id, map_path, source_path, fields, columns):
+    """Provider: release the agreed fields of matched records, sealed to the consumer."""
+    from transport.disclosure import release
+
+    report = release(
+        client,
+        run_id,
+        agreement_id,
+        map_path=map_path,
+        source_path=source_path,
+        fields=tuple(fields),
+        columns=_field_map(columns),
+    )
+    click.echo(
+        f"sealed {report.records} records ({', '.join(report.fields)}) to {report.recipient}: "
+        f"{report.disclosure_id}"
+    )
+
+
+@click.command()
+@click.option("--run", "run_id", required=True)
+@click.option("--map", "map_path", required=True, type=click.Path(exists=True))
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@client_options
+def receive(client, run_id, map_path, out):
+    """Consumer: collect, verify and decrypt disclosed fields for its matched records."""
+    from transport.disclosure import receive as collect
+
+    report = collect(client, run_id, map_path=map_path, out_path=out)
+    click.echo(f"{report.records} disclosed records from {report.payloads} payload(s) in {out}")
+
+
+def register(main: click.Group) -> None:
+    from transport.demo import demo
+
+    for command in (serve, upload, run, disclose, receive, demo):
+        main.add_command(command)

@@ -1,0 +1,210 @@
+"""Department side of disclosure: the provider releases, the consumer receives.
+
+Provider (`release`): fetch its side of the run's matched pairs, map its own record tokens back
+to its records through its local token map (which never leaves the department), take only the
+fields the agreement allows, seal them to the consumer's certificate key (checked against the
+department's own copy of the CA) and hand the sealed payload to the matcher to relay.
+
+Consumer (`receive`): fetch sealed payloads addressed to it, check the provider's signature,
+decrypt, and join each disclosed row to its own record through the match id and its own map.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from pprl.errors import AuthorisationError, InputError, IntegrityError
+from transport.client import MatcherClient
+from transport.generated import disclosure_pb2
+from transport.sealing import Sealed, SealHeader, open_sealed, seal
+
+PAYLOAD_FORMAT = "pprl-disclosure"
+PAYLOAD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReleaseReport:
+    disclosure_id: str
+    recipient: str
+    fields: tuple[str, ...]
+    records: int
+
+
+@dataclass(frozen=True)
+class ReceiveReport:
+    out_path: Path
+    payloads: int
+    records: int
+    fields: tuple[str, ...]
+
+
+def read_table(path: str | Path) -> pa.Table:
+    """A source extract or map as a table (CSV read with every column as text)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file", path=str(p))
+    try:
+        if p.suffix == ".parquet":
+            return pq.read_table(str(p))
+        names = pacsv.read_csv(
+            str(p), read_options=pacsv.ReadOptions(block_size=1 << 20)
+        ).column_names
+        types = {name: pa.string() for name in names}
+        return pacsv.read_csv(str(p), convert_options=pacsv.ConvertOptions(column_types=types))
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read ({type(exc).__name__})", path=str(p)) from None
+
+
+def token_index(map_path: str | Path, value_column: str) -> dict[str, object]:
+    table = read_table(map_path)
+    for column in ("record_token", value_column):
+        if column not in table.column_names:
+            raise InputError(f"missing column {column!r}", path=str(map_path), field=column)
+    return dict(
+        zip(
+            table.column("record_token").to_pylist(),
+            table.column(value_column).to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def release(
+    client: MatcherClient,
+    run_id: str,
+    agreement_id: str,
+    *,
+    map_path: str | Path,
+    source_path: str | Path,
+    fields: tuple[str, ...] = (),
+    columns: dict[str, str] | None = None,
+) -> ReleaseReport:
+    view = client.agreement(agreement_id)
+    if view.provider != client.department:
+        raise AuthorisationError()
+    allowed = tuple(view.fields)
+    fields = tuple(fields) or allowed
+    for name in fields:
+        if name not in allowed:
+            raise InputError("field is not disclosable under the agreement", field=name)
+    columns = {name: (columns or {}).get(name, name) for name in fields}
+    source = read_table(source_path)
+    for name, column in columns.items():
+        if column not in source.column_names:
+            raise InputError(f"no column {column!r} for field {name!r}", path=str(source_path))
+    values = {name: source.column(column).to_pylist() for name, column in columns.items()}
+    rows_of = token_index(map_path, "source_row")
+    _, matches = client.results(run_id)
+    rows = []
+    for match_id, token in zip(
+        matches.column("match_id").to_pylist(), matches.column("own_token").to_pylist(), strict=True
+    ):
+        if token not in rows_of:
+            raise InputError(f"record token {token} is not in the map", path=str(map_path))
+        row = int(rows_of[token])
+        rows.append([match_id, {name: values[name][row] for name in fields}])
+    payload = json.dumps(
+        {
+            "format": PAYLOAD_FORMAT,
+            "version": PAYLOAD_VERSION,
+            "fields": list(fields),
+            "rows": rows,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    header = SealHeader(
+        run_id=run_id,
+        agreement_id=agreement_id,
+        sender=client.department,
+        recipient=view.consumer,
+        fields=fields,
+        record_count=len(rows),
+    )
+    recipient_cert = client.party_certificate(agreement_id, view.consumer)
+    sealed = seal(payload, header, recipient_cert, client.signer.private_key)
+    disclosure_id = client.submit(
+        disclosure_pb2.SealedPayload(
+            run_id=run_id,
+            agreement_id=agreement_id,
+            sender=header.sender,
+            recipient=header.recipient,
+            fields=list(fields),
+            record_count=len(rows),
+            ephemeral_public_key=sealed.ephemeral_public_key,
+            nonce=sealed.nonce,
+            ciphertext=sealed.ciphertext,
+            signature=sealed.signature,
+        )
+    )
+    return ReleaseReport(disclosure_id, view.consumer, fields, len(rows))
+
+
+def _sealed(message: disclosure_pb2.SealedPayload) -> Sealed:
+    header = SealHeader(
+        run_id=message.run_id,
+        agreement_id=message.agreement_id,
+        sender=message.sender,
+        recipient=message.recipient,
+        fields=tuple(message.fields),
+        record_count=message.record_count,
+    )
+    return Sealed(
+        header, message.ephemeral_public_key, message.nonce, message.ciphertext, message.signature
+    )
+
+
+def receive(
+    client: MatcherClient, run_id: str, *, map_path: str | Path, out_path: str | Path
+) -> ReceiveReport:
+    me = client.department
+    ids_of = token_index(map_path, "record_id")
+    _, matches = client.results(run_id)
+    token_of = dict(
+        zip(
+            matches.column("match_id").to_pylist(),
+            matches.column("own_token").to_pylist(),
+            strict=True,
+        )
+    )
+    out_rows: list[dict] = []
+    fields: list[str] = []
+    payloads = client.fetch(run_id)
+    for message in payloads:
+        if message.recipient != me or message.run_id != run_id:
+            raise IntegrityError("sealed payload cannot be opened")
+        sender_cert = client.party_certificate(message.agreement_id, message.sender)
+        document = json.loads(open_sealed(_sealed(message), client.signer.private_key, sender_cert))
+        if (
+            document.get("format") != PAYLOAD_FORMAT
+            or len(document["rows"]) != message.record_count
+        ):
+            raise IntegrityError("sealed payload cannot be opened")
+        fields += [f for f in document["fields"] if f not in fields]
+        for match_id, values in document["rows"]:
+            if match_id not in token_of:
+                raise IntegrityError(f"disclosed match {match_id} is not in this run's results")
+            token = token_of[match_id]
+            if token not in ids_of:
+                raise InputError(f"record token {token} is not in the map", path=str(map_path))
+            out_rows.append(
+                {
+                    "record_id": ids_of[token],
+                    "match_id": match_id,
+                    "provider": message.sender,
+                    **values,
+                }
+            )
+    out = Path(out_path)
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["record_id", "match_id", "provider", *fields])
+        writer.writeheader()
+        writer.writerows(sorted(out_rows, key=lambda r: r["match_id"]))
+    return ReceiveReport(out, len(payloads), len(out_rows), tuple(fields))
