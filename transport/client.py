@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from governance import pki
-from pprl.encoded import manifest_of, with_manifest
+from pprl.encoded import manifest_of
 from pprl.errors import EncodedFormatError, InputError, PprlError, TransportError
 from transport import results as result_views
 from transport.generated import (
@@ -55,7 +55,12 @@ class UploadReport:
 
 
 def encoded_ipc(path: str | Path, key: ec.EllipticCurvePrivateKey) -> tuple[bytes, str]:
-    """The encoded dataset as Arrow IPC bytes with its manifest signed; and that manifest."""
+    """The encoded dataset as Arrow IPC bytes, and its manifest signed by `key` (as JSON).
+
+    The bytes are the file's contents as they are (deterministic, so a later attempt can
+    resume); the signature travels in the declared manifest, which must equal the one inside
+    the data in everything but the signature.
+    """
     try:
         table = pq.read_table(str(path))
     except FileNotFoundError:
@@ -63,7 +68,7 @@ def encoded_ipc(path: str | Path, key: ec.EllipticCurvePrivateKey) -> tuple[byte
     except (pa.ArrowException, OSError):
         raise EncodedFormatError(f"{path}: not a readable Parquet file") from None
     manifest = sign_manifest(manifest_of(table, str(path)), key)
-    return result_views.ipc_bytes(with_manifest(table, manifest)), manifest.to_json()
+    return result_views.ipc_bytes(table), manifest.to_json()
 
 
 class MatcherClient:
