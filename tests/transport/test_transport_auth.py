@@ -48,9 +48,15 @@ def test_a_certificate_from_another_ca_is_refused(world, server, tmp_path):
         ca=world.parties["MCA"].ca.read_bytes(),
     )
     assert _health(channel) == grpc.StatusCode.UNAVAILABLE
-    with MatcherClient.connect(
-        server.target, cert=rogue.certificate_path, key=rogue.key_path, ca=world.parties["MCA"].ca
-    ) as rogue_client, pytest.raises(TransportError):
+    with (
+        MatcherClient.connect(
+            server.target,
+            cert=rogue.certificate_path,
+            key=rogue.key_path,
+            ca=world.parties["MCA"].ca,
+        ) as rogue_client,
+        pytest.raises(TransportError),
+    ):
         rogue_client.agreement(agreement_of(world, "MCA"))
 
 

@@ -1,7 +1,8 @@
-"""Uploads over mutual TLS: verified chunks, signed manifests, resume, concurrency, garbage (e2e)."""
+"""Uploads over mutual TLS: verified chunks, signed manifests, resume, concurrency, garbage."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import socket
@@ -111,10 +112,8 @@ class CuttingProxy:
         except OSError:
             pass
         for s in (src, dst):
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
     def close(self) -> None:
@@ -128,9 +127,12 @@ def test_an_upload_broken_midway_resumes_where_it_stopped(world, server, data, t
     resume = tmp_path / "resume.json"
     proxy = CuttingProxy(server.port, budget=250_000)
     try:
-        with MatcherClient.connect(
-            f"localhost:{proxy.port}", cert=party.cert, key=party.key, ca=party.ca
-        ) as broken, pytest.raises(PprlError):
+        with (
+            MatcherClient.connect(
+                f"localhost:{proxy.port}", cert=party.cert, key=party.key, ca=party.ca
+            ) as broken,
+            pytest.raises(PprlError),
+        ):
             broken.upload(
                 a,
                 agreement_id=agreement,
@@ -255,7 +257,7 @@ def test_garbage_gets_invalid_argument_and_the_server_lives_on(world, server, da
 
 
 def test_unknown_transport_errors_are_engine_errors(world, server):
-    with client(world, server, "MCA") as mca, pytest.raises(TransportError):
+    with client(world, server, "MCA"), pytest.raises(TransportError):
         MatcherClient.connect(
             "localhost:1",
             cert=world.parties["MCA"].cert,
