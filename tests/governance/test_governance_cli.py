@@ -1,0 +1,197 @@
+"""The governance commands as an office and departments use them, and their one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pprl.cli import main
+
+ENV = {
+    "PPRL_CA_PASSPHRASE": "ca passphrase",
+    "PPRL_KEY_PASSPHRASE": "key passphrase",
+    "PPRL_PASSPHRASE": "secret passphrase",
+}
+
+
+class Pprl:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "pprl-data"
+        self.certs = self.data / "certs"
+        self.runner = CliRunner(env=ENV)
+
+    def __call__(self, *args: str, ok: bool = True):
+        result = self.runner.invoke(main, [*args[:2], "--data-dir", str(self.data), *args[2:]])
+        if ok:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code != 0, result.output
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+            assert "Traceback" not in result.output
+        return result
+
+    def signer(self, code: str) -> list[str]:
+        return ["--cert", str(self.certs / f"{code}.crt"), "--key", str(self.certs / f"{code}.key")]
+
+
+@pytest.fixture
+def pprl(tmp_path: Path) -> Pprl:
+    p = Pprl(tmp_path)
+    p("pki", "init", "--name", "Provincial Big Data Office")
+    p("pki", "issue", "--department", "MCA", "--name", "民政厅")
+    p("pki", "issue", "--department", "MPS", "--name", "公安厅")
+    p("pki", "issue", "--department", "MOHRSS", "--name", "人社厅")
+    p(
+        "catalog", "add", *p.signer("MPS"), "--id", "MPS-DEATHS", "--category", "人口信息",
+        "--name", "死亡人口信息", "--provider", "MPS", "--format", "parquet",
+        "--field", "name", "--field", "id_number", "--field", "death_date",
+        "--update-cycle", "monthly", "--sharing-type", "conditional",
+        "--conditions", "signed agreement", "--scope", "province", "--method", "interface",
+        "--source-system", "hukou", "--security-level", "important",
+    )  # fmt: skip
+    return p
+
+
+def _apply(pprl: Pprl, valid_from="2026-01-01", valid_until="2099-12-31") -> str:
+    result = pprl(
+        "agreement", "apply", *pprl.signer("MCA"), "--provider", "MPS", "--entry", "MPS-DEATHS",
+        "--purpose", "dibao eligibility review", "--scenario", "low-income vs deaths",
+        "--scope", "330000", "--disclose", "death_date",
+        "--valid-from", valid_from, "--valid-until", valid_until,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+def _show(pprl: Pprl, agreement_id: str) -> dict:
+    return json.loads(pprl("agreement", "show", agreement_id).stdout)
+
+
+def test_catalogue_commands(pprl):
+    assert "MPS-DEATHS\tv1\tMPS\tconditional" in pprl("catalog", "list").stdout
+    shown = json.loads(pprl("catalog", "show", "MPS-DEATHS").stdout)
+    assert len([k for k in shown if k not in ("entry_id", "version", "created_at")]) == 12
+    assert "no catalogue entry" in pprl("catalog", "show", "NOPE", ok=False).stderr
+
+
+def test_conditional_agreement_from_application_to_revocation(pprl):
+    ag = _apply(pprl)
+    assert _show(pprl, ag)["status"] == "pending"
+    assert pprl("agreement", "approve", *pprl.signer("MCA"), ag, ok=False).stderr == (
+        "error: permission denied\n"
+    )
+    assert pprl("agreement", "approve", *pprl.signer("OFFICE"), ag).stdout.strip() == (
+        f"{ag}: pending"
+    )
+    assert pprl("agreement", "approve", *pprl.signer("MPS"), ag).stdout.strip() == (
+        f"{ag}: in-force"
+    )
+    assert f"{ag}\tin-force\tMCA\tMPS" in pprl("agreement", "list").stdout
+    pprl("agreement", "revoke", *pprl.signer("MOHRSS"), ag, ok=False)
+    pprl("agreement", "revoke", *pprl.signer("MCA"), ag)
+    assert _show(pprl, ag)["status"] == "revoked"
+    actions = pprl("audit", "show", "--agreement", ag).stdout
+    assert [line.split("\t")[3] for line in actions.splitlines()] == [
+        "agreement.apply",
+        "agreement.approve",
+        "agreement.approve",
+        "agreement.revoke",
+    ]
+
+
+def test_expired_agreement(pprl):
+    ag = _apply(pprl, "2020-01-01", "2021-01-01")
+    pprl("agreement", "approve", *pprl.signer("OFFICE"), ag)
+    pprl("agreement", "approve", *pprl.signer("MPS"), ag)
+    assert _show(pprl, ag)["status"] == "expired"
+
+
+def test_revoked_certificate_is_refused(pprl):
+    ag = _apply(pprl)
+    pprl("pki", "revoke", "--department", "MPS")
+    assert pprl("agreement", "approve", *pprl.signer("MPS"), ag, ok=False).stderr == (
+        "error: permission denied\n"
+    )
+    pprl("pki", "revoke", "--department", "MPS", ok=False)
+    pprl("pki", "crl")
+
+
+def test_bad_input_is_one_line(pprl, tmp_path):
+    empty = Pprl(tmp_path / "elsewhere")
+    assert "run `pprl pki init` first" in empty("catalog", "list", ok=False).stderr
+    assert (
+        "invalid department code"
+        in pprl("pki", "issue", "--department", "bad code", "--name", "x", ok=False).stderr
+    )
+    assert "already exists" in pprl("pki", "init", "--name", "again", ok=False).stderr
+    assert "valid_from" in pprl(
+        "agreement", "apply", *pprl.signer("MCA"), "--provider", "MPS", "--entry", "MPS-DEATHS",
+        "--purpose", "p", "--scenario", "s", "--scope", "330000",
+        "--valid-from", "yesterday", "--valid-until", "2030-01-01", ok=False,
+    ).stderr  # fmt: skip
+    wrong = CliRunner(env={**ENV, "PPRL_KEY_PASSPHRASE": "wrong"})
+    result = wrong.invoke(
+        main, ["agreement", "approve", "--data-dir", str(pprl.data), *pprl.signer("MPS"), "AG-X"]
+    )
+    assert result.exit_code != 0 and result.stderr.startswith("error: cannot open private key")
+
+
+def test_audit_verify_and_anchor(pprl, tmp_path):
+    _apply(pprl)
+    anchor = tmp_path / "anchor.json"
+    pprl("audit", "anchor", *pprl.signer("OFFICE"), "--out", str(anchor))
+    assert "audit log verifies" in pprl("audit", "verify", "--anchor", str(anchor)).stdout
+    pprl("audit", "anchor", *pprl.signer("MCA"), ok=False)
+    conn = sqlite3.connect(pprl.data / "governance.sqlite")
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET actor = 'MOHRSS' WHERE seq = 4")
+    conn.commit()
+    conn.close()
+    assert pprl("audit", "verify", ok=False).stderr == (
+        "error: audit log does not verify: entry 4 was modified\n"
+    )
+
+
+def test_audit_show_filters(pprl):
+    _apply(pprl)
+    lines = pprl("audit", "show", "--department", "MCA", "--json").stdout.splitlines()
+    assert [json.loads(line)["action"] for line in lines] == ["agreement.apply"]
+    assert pprl("audit", "show", "--since", "2999-01-01").stdout == ""
+
+
+def test_keys_share_and_receive(pprl):
+    dept = pprl.root / "mca"
+    dept.mkdir()
+    made = pprl.runner.invoke(main, ["keys", "new", "--out", str(dept / "linkage.key")])
+    assert made.exit_code == 0, made.output
+    key_id = made.stdout.strip()
+    shared = pprl(
+        "keys", "share", "--secret", str(dept / "linkage.key"),
+        "--to", str(pprl.certs / "MPS.crt"), "--to", str(pprl.certs / "MOHRSS.crt"), "--relay",
+    ).stdout  # fmt: skip
+    assert shared.count(key_id) == 2
+    wrapped = pprl.data / "wrapped" / f"MOHRSS.{key_id}.wrapped"
+    # the wrong department's key cannot open MOHRSS's envelope
+    result = pprl(
+        "keys", "receive", *pprl.signer("MPS"), "--wrapped", str(wrapped),
+        "--out", str(pprl.root / "stolen.key"), ok=False,
+    )  # fmt: skip
+    assert result.stderr == "error: cannot unwrap the linkage secret\n"
+    assert not (pprl.root / "stolen.key").exists()
+    # each department collects its own from the relay
+    for code in ("MPS", "MOHRSS"):
+        out = pprl.root / f"{code}.linkage.key"
+        got = pprl("keys", "receive", *pprl.signer(code), "--out", str(out)).stdout.strip()
+        assert got == key_id
+    # a certificate the CA revoked gets nothing wrapped to it
+    pprl("pki", "revoke", "--department", "MOHRSS")
+    refused = pprl(
+        "keys", "share", "--secret", str(dept / "linkage.key"),
+        "--to", str(pprl.certs / "MOHRSS.crt"), ok=False,
+    )  # fmt: skip
+    assert "revoked" in refused.stderr
