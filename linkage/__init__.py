@@ -1,1 +1,1 @@
-"""Matcher side: packed-filter store, Numba Dice kernels, blocking, solvers and evaluation."""
+"""The matcher: packed-filter store, Numba Dice kernels, blocking, solvers and evaluation."""

@@ -1,0 +1,376 @@
+"""The Dice similarity kernel over packed 1024-bit filters, in three layers.
+
+1. `dice_blocks` / `dice_join` (Python): validate, split blocks into work items, allocate outputs.
+2. `_threshold_items` / `_top_k_items` (`@njit(parallel=True)`): the tiled loop over work items.
+3. `_dice`, `_emit`, bounds helpers (`@njit(inline="always")`) and the popcount intrinsics of
+   `linkage.popcount`: arithmetic.
+
+Dice(a, b) = 2 |a AND b| / (|a| + |b|), and 0 when both filters are empty.
+
+A *block* is `(ls, le, rs, re)`: left rows `ls:le` are compared with right rows `rs:re` of the
+(already permuted) arrays, and rows inside a block must be sorted by popcount ascending. That
+order lets the kernel apply the exact length filter: for threshold t a pair can only reach t
+when t·|a|/(2−t) ≤ |b| ≤ |a|·(2−t)/t, so each left row only scans a popcount window found by
+binary search. The filter is exact (it never drops a pair at or above t): its bounds are
+widened by one and every surviving pair is scored and tested exactly.
+
+Register blocking: four left rows are compared with one right row at a time, so each right
+word is loaded once for four popcounts; right rows are visited in tiles that stay in L2.
+
+Results are `CandidatePairs` in canonical order (score desc, left asc, right asc) with the
+caller's row ids, so they never depend on how the work was split.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from linkage.candidates import CandidatePairs
+from linkage.popcount import and_count_4x1, and_count_rows
+
+WORDS = 16  # 1024-bit filters as uint64 words
+GROUP = 4  # left rows per register block
+ITEM_ROWS = 64  # left rows per parallel work item
+RIGHT_TILE = 2048  # right rows per cache tile (256 KiB)
+FIXED_BITS = 20
+
+
+# ---- layer 3: tiny inner functions ---------------------------------------------------------
+
+
+@njit(inline="always", nogil=True)
+def _dice(common, pa, pb):
+    total = pa + pb
+    if total == 0:
+        return 0.0
+    return 2.0 * common / total
+
+
+@njit(inline="always", nogil=True)
+def _may_reach(common, total, t_fixed):
+    # Integer test against t rounded down to 20 fractional bits (never stricter than t);
+    # the few pairs passing it are scored exactly by _dice.
+    return (common << (FIXED_BITS + 1)) >= t_fixed * total
+
+
+@njit(inline="always", nogil=True)
+def _emit(common, pa, pb, lid, rid, t, t_fixed, upper_only, out, base, cap, found):
+    """Record one pair if it reaches t; returns the new count (past `cap` it only counts)."""
+    if not _may_reach(common, pa + pb, t_fixed):
+        return found
+    s = _dice(common, pa, pb)
+    if s < t or (upper_only and lid >= rid):
+        return found
+    if found < cap:
+        out[0][base + found] = lid
+        out[1][base + found] = rid
+        out[2][base + found] = s
+    return found + 1
+
+
+@njit(inline="always", nogil=True)
+def _min_partner_pop(pa, threshold):
+    if threshold <= 0.0:
+        return 0
+    return max(0, int(math.ceil(threshold * pa / (2.0 - threshold))) - 1)
+
+
+@njit(inline="always", nogil=True)
+def _max_partner_pop(pa, threshold):
+    if threshold <= 0.0:
+        return 1 << 30
+    return int(math.floor(pa * (2.0 - threshold) / threshold)) + 1
+
+
+@njit(inline="always", nogil=True)
+def _first_at_least(pops, lo, hi, value):
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if pops[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+# ---- layer 2: parallel tiled loops ----------------------------------------------------------
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _threshold_items(L, Lp, Lid, R, Rp, Rid, items, offsets, caps, t, upper_only, out):
+    t_fixed = np.int64(math.floor(t * (1 << FIXED_BITS)))
+    """Threshold mode. Writes up to caps[w] pairs of item w at offsets[w]; returns true counts."""
+    counts = np.zeros(items.shape[0], dtype=np.int64)
+    for w in prange(items.shape[0]):
+        ls, le, rs, re = items[w, 0], items[w, 1], items[w, 2], items[w, 3]
+        base = offsets[w]
+        cap = caps[w]
+        found = 0
+        n_groups = (le - ls + GROUP - 1) // GROUP
+        lo = np.empty(n_groups, dtype=np.int64)
+        hi = np.empty(n_groups, dtype=np.int64)
+        for g in range(n_groups):
+            first = ls + g * GROUP
+            last = min(first + GROUP, le) - 1
+            lo[g] = _first_at_least(Rp, rs, re, _min_partner_pop(Lp[first], t))
+            hi[g] = _first_at_least(Rp, rs, re, _max_partner_pop(Lp[last], t) + 1)
+        for tile in range(lo.min(), hi.max(), RIGHT_TILE):
+            tile_end = tile + RIGHT_TILE
+            for g in range(n_groups):
+                i = ls + g * GROUP
+                j0 = max(tile, lo[g])
+                j1 = min(tile_end, hi[g])
+                if i + GROUP <= le:
+                    for j in range(j0, j1):
+                        pb = Rp[j]
+                        rid = Rid[j]
+                        c0, c1, c2, c3 = and_count_4x1(L, i, R, j)
+                        found = _emit(
+                            c0,
+                            Lp[i],
+                            pb,
+                            Lid[i],
+                            rid,
+                            t,
+                            t_fixed,
+                            upper_only,
+                            out,
+                            base,
+                            cap,
+                            found,
+                        )
+                        found = _emit(
+                            c1,
+                            Lp[i + 1],
+                            pb,
+                            Lid[i + 1],
+                            rid,
+                            t,
+                            t_fixed,
+                            upper_only,
+                            out,
+                            base,
+                            cap,
+                            found,
+                        )
+                        found = _emit(
+                            c2,
+                            Lp[i + 2],
+                            pb,
+                            Lid[i + 2],
+                            rid,
+                            t,
+                            t_fixed,
+                            upper_only,
+                            out,
+                            base,
+                            cap,
+                            found,
+                        )
+                        found = _emit(
+                            c3,
+                            Lp[i + 3],
+                            pb,
+                            Lid[i + 3],
+                            rid,
+                            t,
+                            t_fixed,
+                            upper_only,
+                            out,
+                            base,
+                            cap,
+                            found,
+                        )
+                else:
+                    for r in range(i, le):
+                        for j in range(j0, j1):
+                            c = and_count_rows(L, r, R, j)
+                            found = _emit(
+                                c,
+                                Lp[r],
+                                Rp[j],
+                                Lid[r],
+                                Rid[j],
+                                t,
+                                t_fixed,
+                                upper_only,
+                                out,
+                                base,
+                                cap,
+                                found,
+                            )
+        counts[w] = found
+    return counts
+
+
+@njit(inline="always", nogil=True)
+def _offer(best_s, best_r, row, k, s, rid):
+    """Keep the k best (score desc, right id asc) partners of one left row."""
+    worst = 0
+    for q in range(1, k):
+        if best_s[row, q] < best_s[row, worst] or (
+            best_s[row, q] == best_s[row, worst] and best_r[row, q] > best_r[row, worst]
+        ):
+            worst = q
+    ws = best_s[row, worst]
+    if s > ws or (s == ws and rid < best_r[row, worst]):
+        best_s[row, worst] = s
+        best_r[row, worst] = rid
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _top_k_items(L, Lp, Lid, R, Rp, Rid, items, threshold, upper_only, best_s, best_r):
+    """Top-k mode: best_s/best_r are [n_left_positions, k], initialised to -1."""
+    k = best_s.shape[1]
+    t_fixed = np.int64(math.floor(threshold * (1 << FIXED_BITS)))
+    for w in prange(items.shape[0]):
+        ls, le, rs, re = items[w, 0], items[w, 1], items[w, 2], items[w, 3]
+        for i in range(ls, le):
+            pa = Lp[i]
+            j0 = _first_at_least(Rp, rs, re, _min_partner_pop(pa, threshold))
+            j1 = _first_at_least(Rp, rs, re, _max_partner_pop(pa, threshold) + 1)
+            for j in range(j0, j1):
+                pb = Rp[j]
+                c = and_count_rows(L, i, R, j)
+                if _may_reach(c, pa + pb, t_fixed):
+                    s = _dice(c, pa, pb)
+                    if s >= threshold and (not upper_only or Lid[i] < Rid[j]):
+                        _offer(best_s, best_r, i, k, s, Rid[j])
+
+
+# ---- layer 1: validate, split, allocate -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackedRows:
+    """Rows as the kernel reads them: filters uint64[n, 16], popcounts and result ids (int64)."""
+
+    filters: np.ndarray
+    pops: np.ndarray
+    ids: np.ndarray
+
+    @classmethod
+    def of(cls, filters: np.ndarray, pops: np.ndarray, ids: np.ndarray | None = None) -> PackedRows:
+        if filters.dtype != np.uint64 or filters.ndim != 2 or filters.shape[1] != WORDS:
+            raise ValueError(
+                f"filters must be uint64[n, {WORDS}], got {filters.dtype}{filters.shape}"
+            )
+        if not filters.flags.c_contiguous:
+            raise ValueError("filters must be C-contiguous")
+        n = filters.shape[0]
+        ids = np.arange(n, dtype=np.int64) if ids is None else ids
+        if np.shape(pops) != (n,) or np.shape(ids) != (n,):
+            raise ValueError("popcounts and ids need one entry per filter")
+        return cls(
+            filters,
+            np.ascontiguousarray(pops, dtype=np.int64),
+            np.ascontiguousarray(ids, dtype=np.int64),
+        )
+
+    def take(self, order: np.ndarray) -> PackedRows:
+        """A permuted copy (contiguous, so the kernel streams through memory)."""
+        return PackedRows(
+            np.ascontiguousarray(self.filters[order]), self.pops[order], self.ids[order]
+        )
+
+    def __len__(self) -> int:
+        return int(self.filters.shape[0])
+
+
+def work_items(blocks: np.ndarray, item_rows: int = ITEM_ROWS) -> np.ndarray:
+    """Split blocks `(ls, le, rs, re)` into items of at most `item_rows` left rows."""
+    blocks = np.asarray(blocks, dtype=np.int64).reshape(-1, 4)
+    blocks = blocks[(blocks[:, 1] > blocks[:, 0]) & (blocks[:, 3] > blocks[:, 2])]
+    if len(blocks) == 0:
+        return np.empty((0, 4), dtype=np.int64)
+    pieces = (blocks[:, 1] - blocks[:, 0] + item_rows - 1) // item_rows
+    owner = np.repeat(np.arange(len(blocks)), pieces)
+    first = np.repeat(np.cumsum(pieces) - pieces, pieces)
+    ls = blocks[owner, 0] + (np.arange(len(owner)) - first) * item_rows
+    le = np.minimum(ls + item_rows, blocks[owner, 1])
+    return np.stack([ls, le, blocks[owner, 2], blocks[owner, 3]], axis=1)
+
+
+def dice_blocks(
+    left: PackedRows,
+    right: PackedRows,
+    blocks: np.ndarray,
+    threshold: float,
+    *,
+    top_k: int | None = None,
+    upper_only: bool = False,
+) -> CandidatePairs:
+    """All pairs inside `blocks` with Dice ≥ threshold (with top_k: the k best per left row).
+
+    Rows must be sorted by popcount inside each block. Results carry `left.ids`/`right.ids`.
+    With `upper_only` a pair is kept only when left id < right id (one dataset against itself).
+    In top-k mode each left row must lie in at most one block.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be within [0, 1], got {threshold}")
+    items = work_items(blocks)
+    if len(items) == 0:
+        return CandidatePairs.empty()
+    t = float(threshold)
+    if top_k is not None:
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        best_s = np.full((len(left), top_k), -1.0)
+        best_r = np.full((len(left), top_k), -1, dtype=np.int64)
+        _top_k_items(*_args(left, right), items, t, upper_only, best_s, best_r)
+        keep = best_r >= 0
+        row, _ = np.nonzero(keep)
+        return CandidatePairs.from_arrays(left.ids[row], best_r[keep], best_s[keep])
+    caps = np.maximum(16, (items[:, 1] - items[:, 0]) * 4)
+    counts, out = _run_threshold(left, right, items, caps, t, upper_only)
+    overflow = counts > caps
+    if not overflow.any():
+        return _compact(out, counts, caps).canonical()
+    # Rare: an item found more pairs than its buffer held. Redo those items with exact room.
+    redo_counts, redo = _run_threshold(
+        left, right, items[overflow], counts[overflow], t, upper_only
+    )
+    parts = [
+        _compact(out, np.where(overflow, 0, counts), caps),
+        _compact(redo, redo_counts, counts[overflow]),
+    ]
+    return CandidatePairs.concat(parts).canonical()
+
+
+def _args(left: PackedRows, right: PackedRows):
+    return left.filters, left.pops, left.ids, right.filters, right.pops, right.ids
+
+
+def _offsets(caps: np.ndarray) -> np.ndarray:
+    offsets = np.zeros(len(caps), dtype=np.int64)
+    np.cumsum(caps[:-1], out=offsets[1:])
+    return offsets
+
+
+def _run_threshold(left, right, items, caps, t, upper_only):
+    total = int(caps.sum())
+    out = (np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.float64))
+    counts = _threshold_items(*_args(left, right), items, _offsets(caps), caps, t, upper_only, out)
+    return counts, out
+
+
+def _compact(out, counts, caps) -> CandidatePairs:
+    kept = np.minimum(counts, caps)
+    starts = np.repeat(_offsets(caps), kept)
+    within = np.arange(kept.sum()) - np.repeat(np.cumsum(kept) - kept, kept)
+    index = starts + within
+    return CandidatePairs(out[0][index], out[1][index], out[2][index])
+
+
+def dice_join(
+    left: PackedRows, right: PackedRows, threshold: float, *, top_k: int | None = None
+) -> CandidatePairs:
+    """Exhaustive comparison of every left row with every right row."""
+    left = left.take(np.argsort(left.pops, kind="stable"))
+    right = right.take(np.argsort(right.pops, kind="stable"))
+    block = np.array([[0, len(left), 0, len(right)]], dtype=np.int64)
+    return dice_blocks(left, right, block, threshold, top_k=top_k)
