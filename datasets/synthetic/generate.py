@@ -48,6 +48,9 @@ def select(
         p = np.full(len(pop), spec.rate)
     else:
         p = np.where(on_reference, spec.overlap, spec.rate)
+    if spec.mortality and eligible.any():
+        hazard = np.exp(np.log(2.0) / 8.0 * (pop.age.astype(np.float64) - 80.0))
+        p = np.minimum(p * hazard / hazard[eligible].mean(), 1.0)
     if spec.households:
         u = payloads.household_uniform(pop.household_id, salt)
     else:

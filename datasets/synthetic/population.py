@@ -231,14 +231,13 @@ def generate_households(
         rng.normal(np.where(head_male[hh[is_spouse]], -2.0, 2.0), 3.0)
     ).astype(np.int16)
     age[is_spouse] = np.clip(sp_age, 18, 99)
-    mother_age = np.where(head_male, head_age, head_age)  # refined below when a spouse exists
     spouse_idx = starts + 1
     has_spouse = couple & (sizes >= 2)
-    mother_age = np.where(
-        head_male & has_spouse, age[np.minimum(spouse_idx, n_persons - 1)], mother_age
-    )
+    # Children are at least 18 years younger than the younger parent.
+    spouse_age = age[np.minimum(spouse_idx, n_persons - 1)]
+    parent_age = np.where(has_spouse, np.minimum(head_age, spouse_age), head_age)
     is_child = role == Role.CHILD
-    m_age = mother_age[hh[is_child]].astype(np.int64)
+    m_age = parent_age[hh[is_child]].astype(np.int64)
     age[is_child] = sample_ages(rng, np.maximum(m_age - 45, 0), np.maximum(m_age - 18, 0))
     is_elder = role == Role.PARENT_OF_HEAD
     age[is_elder] = np.minimum(head_age[hh[is_elder]] + rng.integers(20, 36, is_elder.sum()), 99)

@@ -33,7 +33,8 @@ class Selection:
 
     An eligible person (age within bounds, and one of `statuses` if given) on the reference
     extract is included with probability `overlap`, any other eligible person with `rate`.
-    `households` draws whole households (the reference low-income list).
+    `households` draws whole households (the reference low-income list). `mortality` weights
+    people by a Gompertz hazard (doubling every 8 years of age) with the same mean, for deaths.
     """
 
     rate: float
@@ -42,6 +43,7 @@ class Selection:
     max_age: int = 200
     statuses: tuple[Status, ...] = ()
     households: bool = False
+    mortality: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ DEATHS = ExtractSpec(
         (F.BIRTH_DATE, "CSRQ"),
         (F.ADDRESS, "HJDZ"),
     ),  # fmt: skip
-    selection=Selection(rate=0.012, overlap=0.05),
+    selection=Selection(rate=0.012, overlap=0.05, mortality=True),
     payload=payloads.deaths,
     date_style=DateStyle.COMPACT,
     sex_style=SexStyle.CODE,
