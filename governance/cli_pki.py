@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import click
 from governance import pki
 from governance.cli_common import CA_SUBDIR, CERTS_SUBDIR, data_dir_option, open_store
 from governance.passphrases import CA_ENV, KEY_ENV, read_passphrase
+from governance.store import DB_FILE
 from pprl.errors import GovernanceError, InputError
 
 
@@ -48,26 +50,40 @@ def pki_init(data_dir: Path, name: str, office_code: str, encrypt_key: bool) -> 
     """
     pki.check_department_code(office_code)
     ca_dir = data_dir / CA_SUBDIR
-    if (ca_dir / pki.CA_CERT).exists():
-        raise GovernanceError(f"a CA already exists in {ca_dir}")
-    with open_store(data_dir, create=True) as store:
-        if store.departments():
-            raise GovernanceError(f"{data_dir} is already initialised")
-        ca_pass = read_passphrase(CA_ENV, "the new CA private key", confirm=True)
-        key_pass = _key_passphrase(encrypt_key, f"{office_code}.key")
-        ca_cert = pki.init_ca(ca_dir, name, ca_pass)
-        store.trust(ca_cert.read_bytes())
-        store.update_crl((ca_dir / pki.CA_CRL).read_bytes())
-        office = pki.issue(
-            ca_dir,
-            office_code,
-            name,
-            data_dir / CERTS_SUBDIR,
-            key_pass,
-            ca_passphrase=ca_pass,
-            role=pki.Role.OFFICE,
-        )
-        store.register_department(office.certificate_path.read_bytes())
+    db_path = data_dir / DB_FILE
+    if (ca_dir / pki.CA_CERT).exists() or db_path.exists():
+        raise GovernanceError(f"{data_dir} is already initialised")
+    ca_pass = read_passphrase(CA_ENV, "the new CA private key", confirm=True)
+    key_pass = _key_passphrase(encrypt_key, f"{office_code}.key")
+    office_files = [data_dir / CERTS_SUBDIR / f"{office_code}.{ext}" for ext in ("crt", "key")]
+    if any(p.exists() for p in office_files):
+        raise GovernanceError(f"{office_files[0]} already exists; refusing to overwrite")
+    ca_dir_existed = ca_dir.exists()
+    try:
+        with open_store(data_dir, create=True) as store:
+            ca_cert = pki.init_ca(ca_dir, name, ca_pass)
+            store.trust(ca_cert.read_bytes())
+            store.update_crl((ca_dir / pki.CA_CRL).read_bytes())
+            office = pki.issue(
+                ca_dir,
+                office_code,
+                name,
+                data_dir / CERTS_SUBDIR,
+                key_pass,
+                ca_passphrase=ca_pass,
+                role=pki.Role.OFFICE,
+            )
+            store.register_department(office.certificate_path.read_bytes())
+    except BaseException:
+        # Nothing half-initialised: remove what this command created.
+        if not ca_dir_existed:
+            shutil.rmtree(ca_dir, ignore_errors=True)
+        for path in (
+            *office_files,
+            *(db_path.with_name(db_path.name + end) for end in ("", "-wal", "-shm")),
+        ):
+            path.unlink(missing_ok=True)
+        raise
     click.echo(f"CA certificate: {ca_cert}")
     click.echo(f"office certificate: {office.certificate_path}")
     click.echo(f"office private key: {office.key_path}")

@@ -128,7 +128,7 @@ def test_bad_input_is_one_line(pprl, tmp_path):
         "invalid department code"
         in pprl("pki", "issue", "--department", "bad code", "--name", "x", ok=False).stderr
     )
-    assert "already exists" in pprl("pki", "init", "--name", "again", ok=False).stderr
+    assert "already initialised" in pprl("pki", "init", "--name", "again", ok=False).stderr
     assert "valid_from" in pprl(
         "agreement", "apply", *pprl.signer("MCA"), "--provider", "MPS", "--entry", "MPS-DEATHS",
         "--purpose", "p", "--scenario", "s", "--scope", "330000",
@@ -195,3 +195,19 @@ def test_keys_share_and_receive(pprl):
         "--to", str(pprl.certs / "MOHRSS.crt"), ok=False,
     )  # fmt: skip
     assert "revoked" in refused.stderr
+
+
+def test_failed_init_leaves_nothing(tmp_path, monkeypatch):
+    from governance import pki
+
+    def broken_issue(*args, **kwargs):
+        raise OSError("disk full")
+
+    p = Pprl(tmp_path)
+    monkeypatch.setattr(pki, "issue", broken_issue)
+    result = p.runner.invoke(main, ["pki", "init", "--data-dir", str(p.data), "--name", "Office"])
+    assert result.exit_code != 0
+    assert not (p.data / "ca").exists() and not (p.data / "governance.sqlite").exists()
+    monkeypatch.undo()
+    p("pki", "init", "--name", "Office")
+    assert (p.data / "ca" / "ca.crt").exists()
