@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bloom.columns import as_string_array, code_matrix, distinct
 from bloom.names import _t2s
@@ -31,13 +32,15 @@ PROVINCES: dict[int, tuple[str, str]] = {
     71: ("台湾省", "台湾"), 81: ("香港特别行政区", "香港"), 82: ("澳门特别行政区", "澳门"),
 }  # fmt: skip
 MUNICIPALITIES = frozenset({11, 12, 31, 50})
-# Longest names first so "内蒙古自治区" wins over "内蒙古".
-_PROVINCE_NAMES = sorted(
-    ((name, code) for code, names in PROVINCES.items() for name in names),
-    key=lambda item: -len(item[0]),
+_PROVINCE_BY_NAME = {name: code for code, names in PROVINCES.items() for name in names}
+# Longest names first so that "内蒙古自治区" wins over "内蒙古" (leftmost-first alternation).
+_PROVINCE_RE = (
+    "^(?P<province>"
+    + "|".join(sorted(_PROVINCE_BY_NAME, key=lambda name: -len(name)))
+    + ")?(?P<rest>.*)$"
 )
-_CITY_RE = re.compile(r"(.+?(?:自治州|地区|盟|市))")
-_SPACES_RE = re.compile(r"\s+")
+_CITY_RE = "^(?P<city>.{1,7}?(?:自治州|地区|盟|市))?(?P<rest>.*)$"
+_SPACES = r"\s+"
 
 
 @dataclass(frozen=True)
@@ -47,32 +50,24 @@ class Address:
     rest: str
 
 
-def _split(text: str) -> Address:
-    province = None
-    for name, code in _PROVINCE_NAMES:
-        if text.startswith(name):
-            province, text = code, text[len(name) :]
-            break
-    city = None
-    if province in MUNICIPALITIES:
-        city = PROVINCES[province][1]
-        text = text.removeprefix("市")
-    else:
-        m = _CITY_RE.match(text)
-        if m and len(m.group(1)) <= 8:
-            city = m.group(1).removesuffix("市")
-            text = text[m.end() :]
-    return Address(province, city or None, text)
-
-
 def _clean(raw: str) -> str:
-    return _SPACES_RE.sub("", unicodedata.normalize("NFKC", raw))
+    return re.sub(_SPACES, "", unicodedata.normalize("NFKC", raw))
 
 
 def parse_address(raw: str | None) -> Address:
     """Reference: province code, city and the rest of one address."""
     text = _clean(raw or "")
-    return _split(_t2s().convert(text)) if text else Address(None, None, "")
+    if not text:
+        return Address(None, None, "")
+    text = _t2s().convert(text)
+    m = re.fullmatch(_PROVINCE_RE, text, flags=re.S)
+    province = _PROVINCE_BY_NAME.get(m.group("province") or "")
+    rest = m.group("rest")
+    if province in MUNICIPALITIES:
+        return Address(province, PROVINCES[province][1], rest.removeprefix("市"))
+    m = re.fullmatch(_CITY_RE, rest, flags=re.S)
+    city = (m.group("city") or "").removesuffix("市")
+    return Address(province, city or None, m.group("rest"))
 
 
 @dataclass(frozen=True)
@@ -86,28 +81,42 @@ class AddressColumn:
 
 
 def prepare_addresses(column: pa.Array) -> AddressColumn:
-    values, row_index = distinct(as_string_array(column))
-    cleaned = [_clean(v) if v else "" for v in values]
-    present_text = [c for c in cleaned if c]
-    simplified = (
-        iter(_t2s().convert("\n".join(present_text)).split("\n")) if present_text else iter(())
+    """Column version of `parse_address` (Arrow regex kernels over the distinct addresses)."""
+    text = pc.replace_substring_regex(
+        pc.utf8_normalize(as_string_array(column), "NFKC"), _SPACES, ""
     )
-    parsed = [_split(next(simplified)) if c else Address(None, None, "") for c in cleaned]
-    cities: dict[str, int] = {}
-    city_ids = np.array(
-        [cities.setdefault(a.city, len(cities) + 1) if a.city else 0 for a in parsed],
-        dtype=np.int64,
+    values, row_index = distinct(text)
+    has = np.array([bool(v) for v in values], dtype=bool)
+    present_text = [v for v in values if v]
+    simplified = _t2s().convert("\n".join(present_text)).split("\n") if present_text else []
+    converted = iter(simplified)
+    texts = pa.array([next(converted) if v else "" for v in values], pa.string())
+    split = pc.extract_regex(texts, _PROVINCE_RE)
+    prov_names, prov_index = distinct(split.field("province"))
+    prov_codes = np.array([_PROVINCE_BY_NAME.get(p or "", 0) for p in prov_names], np.int32)
+    province = prov_codes[prov_index]
+    rest = split.field("rest")
+    city_split = pc.extract_regex(rest, _CITY_RE)
+    municipal = np.isin(province, list(MUNICIPALITIES))
+    short_names = np.array([""] + [PROVINCES.get(c, ("", ""))[1] for c in range(1, 100)])
+    city_text = pc.if_else(
+        pa.array(municipal),
+        pa.array(short_names[np.where(municipal, province, 0)].tolist(), pa.string()),
+        pc.replace_substring_regex(pc.fill_null(city_split.field("city"), ""), "市$", ""),
     )
-    province = np.array([a.province or 0 for a in parsed], dtype=np.int32)
-    has = np.array([bool(c) for c in cleaned], dtype=bool)
-    city_names = [""] * len(cities)
-    for name, k in cities.items():
-        city_names[k - 1] = name
+    rest_text = pc.if_else(
+        pa.array(municipal),
+        pc.replace_substring_regex(rest, "^市", ""),
+        city_split.field("rest"),
+    )
+    city_names, city_index = distinct(city_text)
+    ids = np.array([k + 1 if name else 0 for k, name in enumerate(city_names)], np.int64)
+    cities = [name or "" for name in city_names]
     return AddressColumn(
         province=province[row_index],
-        city=city_ids[row_index],
-        cities=city_names,
-        rest_codes=code_matrix([a.rest for a in parsed]),
+        city=ids[city_index][row_index],
+        cities=cities,
+        rest_codes=code_matrix(rest_text.to_pylist()),
         row_index=row_index,
         present=has[row_index],
     )

@@ -98,7 +98,7 @@ class IdColumn:
         return self.region // 10000
 
 
-def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+def days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     table = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
     days = table[np.clip(m, 1, 12) - 1]
@@ -148,7 +148,7 @@ def prepare_cn_ids(column: pa.Array) -> IdColumn:
 
     y, m, d = number(6, 10), number(10, 12), number(12, 14)
     real = good & (y >= 1880) & (y <= 2100) & (m >= 1) & (m <= 12) & (d >= 1)
-    real &= d <= _days_in_month(y, m)
+    real &= d <= days_in_month(y, m)
     birth = np.where(real, y * 10000 + m * 100 + d, 0).astype(np.int32)
     sex = np.where(good, np.where(digits[:, 16] % 2 == 1, 1, 2), 0).astype(np.int8)
     region = np.where(good, number(0, 6), 0).astype(np.int32)

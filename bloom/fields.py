@@ -1,0 +1,255 @@
+"""Prepared fields: one normalised column per schema field, offering token streams and parts.
+
+`prepare_field` normalises a column by the field's type; `derive` fills date of birth, sex
+and province from the ID number where the record lacks them. Each prepared field reports the
+rows whose value was present but unusable (`problems`) so none is lost silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bloom import tokens as tk
+from bloom.addresses import prepare_addresses
+from bloom.cn_id import IdStatus, prepare_cn_ids
+from bloom.columns import as_string_array, code_matrix, distinct
+from bloom.dates import prepare_dates
+from bloom.names import SEPARATOR, prepare_names
+from bloom.phones import prepare_phones
+from bloom.schema import Feature, FieldSpec, FieldType, TokenKind
+from bloom.sex import prepare_sex
+
+_SEX_LABELS = ["M", "F"]
+
+
+@dataclass
+class Prepared:
+    """A normalised field. `present[n]`: the record has a usable value (own or derived)."""
+
+    spec: FieldSpec
+    present: np.ndarray
+    problems: list[tuple[np.ndarray, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        raise NotImplementedError
+
+    def part(self, name: str) -> tk.Part:
+        raise NotImplementedError
+
+
+class NameField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        self.col = prepare_names(column)
+        super().__init__(spec, self.col.present)
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        c = self.col
+        if feature.tokens is TokenKind.CHAR_QGRAMS:
+            return tk.qgram_stream(
+                c.codes, feature.q, separator=ord(SEPARATOR), row_index=c.row_index
+            )
+        if feature.tokens is TokenKind.PINYIN_SYLLABLES:
+            keys = np.concatenate([c.char_syllable, c.surname_syllables], axis=1).astype(np.uint64)
+            return tk.TokenStream(keys, keys > 0, tk.lookup_render(c.syllables), c.row_index)
+        return tk.value_stream(c.codes, row_index=c.row_index)
+
+    def part(self, name: str) -> tk.Part:
+        c = self.col
+        if name == "surname_pinyin":
+            keys = c.surname_key[c.row_index].astype(np.uint64)
+            return tk.Part(keys, keys > 0, tk.lookup_render(c.syllables))
+        if name == "surname":
+            first = c.codes[:, 0].astype(np.uint64)[c.row_index]
+            return tk.Part(first, first > 0, lambda d: [chr(int(k)).encode() for k in d.tolist()])
+        return tk.value_part(c.codes, c.row_index)
+
+
+class IdField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        self.col = prepare_cn_ids(column)
+        status = self.col.status
+        super().__init__(spec, self.col.present)
+        self.problems.append((status == IdStatus.INVALID, "not an ID number (length/characters)"))
+        self.counts["id_check_digit_wrong"] = int((status == IdStatus.CHECK_DIGIT_WRONG).sum())
+        self.counts["id_upgraded_15"] = int((status == IdStatus.UPGRADED_15).sum())
+        self.counts["id_invalid"] = int((status == IdStatus.INVALID).sum())
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        return _char_stream(self.col.chars, feature)
+
+    def part(self, name: str) -> tk.Part:
+        c = self.col
+        if name == "region":
+            return tk.Part(c.region.astype(np.uint64), c.region > 0, tk.format_render("{:06d}"))
+        if name == "province":
+            return tk.Part(c.province.astype(np.uint64), c.region > 0, tk.format_render("{:02d}"))
+        if name == "birth_year":
+            year = (c.birth // 10000).astype(np.uint64)
+            return tk.Part(year, year > 0, tk.format_render("{:04d}"))
+        return tk.value_part(c.chars)
+
+
+def _char_stream(chars: np.ndarray, feature: Feature, row_index=None) -> tk.TokenStream:
+    if feature.tokens is TokenKind.CHAR_QGRAMS:
+        return tk.qgram_stream(chars, feature.q, row_index=row_index)
+    if feature.tokens is TokenKind.POSITIONAL_CHARS:
+        return tk.positional_stream(chars, row_index=row_index)
+    return tk.value_stream(chars, row_index=row_index)
+
+
+class DateField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        self.dates, bad = prepare_dates(column)
+        super().__init__(spec, self.dates > 0)
+        self.problems.append((bad, "not a date"))
+
+    def fill(self, dates: np.ndarray) -> None:
+        use = (self.dates == 0) & (dates > 0)
+        self.dates = np.where(use, dates, self.dates).astype(np.int32)
+        self.present = self.dates > 0
+        self.counts[f"{self.spec.name}_derived"] = int(use.sum())
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        d = self.dates.astype(np.uint64)
+        ok = self.dates > 0
+        if feature.tokens is TokenKind.DATE_PARTS:
+            keys = np.stack([d // 10000, 100000 + d // 100 % 100, 200000 + d % 100], axis=1)
+            valid = np.repeat(ok[:, None], 3, axis=1)
+            return tk.TokenStream(keys, valid, _date_part_render)
+        return tk.column_stream(d, ok, tk.format_render("{:08d}"))
+
+    def part(self, name: str) -> tk.Part:
+        d = self.dates.astype(np.uint64)
+        ok = self.dates > 0
+        if name == "year":
+            return tk.Part(d // 10000, ok, tk.format_render("{:04d}"))
+        if name == "month":
+            return tk.Part(d // 100 % 100, ok, tk.format_render("{:02d}"))
+        return tk.Part(d, ok, tk.format_render("{:08d}"))
+
+
+def _date_part_render(distinct_keys: np.ndarray) -> list[bytes]:
+    out = []
+    for k in distinct_keys.tolist():
+        kind, value = divmod(k, 100000)
+        out.append((("y{:04d}", "m{:02d}", "d{:02d}")[kind].format(value)).encode())
+    return out
+
+
+class SexField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        self.sex, bad = prepare_sex(column)
+        super().__init__(spec, self.sex > 0)
+        self.problems.append((bad, "not a sex (男/女, M/F, 1/2)"))
+
+    def fill(self, sex: np.ndarray) -> None:
+        use = (self.sex == 0) & (sex > 0)
+        self.sex = np.where(use, sex, self.sex).astype(np.int8)
+        self.present = self.sex > 0
+        self.counts[f"{self.spec.name}_derived"] = int(use.sum())
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        p = self.part("value")
+        return tk.column_stream(p.keys, p.valid, p.render)
+
+    def part(self, name: str) -> tk.Part:
+        return tk.Part(self.sex.astype(np.uint64), self.sex > 0, tk.lookup_render(_SEX_LABELS))
+
+
+class PhoneField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        self.chars, present, bad = prepare_phones(column)
+        super().__init__(spec, present)
+        self.problems.append((bad, "not a phone number"))
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        return _char_stream(self.chars, feature)
+
+    def part(self, name: str) -> tk.Part:
+        if name == "prefix3":
+            return tk.value_part(np.where(self.present[:, None], self.chars[:, :3], 0))
+        return tk.value_part(self.chars)
+
+
+class AddressField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        self.col = prepare_addresses(column)
+        self.province = self.col.province
+        super().__init__(spec, self.col.present)
+
+    def fill(self, province: np.ndarray) -> None:
+        use = (self.province == 0) & (province > 0)
+        self.province = np.where(use, province, self.province).astype(np.int32)
+        self.present = self.present | use
+        self.counts[f"{self.spec.name}_province_derived"] = int(use.sum())
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        c = self.col
+        if feature.tokens is TokenKind.PROVINCE:
+            p = self.part("province")
+            return tk.column_stream(p.keys, p.valid, p.render)
+        if feature.tokens is TokenKind.CITY:
+            p = self.part("city")
+            return tk.column_stream(p.keys, p.valid, p.render)
+        if feature.tokens is TokenKind.CHAR_QGRAMS:
+            return tk.qgram_stream(c.rest_codes, feature.q, row_index=c.row_index)
+        return tk.value_stream(c.rest_codes, row_index=c.row_index)
+
+    def part(self, name: str) -> tk.Part:
+        if name == "province":
+            return tk.Part(
+                self.province.astype(np.uint64), self.province > 0, tk.format_render("{:02d}")
+            )
+        if name == "city":
+            city = self.col.city.astype(np.uint64)
+            return tk.Part(city, city > 0, tk.lookup_render(self.col.cities))
+        return tk.value_part(self.col.rest_codes, self.col.row_index)
+
+
+class TextField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        text = pc.utf8_lower(pc.utf8_normalize(as_string_array(column), "NFKC"))
+        text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
+        values, self.row_index = distinct(text)
+        self.codes = code_matrix([v or "" for v in values])
+        super().__init__(spec, self.codes.any(axis=1)[self.row_index])
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        return _char_stream(self.codes, feature, self.row_index)
+
+    def part(self, name: str) -> tk.Part:
+        return tk.value_part(self.codes, self.row_index)
+
+
+_BY_TYPE: dict[FieldType, type[Prepared]] = {
+    FieldType.CHINESE_NAME: NameField,
+    FieldType.CN_ID: IdField,
+    FieldType.DATE: DateField,
+    FieldType.SEX: SexField,
+    FieldType.PHONE: PhoneField,
+    FieldType.ADDRESS: AddressField,
+    FieldType.TEXT: TextField,
+}
+
+
+def prepare_field(spec: FieldSpec, column: pa.Array) -> Prepared:
+    return _BY_TYPE[spec.type](spec, column)
+
+
+def derive(prepared: dict[str, Prepared]) -> None:
+    """Fill fields that name `derive_from` with facts taken from the ID number."""
+    for target in prepared.values():
+        source = prepared.get(target.spec.derive_from or "")
+        if not isinstance(source, IdField):
+            continue
+        if isinstance(target, DateField):
+            target.fill(source.col.birth)
+        elif isinstance(target, SexField):
+            target.fill(source.col.sex)
+        elif isinstance(target, AddressField):
+            target.fill(source.col.province)
