@@ -134,12 +134,8 @@ def keys_receive(
     if wrapped_path is not None:
         blob = wrapped_path.read_bytes()
     else:
-        department = pki.identity_of(me.certificate).department
         with open_store(data_dir) as store:
-            relayed = [(k, b) for k, b in store.wrapped_secrets(department) if key_id in (None, k)]
-        if not relayed:
-            raise GovernanceError(f"no wrapped secret waiting for {department}")
-        blob = relayed[-1][1]
+            blob = store.collect_wrapped_secret(me.certificate, key_id)
     header = envelope_header(blob)
     secret = LinkageSecret.from_bytes(keywrap.unwrap(blob, me))
     if secret.key_id != header.key_id:

@@ -14,7 +14,7 @@ API (the clock is passed in: `GovernanceStore(path, clock=lambda: datetime(..., 
     store.authorise(department_code, action, agreement_id) -> Agreement   (transport calls this)
     store.audit(actor, action, agreement_id=None, details={})   append to the hash chain
     store.verify_audit(anchor=None) -> ChainReport;  store.anchor_audit(office_signer) -> Anchor
-    store.relay_wrapped_secrets([blob, ...]) / store.wrapped_secrets(recipient)
+    store.relay_wrapped_secrets([blob, ...]) / store.collect_wrapped_secret(certificate)
 
 `authorise` raises AuthorisationError("permission denied") for every refusal alike (unknown
 agreement, wrong party, pending, expired, revoked) and logs the refusal in the audit chain.
@@ -204,7 +204,7 @@ class GovernanceStore:
         return pki.certificate_from_pem(pem.encode("ascii"))
 
     def update_crl(self, crl_pem: bytes) -> None:
-        """Store the CA's latest revocation list (must be signed by the trusted CA)."""
+        """Store the CA's latest revocation list (signed by the trusted CA, not older)."""
         try:
             crl = x509.load_pem_x509_crl(crl_pem)
         except ValueError:
@@ -212,6 +212,10 @@ class GovernanceStore:
         if not crl.is_signature_valid(self.ca_certificate().public_key()):  # type: ignore[arg-type]
             raise IntegrityError("revocation list is not signed by the trusted CA")
         with self._transaction() as conn:
+            current = self.crl()
+            # An older list could un-revoke a certificate: only newer ones replace the stored one.
+            if current is not None and crl.last_update_utc < current.last_update_utc:
+                raise IntegrityError("revocation list is older than the one already in force")
             self._set_meta(conn, "crl", crl_pem.decode("ascii"))
             self._append_audit(
                 conn, "local", "", "crl.update", None, None, {"revoked": len(list(crl))}
@@ -640,11 +644,24 @@ class GovernanceStore:
         return headers
 
     def wrapped_secrets(self, recipient: str) -> list[tuple[str, bytes]]:
+        """(key id, blob) waiting for `recipient`, oldest first."""
         rows = self._conn.execute(
             "SELECT key_id, blob FROM wrapped_secrets WHERE recipient = ? ORDER BY stored_at",
             (recipient,),
         ).fetchall()
         return [(r[0], bytes(r[1])) for r in rows]
+
+    def collect_wrapped_secret(
+        self, certificate: bytes | x509.Certificate, key_id: str | None = None
+    ) -> bytes:
+        """The newest blob (or the one with `key_id`) for the certificate's holder; audited."""
+        ident = self.identify(certificate)
+        waiting = [b for k, b in self.wrapped_secrets(ident.department) if key_id in (None, k)]
+        if not waiting:
+            raise GovernanceError(f"no wrapped secret waiting for {ident.department}")
+        header = envelope_header(waiting[-1])
+        self.audit(ident, "secret.collect", None, {"key_id": header.key_id})
+        return waiting[-1]
 
     # --- audit ------------------------------------------------------------------------
     def audit(

@@ -188,6 +188,8 @@ def test_keys_share_and_receive(pprl):
         out = pprl.root / f"{code}.linkage.key"
         got = pprl("keys", "receive", *pprl.signer(code), "--out", str(out)).stdout.strip()
         assert got == key_id
+    collected = pprl("audit", "show", "--action", "secret.collect").stdout.splitlines()
+    assert [line.split("\t")[2] for line in collected] == ["MPS", "MOHRSS"]
     # a certificate the CA revoked gets nothing wrapped to it
     pprl("pki", "revoke", "--department", "MOHRSS")
     refused = pprl(
@@ -195,6 +197,10 @@ def test_keys_share_and_receive(pprl):
         "--to", str(pprl.certs / "MOHRSS.crt"), ok=False,
     )  # fmt: skip
     assert "revoked" in refused.stderr
+    again = pprl(
+        "keys", "receive", *pprl.signer("MOHRSS"), "--out", str(pprl.root / "again.key"), ok=False
+    )  # fmt: skip
+    assert again.stderr == "error: permission denied\n"
 
 
 def test_failed_init_leaves_nothing(tmp_path, monkeypatch):

@@ -154,3 +154,14 @@ def test_store_refuses_a_second_ca_and_foreign_crl(world, tmp_path):
         world.store.trust((other / "ca.crt").read_bytes())
     with pytest.raises(IntegrityError):
         world.store.update_crl((other / "ca.crl").read_bytes())
+
+
+def test_store_refuses_an_older_crl(world):
+    old = (world.ca_dir / "ca.crl").read_bytes()
+    later = T0 + dt.timedelta(hours=1)
+    new = pki.revoke(world.ca_dir, "MPS", ca_passphrase=CA_PASS, now=later).read_bytes()
+    world.store.update_crl(new)
+    with pytest.raises(IntegrityError, match="older"):
+        world.store.update_crl(old)  # replaying the old list would un-revoke MPS
+    with pytest.raises(AuthorisationError):
+        world.store.identify(world.signers["MPS"].certificate)
