@@ -37,6 +37,7 @@ GROUP = 4  # left rows per register block
 ITEM_ROWS = 64  # left rows per parallel work item
 RIGHT_TILE = 2048  # right rows per cache tile (256 KiB)
 FIXED_BITS = 20
+_NO_LIMIT = 1 << 30
 
 
 # ---- layer 3: tiny inner functions ---------------------------------------------------------
@@ -81,9 +82,10 @@ def _min_partner_pop(pa, threshold):
 
 @njit(inline="always", nogil=True)
 def _max_partner_pop(pa, threshold):
-    if threshold <= 0.0:
-        return 1 << 30
-    return int(math.floor(pa * (2.0 - threshold) / threshold)) + 1
+    bound = pa * (2.0 - threshold) / threshold if threshold > 0.0 else _NO_LIMIT
+    if bound >= _NO_LIMIT:  # tiny thresholds: no upper bound (and no int overflow)
+        return _NO_LIMIT
+    return int(math.floor(bound)) + 1
 
 
 @njit(inline="always", nogil=True)

@@ -1,0 +1,218 @@
+"""The simple layer: `match`, `dedup` and `link_groups` over encoded datasets.
+
+    result = linkage.match(a, b, threshold=0.8, blocking="keys", solver="greedy")
+    result.to_table()  # token_a, token_b, score
+
+Each call checks that the encodings may be compared, builds a `MatchPlan`, runs it with an
+executor (in this process unless one is given, e.g. `DaskExecutor`) and applies the solver.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from linkage.blocking import BlockingMethod, LSHOptions, passes_for
+from linkage.candidates import CandidatePairs
+from linkage.executor import LocalExecutor, Progress
+from linkage.plan import MatchPlan, build_plan
+from linkage.solvers import Solver, cluster_labels, group_labels, solve
+from linkage.store import check_compatible, packed_rows
+from pprl.encoded import EncodedDataset
+
+DEFAULT_THRESHOLD = 0.8
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Matched pairs as row numbers of `a` and `b` (canonical order) plus run figures."""
+
+    pairs: CandidatePairs
+    tokens_a: pa.Array
+    tokens_b: pa.Array
+    candidates: CandidatePairs  # every pair at or above the threshold, before the solver
+    comparisons: int  # pairs inside blocks
+    n_a: int
+    n_b: int
+    threshold: float
+    blocking: BlockingMethod
+    solver: Solver
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def to_table(self) -> pa.Table:
+        return pa.table(
+            {
+                "token_a": self.tokens_a.take(pa.array(self.pairs.left)),
+                "token_b": self.tokens_b.take(pa.array(self.pairs.right)),
+                "score": pa.array(self.pairs.score, type=pa.float64()),
+            }
+        )
+
+
+def _enum(kind, value):
+    try:
+        return value if isinstance(value, kind) else kind(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in kind)
+        raise ValueError(f"unknown {kind.__name__} {value!r} (choose {choices})") from None
+
+
+def plan_match(
+    a: EncodedDataset,
+    b: EncodedDataset,
+    threshold: float = DEFAULT_THRESHOLD,
+    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    *,
+    top_k: int | None = None,
+    lsh: LSHOptions | None = None,
+    upper_only: bool = False,
+) -> MatchPlan:
+    check_compatible(a, b)
+    method = _enum(BlockingMethod, blocking)
+    passes = passes_for(method, a, b, lsh)
+    return build_plan(
+        passes, a.popcounts, b.popcounts, threshold=threshold, top_k=top_k, upper_only=upper_only
+    )
+
+
+def match(
+    a: EncodedDataset,
+    b: EncodedDataset,
+    threshold: float = DEFAULT_THRESHOLD,
+    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    solver: Solver | str = Solver.GREEDY,
+    *,
+    top_k: int | None = None,
+    lsh: LSHOptions | None = None,
+    executor=None,
+    progress: Progress | None = None,
+) -> MatchResult:
+    """Link two encoded datasets: blocking, Dice ≥ threshold, then the solver."""
+    method = _enum(BlockingMethod, blocking)
+    chosen = _enum(Solver, solver)
+    timings = {}
+    start = time.perf_counter()
+    plan = plan_match(a, b, threshold, method, top_k=top_k, lsh=lsh)
+    timings["plan"] = time.perf_counter() - start
+    start = time.perf_counter()
+    runner = executor or LocalExecutor()
+    candidates = runner.run(plan, packed_rows(a), packed_rows(b), progress)
+    timings["compare"] = time.perf_counter() - start
+    start = time.perf_counter()
+    pairs = solve(chosen, candidates, len(a), len(b))
+    timings["solve"] = time.perf_counter() - start
+    return MatchResult(
+        pairs=pairs,
+        tokens_a=a.tokens,
+        tokens_b=b.tokens,
+        candidates=candidates,
+        comparisons=plan.comparisons,
+        n_a=len(a),
+        n_b=len(b),
+        threshold=threshold,
+        blocking=method,
+        solver=chosen,
+        timings=timings,
+    )
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Deduplication result: `labels[row]` = smallest row of its cluster."""
+
+    labels: np.ndarray
+    pairs: CandidatePairs
+    tokens: pa.Array
+    comparisons: int
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    def to_table(self) -> pa.Table:
+        """Rows that have at least one duplicate: token, cluster (the cluster's first token)."""
+        sizes = np.bincount(self.labels, minlength=len(self.labels))
+        rows = np.flatnonzero(sizes[self.labels] > 1)
+        rows = rows[np.lexsort((rows, self.labels[rows]))]
+        return pa.table(
+            {
+                "cluster": self.tokens.take(pa.array(self.labels[rows])),
+                "token": self.tokens.take(pa.array(rows)),
+            }
+        )
+
+
+def dedup(
+    a: EncodedDataset,
+    threshold: float = DEFAULT_THRESHOLD,
+    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    *,
+    lsh: LSHOptions | None = None,
+    executor=None,
+    progress: Progress | None = None,
+) -> Clusters:
+    """Find records of one dataset that are the same person (connected components)."""
+    timings = {}
+    start = time.perf_counter()
+    plan = plan_match(a, a, threshold, blocking, lsh=lsh, upper_only=True)
+    timings["plan"] = time.perf_counter() - start
+    start = time.perf_counter()
+    rows = packed_rows(a)
+    pairs = (executor or LocalExecutor()).run(plan, rows, rows, progress)
+    timings["compare"] = time.perf_counter() - start
+    start = time.perf_counter()
+    labels = cluster_labels(pairs, len(a))
+    timings["solve"] = time.perf_counter() - start
+    return Clusters(labels, pairs, a.tokens, plan.comparisons, timings)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Multi-party result: member i is row `row[i]` of dataset `dataset[i]` in group `group[i]`.
+
+    Only groups with two or more members are listed; a group holds at most one record per
+    dataset. Group ids are the smallest global row number in the group.
+    """
+
+    dataset: np.ndarray
+    row: np.ndarray
+    group: np.ndarray
+
+
+def link_groups(
+    datasets: list[EncodedDataset],
+    threshold: float = DEFAULT_THRESHOLD,
+    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    *,
+    lsh: LSHOptions | None = None,
+    executor=None,
+) -> Groups:
+    """Link three or more datasets at once: every pair of datasets is compared, then groups."""
+    if len(datasets) < 2:
+        raise ValueError("link_groups needs at least two datasets")
+    sizes = np.array([len(d) for d in datasets], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    edges = []
+    for i in range(len(datasets)):
+        for j in range(i + 1, len(datasets)):
+            result = match(
+                datasets[i],
+                datasets[j],
+                threshold,
+                blocking,
+                Solver.NONE,
+                lsh=lsh,
+                executor=executor,
+            )
+            c = result.candidates
+            edges.append(CandidatePairs(c.left + offsets[i], c.right + offsets[j], c.score))
+    source = np.repeat(np.arange(len(datasets)), sizes)
+    labels = group_labels(CandidatePairs.concat(edges), source)
+    counts = np.bincount(labels, minlength=len(labels))
+    members = np.flatnonzero(counts[labels] > 1)
+    members = members[np.lexsort((members, labels[members]))]
+    return Groups(source[members], members - offsets[source[members]], labels[members])

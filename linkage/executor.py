@@ -1,0 +1,69 @@
+"""Running a match plan: one partition at a time here, or on a cluster (dask_executor).
+
+`run_partition` is the pure function every executor calls: it gathers the partition's rows
+into contiguous arrays (in plan order), runs the kernel and returns canonical pairs with the
+datasets' own row numbers. `merge` unites partitions' results the same way for every executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from linkage.candidates import CandidatePairs
+from linkage.kernel import PackedRows, dice_blocks
+from linkage.plan import MatchPlan, Partition
+
+Progress = Callable[[Partition], None]
+
+
+def run_partition(
+    plan: MatchPlan, part: Partition, left: PackedRows, right: PackedRows
+) -> CandidatePairs:
+    planned = plan.passes[part.pass_index]
+    blocks = planned.blocks[part.start : part.stop]
+    if len(blocks) == 0:
+        return CandidatePairs.empty()
+    l0, l1 = int(blocks[:, 0].min()), int(blocks[:, 1].max())
+    r0, r1 = int(blocks[:, 2].min()), int(blocks[:, 3].max())
+    rows_left = left.take(planned.left_order[l0:l1])
+    rows_right = right.take(planned.right_order[r0:r1])
+    local = blocks - np.array([l0, l0, r0, r0], dtype=np.int64)
+    return dice_blocks(
+        rows_left,
+        rows_right,
+        local,
+        plan.threshold,
+        top_k=plan.top_k,
+        upper_only=plan.upper_only,
+    )
+
+
+def merge(plan: MatchPlan, parts: list[CandidatePairs]) -> CandidatePairs:
+    """Unite partition results: drop repeats (several passes), keep top-k, canonical order."""
+    merged = CandidatePairs.concat(parts).unique()
+    if plan.top_k is not None:
+        merged = merged.top_k_per_left(plan.top_k)
+    return merged
+
+
+class LocalExecutor:
+    """Runs partitions one after another; the kernel itself uses every core."""
+
+    def __init__(self, target_comparisons: int = 500_000_000) -> None:
+        self.target_comparisons = target_comparisons
+
+    def run(
+        self,
+        plan: MatchPlan,
+        left: PackedRows,
+        right: PackedRows,
+        progress: Progress | None = None,
+    ) -> CandidatePairs:
+        results = []
+        for part in plan.partitions(self.target_comparisons):
+            results.append(run_partition(plan, part, left, right))
+            if progress is not None:
+                progress(part)
+        return merge(plan, results)

@@ -1,0 +1,117 @@
+"""A match plan: the blocks to compare, independent of where they are compared.
+
+`build_plan` turns blocking passes into blocks of row ranges over per-pass row orders (rows
+sorted by key, then popcount, so the kernel's length filter applies inside each block). An
+executor runs the plan's partitions: `linkage.executor.LocalExecutor` in this process,
+`linkage.dask_executor.DaskExecutor` on a Dask cluster. Results do not depend on the executor
+or on how the plan is partitioned: every partition yields canonical pairs and the merge removes
+repeats and sorts canonically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from linkage.blocking import BlockingPass
+
+MAX_BLOCK_LEFT = 4096  # big blocks are cut into left slabs so partitions can balance
+
+
+@dataclass(frozen=True)
+class PlannedPass:
+    """Blocks `(ls, le, rs, re)` index positions in `left_order` / `right_order`."""
+
+    name: str
+    left_order: np.ndarray
+    right_order: np.ndarray
+    blocks: np.ndarray
+
+    @property
+    def block_comparisons(self) -> np.ndarray:
+        b = self.blocks
+        return (b[:, 1] - b[:, 0]) * (b[:, 3] - b[:, 2])
+
+    @property
+    def comparisons(self) -> int:
+        return int(self.block_comparisons.sum())
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A unit of work: blocks `start:stop` of pass `pass_index`."""
+
+    pass_index: int
+    start: int
+    stop: int
+    comparisons: int
+
+
+@dataclass(frozen=True)
+class MatchPlan:
+    threshold: float
+    top_k: int | None
+    upper_only: bool  # one dataset against itself: keep left < right only
+    n_left: int
+    n_right: int
+    passes: tuple[PlannedPass, ...]
+
+    @property
+    def comparisons(self) -> int:
+        """Pairs inside blocks, summed over passes (before the popcount length filter)."""
+        return sum(p.comparisons for p in self.passes)
+
+    def partitions(self, target_comparisons: int = 200_000_000) -> list[Partition]:
+        """Consecutive runs of blocks holding about `target_comparisons` each."""
+        parts = []
+        for index, planned in enumerate(self.passes):
+            sizes = planned.block_comparisons
+            start, acc = 0, 0
+            for k, size in enumerate(sizes.tolist()):
+                acc += size
+                if acc >= target_comparisons:
+                    parts.append(Partition(index, start, k + 1, acc))
+                    start, acc = k + 1, 0
+            if start < len(sizes):
+                parts.append(Partition(index, start, len(sizes), acc))
+        return parts
+
+
+def _grouped(keys: np.ndarray, valid: np.ndarray, pops: np.ndarray):
+    rows = np.flatnonzero(valid)
+    order = rows[np.lexsort((pops[rows], keys[rows]))]
+    sorted_keys = keys[order]
+    uniq, start, count = np.unique(sorted_keys, return_index=True, return_counts=True)
+    return order, uniq, start, count
+
+
+def plan_pass(blocking: BlockingPass, left_pops: np.ndarray, right_pops: np.ndarray) -> PlannedPass:
+    lorder, lkeys, lstart, lcount = _grouped(blocking.left_keys, blocking.left_valid, left_pops)
+    rorder, rkeys, rstart, rcount = _grouped(blocking.right_keys, blocking.right_valid, right_pops)
+    _, li, ri = np.intersect1d(lkeys, rkeys, assume_unique=True, return_indices=True)
+    ls, le = lstart[li], lstart[li] + lcount[li]
+    rs, re = rstart[ri], rstart[ri] + rcount[ri]
+    # Cut blocks with many left rows into slabs (same right range) for balanced partitions.
+    pieces = (le - ls + MAX_BLOCK_LEFT - 1) // MAX_BLOCK_LEFT
+    owner = np.repeat(np.arange(len(ls)), pieces)
+    k = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    slab_ls = ls[owner] + k * MAX_BLOCK_LEFT
+    slab_le = np.minimum(slab_ls + MAX_BLOCK_LEFT, le[owner])
+    blocks = np.stack([slab_ls, slab_le, rs[owner], re[owner]], axis=1).astype(np.int64)
+    return PlannedPass(blocking.name, lorder.astype(np.int64), rorder.astype(np.int64), blocks)
+
+
+def build_plan(
+    passes: list[BlockingPass],
+    left_pops: np.ndarray,
+    right_pops: np.ndarray,
+    *,
+    threshold: float,
+    top_k: int | None = None,
+    upper_only: bool = False,
+) -> MatchPlan:
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be within [0, 1], got {threshold}")
+    planned = tuple(plan_pass(p, left_pops, right_pops) for p in passes)
+    return MatchPlan(threshold, top_k, upper_only, len(left_pops), len(right_pops), planned)

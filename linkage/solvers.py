@@ -1,0 +1,156 @@
+"""Solvers: from scored candidate pairs to decisions.
+
+Every solver reads pairs in canonical order (score desc, left asc, right asc), so ties are
+broken the same way on every run: the lower row number wins. The loops are compiled (sort in
+NumPy, then one pass with flags or a union-find in Numba); no Python objects per pair.
+
+- greedy one-to-one: accept the best remaining pair whose two records are both still free.
+- many-to-one: each left record keeps its best right record; a right record may be chosen by
+  many left records (e.g. several list entries pointing at one death record).
+- clusters (deduplication of one dataset): connected components of the pairs.
+- groups (three or more datasets): greedy merging of components in score order, never putting
+  two records of the same dataset into one group.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+from numba import njit
+
+from linkage.candidates import CandidatePairs
+
+
+class Solver(enum.Enum):
+    GREEDY = "greedy"
+    MANY_TO_ONE = "many-to-one"
+    NONE = "none"
+
+
+@njit(cache=True, nogil=True)
+def _greedy_keep(left, right, n_left, n_right):
+    used_left = np.zeros(n_left, dtype=np.bool_)
+    used_right = np.zeros(n_right, dtype=np.bool_)
+    keep = np.zeros(left.shape[0], dtype=np.bool_)
+    for k in range(left.shape[0]):
+        a = left[k]
+        b = right[k]
+        if not used_left[a] and not used_right[b]:
+            used_left[a] = True
+            used_right[b] = True
+            keep[k] = True
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def _first_per_left(left, n_left):
+    seen = np.zeros(n_left, dtype=np.bool_)
+    keep = np.zeros(left.shape[0], dtype=np.bool_)
+    for k in range(left.shape[0]):
+        if not seen[left[k]]:
+            seen[left[k]] = True
+            keep[k] = True
+    return keep
+
+
+@njit(inline="always", nogil=True)
+def _find(parent, x):
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]  # path halving
+        x = parent[x]
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _components(n, left, right):
+    parent = np.arange(n)
+    for k in range(left.shape[0]):
+        a = _find(parent, left[k])
+        b = _find(parent, right[k])
+        if a != b:
+            # The smaller row number becomes the root, so labels are deterministic.
+            if a < b:
+                parent[b] = a
+            else:
+                parent[a] = b
+    labels = np.empty(n, dtype=np.int64)
+    for x in range(n):
+        labels[x] = _find(parent, x)
+    return labels
+
+
+@njit(cache=True, nogil=True)
+def _constrained_groups(n, left, right, source):
+    """Union in the given order, refusing merges that would join two records of one source."""
+    parent = np.arange(n)
+    mask = np.zeros(n, dtype=np.uint64)
+    for x in range(n):
+        mask[x] = np.uint64(1) << np.uint64(source[x])
+    for k in range(left.shape[0]):
+        a = _find(parent, left[k])
+        b = _find(parent, right[k])
+        if a == b or (mask[a] & mask[b]) != 0:
+            continue
+        if a < b:
+            parent[b] = a
+            mask[a] |= mask[b]
+        else:
+            parent[a] = b
+            mask[b] |= mask[a]
+    labels = np.empty(n, dtype=np.int64)
+    for x in range(n):
+        labels[x] = _find(parent, x)
+    return labels
+
+
+def _check_rows(pairs: CandidatePairs, n_left: int, n_right: int) -> None:
+    if len(pairs) and (
+        pairs.left.min() < 0
+        or pairs.right.min() < 0
+        or pairs.left.max() >= n_left
+        or pairs.right.max() >= n_right
+    ):
+        raise ValueError("pair row numbers outside the datasets")
+
+
+def greedy_one_to_one(pairs: CandidatePairs, n_left: int, n_right: int) -> CandidatePairs:
+    """Each record in at most one pair; better scores first, ties to lower row numbers."""
+    _check_rows(pairs, n_left, n_right)
+    ordered = pairs.canonical()
+    return ordered.take(np.flatnonzero(_greedy_keep(ordered.left, ordered.right, n_left, n_right)))
+
+
+def many_to_one(pairs: CandidatePairs, n_left: int, n_right: int) -> CandidatePairs:
+    """Each left record keeps its best right record (ties: lower right row)."""
+    _check_rows(pairs, n_left, n_right)
+    ordered = pairs.canonical()
+    return ordered.take(np.flatnonzero(_first_per_left(ordered.left, n_left)))
+
+
+def solve(solver: Solver, pairs: CandidatePairs, n_left: int, n_right: int) -> CandidatePairs:
+    if solver is Solver.GREEDY:
+        return greedy_one_to_one(pairs, n_left, n_right)
+    if solver is Solver.MANY_TO_ONE:
+        return many_to_one(pairs, n_left, n_right)
+    return pairs.canonical()
+
+
+def cluster_labels(pairs: CandidatePairs, n: int) -> np.ndarray:
+    """Deduplication: label of each row = smallest row number in its connected component."""
+    _check_rows(pairs, n, n)
+    return _components(n, pairs.left, pairs.right)
+
+
+def group_labels(pairs: CandidatePairs, source: np.ndarray) -> np.ndarray:
+    """Multi-party groups over a global row numbering; `source[row]` is its dataset (< 64).
+
+    Pairs are taken in canonical order; a pair joins two groups only if no dataset would then
+    appear twice in the group. Label = smallest global row number in the group.
+    """
+    source = np.asarray(source, dtype=np.int64)
+    if len(source) and (source.min() < 0 or source.max() >= 64):
+        raise ValueError("at most 64 datasets can be grouped")
+    _check_rows(pairs, len(source), len(source))
+    ordered = pairs.canonical()
+    return _constrained_groups(len(source), ordered.left, ordered.right, source)

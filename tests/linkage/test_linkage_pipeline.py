@@ -1,0 +1,174 @@
+"""Blocking, plans, executors and solvers against slow references and against each other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import linkage
+from linkage import reference as ref
+from linkage.blocking import (
+    BlockingMethod,
+    LSHOptions,
+    lsh_keys,
+    pairs_completeness,
+    reduction_ratio,
+)
+from linkage.candidates import CandidatePairs
+from linkage.executor import LocalExecutor
+from linkage.simulate import extract, linked_pair, population
+from linkage.solvers import cluster_labels, greedy_one_to_one, group_labels, many_to_one
+from pprl.errors import IncompatibleEncodingsError, InputError
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return linked_pair(600, 500, 300, seed=11)
+
+
+def _truth_hits(result, person_a, person_b):
+    return int((person_a[result.pairs.left] == person_b[result.pairs.right]).sum())
+
+
+def test_exhaustive_match_equals_reference_on_all_pairs(pair):
+    a, b, *_ = pair
+    result = linkage.match(a, b, 0.75, "exhaustive", "none")
+    assert result.candidates.same_as(ref.threshold_pairs(a.filters, b.filters, 0.75))
+    assert result.comparisons == len(a) * len(b)
+
+
+def test_blocking_finds_a_subset_of_exhaustive_with_identical_scores(pair):
+    """Blocking may lower recall, never precision: blocked pairs ⊆ exhaustive pairs."""
+    a, b, person_a, person_b = pair
+    full = linkage.match(a, b, 0.7, "exhaustive", "none").candidates
+    index = {(x, y): s for x, y, s in zip(full.left, full.right, full.score, strict=True)}
+    for method in ("keys", "lsh"):
+        blocked = linkage.match(a, b, 0.7, method, "none")
+        found = blocked.candidates
+        assert all(
+            index[(x, y)] == s for x, y, s in zip(found.left, found.right, found.score, strict=True)
+        )
+        assert blocked.comparisons < len(a) * len(b)
+        completeness = pairs_completeness(found.left, found.right, full.left, full.right)
+        assert 0.9 <= completeness <= 1.0
+    assert reduction_ratio(1000, 100, 100) == pytest.approx(0.9)
+
+
+def test_keys_blocking_unites_passes_without_repeats(pair):
+    a, b, *_ = pair
+    result = linkage.match(a, b, 0.6, "keys", "none")
+    keys = set(zip(result.candidates.left.tolist(), result.candidates.right.tolist(), strict=True))
+    assert len(keys) == len(result.candidates)
+    # each pair is in a block of at least one pass
+    for x, y in list(keys)[:200]:
+        assert any(a.blocking[k][0][x] == b.blocking[k][0][y] for k in a.manifest.blocking_keys)
+
+
+def test_greedy_solver_gives_one_to_one_links_with_high_quality(pair):
+    a, b, person_a, person_b = pair
+    result = linkage.match(a, b, 0.8, "keys", "greedy")
+    assert len(set(result.pairs.left.tolist())) == len(result.pairs)
+    assert len(set(result.pairs.right.tolist())) == len(result.pairs)
+    hits = _truth_hits(result, person_a, person_b)
+    assert hits / len(result.pairs) > 0.99 and hits / 300 > 0.8
+    table = result.to_table()
+    assert table.column_names == ["token_a", "token_b", "score"]
+    assert table.column("token_a")[0].as_py() == a.tokens[int(result.pairs.left[0])].as_py()
+
+
+def test_lsh_keys_are_the_sampled_bits():
+    rng = np.random.default_rng(2)
+    filters = rng.integers(0, 2**63, size=(5, 16), dtype=np.uint64)
+    options = LSHOptions(bands=3, bits_per_band=7, seed=5)
+    keys = lsh_keys(filters, options)
+    for band, positions in enumerate(options.positions()):
+        for row in range(5):
+            bits = [(int(filters[row, p // 64]) >> (p % 64)) & 1 for p in positions]
+            assert int(keys[band, row]) == int("".join(map(str, bits)), 2)
+
+
+def test_incompatible_encodings_are_refused(pair):
+    a, *_ = pair
+    pop = population(10, 3)
+    other = extract(pop, np.arange(10), 4)
+    forged = type(other)(
+        other.path,
+        type(other.manifest)(**{**other.manifest.__dict__, "key_id": "another-key"}),
+        other.tokens,
+        other.filters,
+        other.popcounts,
+        other.blocking,
+    )
+    with pytest.raises(IncompatibleEncodingsError, match="different linkage secrets"):
+        linkage.match(a, forged)
+
+
+def test_unknown_options_and_missing_keys_are_clear_errors(pair):
+    a, b, *_ = pair
+    with pytest.raises(ValueError, match="unknown BlockingMethod 'fast'"):
+        linkage.match(a, b, 0.8, "fast")
+    stripped = type(b)(b.path, b.manifest, b.tokens, b.filters, b.popcounts, {})
+    with pytest.raises(InputError, match="share no blocking keys"):
+        linkage.match(a, stripped, 0.8, BlockingMethod.KEYS)
+
+
+def test_partitioning_does_not_change_results(pair):
+    a, b, *_ = pair
+    whole = linkage.match(a, b, 0.7, "keys", "greedy")
+    pieces = linkage.match(a, b, 0.7, "keys", "greedy", executor=LocalExecutor(5000))
+    assert whole.candidates.same_as(pieces.candidates) and whole.pairs.same_as(pieces.pairs)
+    topk = linkage.match(a, b, 0.5, "keys", "none", top_k=2, executor=LocalExecutor(5000))
+    all_pairs = linkage.match(a, b, 0.5, "keys", "none")
+    assert topk.candidates.same_as(all_pairs.candidates.top_k_per_left(2))
+
+
+pair_lists = st.lists(
+    st.tuples(st.integers(0, 7), st.integers(0, 7), st.sampled_from([0.5, 0.7, 0.9, 1.0])),
+    max_size=40,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(pair_lists)
+def test_solvers_match_references(items):
+    pairs = CandidatePairs.from_arrays(
+        [i[0] for i in items], [i[1] for i in items], [i[2] for i in items]
+    ).unique()
+    assert greedy_one_to_one(pairs, 8, 8).same_as(ref.greedy_one_to_one(pairs))
+    assert many_to_one(pairs, 8, 8).same_as(ref.many_to_one(pairs))
+    assert np.array_equal(cluster_labels(pairs, 8), ref.components(8, pairs.left, pairs.right))
+
+
+def test_groups_never_hold_two_records_of_one_dataset():
+    # rows 0-1 dataset 0, rows 2-3 dataset 1, rows 4-5 dataset 2
+    source = np.array([0, 0, 1, 1, 2, 2])
+    pairs = CandidatePairs.from_arrays(
+        [0, 2, 1, 0, 3], [2, 4, 4, 3, 5], [0.99, 0.98, 0.97, 0.6, 0.9]
+    )
+    labels = group_labels(pairs, source)
+    # 0-2-4 join first; 1-4 and 0-3 would put a second dataset-0 or dataset-1 row in a group
+    assert labels.tolist() == [0, 1, 0, 3, 0, 3]
+    for g in np.unique(labels):
+        assert len(set(source[labels == g].tolist())) == (labels == g).sum()
+
+
+def test_dedup_and_multiparty_on_simulated_data():
+    pop = population(300, 21)
+    persons = np.concatenate([np.arange(300), np.arange(50)])  # 50 people listed twice
+    data = extract(pop, persons, 22)
+    clusters = linkage.dedup(data, 0.8, "exhaustive")
+    dup_rows = np.flatnonzero(
+        np.bincount(clusters.labels, minlength=len(persons))[clusters.labels] > 1
+    )
+    assert set(persons[dup_rows].tolist()) <= set(range(50))
+    assert len(dup_rows) >= 80
+    table = clusters.to_table()
+    assert table.num_rows == len(dup_rows)
+    parts = [extract(pop, np.arange(k, 300, 1), 30 + k) for k in range(3)]
+    groups = linkage.link_groups(parts, 0.8, "keys")
+    for g in np.unique(groups.group):
+        members = groups.group == g
+        assert len(set(groups.dataset[members].tolist())) == members.sum()
+    assert len(np.unique(groups.group)) >= 250
