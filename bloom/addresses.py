@@ -33,6 +33,7 @@ PROVINCES: dict[int, tuple[str, str]] = {
 }  # fmt: skip
 MUNICIPALITIES = frozenset({11, 12, 31, 50})
 _PROVINCE_BY_NAME = {name: code for code, names in PROVINCES.items() for name in names}
+_NAME_LENGTHS = sorted({len(name) for name in _PROVINCE_BY_NAME}, reverse=True)
 # Longest names first so that "内蒙古自治区" wins over "内蒙古" (leftmost-first alternation).
 _PROVINCE_RE = (
     "^(?P<province>"
@@ -70,6 +71,23 @@ def parse_address(raw: str | None) -> Address:
     return Address(province, city or None, m.group("rest"))
 
 
+def _split_province(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Province code per row and the text after the province name (prefix look-ups)."""
+    n = len(texts)
+    province = np.zeros(n, dtype=np.int32)
+    rest = texts
+    for length in _NAME_LENGTHS:  # longest first, so the longest name wins
+        names = [name for name in _PROVINCE_BY_NAME if len(name) == length]
+        found = pc.index_in(pc.utf8_slice_codeunits(texts, 0, length), value_set=pa.array(names))
+        found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+        hit = (found >= 0) & (province == 0)
+        if hit.any():
+            codes = np.array([_PROVINCE_BY_NAME[name] for name in names], dtype=np.int32)
+            province[hit] = codes[found[hit]]
+            rest = pc.if_else(pa.array(hit), pc.utf8_slice_codeunits(texts, length), rest)
+    return province, rest
+
+
 @dataclass(frozen=True)
 class AddressColumn:
     province: np.ndarray  # int32[n], 0 unknown
@@ -91,11 +109,7 @@ def prepare_addresses(column: pa.Array) -> AddressColumn:
     simplified = _t2s().convert("\n".join(present_text)).split("\n") if present_text else []
     converted = iter(simplified)
     texts = pa.array([next(converted) if v else "" for v in values], pa.string())
-    split = pc.extract_regex(texts, _PROVINCE_RE)
-    prov_names, prov_index = distinct(split.field("province"))
-    prov_codes = np.array([_PROVINCE_BY_NAME.get(p or "", 0) for p in prov_names], np.int32)
-    province = prov_codes[prov_index]
-    rest = split.field("rest")
+    province, rest = _split_province(texts)
     city_split = pc.extract_regex(rest, _CITY_RE)
     municipal = np.isin(province, list(MUNICIPALITIES))
     short_names = np.array([""] + [PROVINCES.get(c, ("", ""))[1] for c in range(1, 100)])

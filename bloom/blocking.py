@@ -7,7 +7,6 @@ two different blocking keys give unrelated numbers. A key is null when any value
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 import numpy as np
@@ -39,7 +38,7 @@ def blocking_values(key: bytes, parts: list[Part]) -> tuple[np.ndarray, np.ndarr
             code, digit = divmod(code, len(names))
             digits.append(names[digit])
         message = b"\x1f".join(reversed(digits))
-        digest = hmac.new(key, message, hashlib.sha256).digest()
+        digest = hmac.digest(key, message, "sha256")
         hashed[j] = int.from_bytes(digest[:8], "big")
     values[valid] = hashed[inverse.ravel()]
     return values, valid

@@ -14,9 +14,9 @@ shares a syllable token with a homophone written in its surname reading (å–„, å¢
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import opencc
@@ -43,9 +43,15 @@ SURNAME_READINGS: dict[str, str] = {
 }  # fmt: skip
 
 
-@cache
+_LOCAL = threading.local()
+
+
 def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
+    """One converter per thread (fields are normalised in parallel threads)."""
+    converter = getattr(_LOCAL, "t2s", None)
+    if converter is None:
+        converter = _LOCAL.t2s = opencc.OpenCC("t2s")
+    return converter
 
 
 def normalise_name(raw: str) -> str:
@@ -139,16 +145,16 @@ def prepare_names(column: pa.Array) -> NameColumn:
         default[c] = sid(default_reading(chr(c)))
     char_syllable = default[codes]
     first = codes[:, 0] if codes.shape[1] else np.zeros(len(names), np.uint32)
-    surname_syllables = np.zeros((len(names), SURNAME_SLOTS), dtype=np.int64)
-    surname_key = np.zeros(len(names), dtype=np.int64)
+    readings_of = np.zeros((default.size, SURNAME_SLOTS), dtype=np.int64)
+    surname_of = np.zeros(default.size, dtype=np.int64)
     firsts = np.unique(first)
     for c in firsts[firsts != 0].tolist():
         ch = chr(c)
         readings = [sid(r) for r in all_readings(ch)]
-        readings = (readings + [0] * SURNAME_SLOTS)[:SURNAME_SLOTS]
-        rows = first == c
-        surname_syllables[rows] = readings
-        surname_key[rows] = sid(surname_reading(ch)) if is_han(ch) else 0
+        readings_of[c] = (readings + [0] * SURNAME_SLOTS)[:SURNAME_SLOTS]
+        surname_of[c] = sid(surname_reading(ch)) if is_han(ch) else 0
+    surname_syllables = readings_of[first]
+    surname_key = surname_of[first]
     syllables = [""] * len(vocab)
     for s, k in vocab.items():
         syllables[k - 1] = s

@@ -77,15 +77,14 @@ def qgram_stream(
         valid &= usable[:, i : i + width]
 
     def render(distinct: np.ndarray) -> list[bytes]:
-        out = []
-        b = int(base)
-        for key in distinct.tolist():
-            symbols = []
-            for _ in range(q):
-                key, s = divmod(key, b)
-                symbols.append(s)
-            out.append(_decode(alphabet, symbols[::-1]).encode("utf-8"))
-        return out
+        # Digits of each key in base `base`, most significant first, mapped back to characters.
+        symbols = np.zeros((distinct.size, q), dtype=np.uint64)
+        rest = distinct.astype(np.uint64)
+        for i in range(q - 1, -1, -1):
+            rest, symbols[:, i] = np.divmod(rest, base)
+        chars = alphabet[(symbols - 1).astype(np.int64)].astype(np.uint32)
+        text = np.ascontiguousarray(chars).view(f"<U{q}").ravel()
+        return [t.encode("utf-8") for t in text.tolist()]
 
     return TokenStream(keys, valid, render, row_index)
 
