@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.formats import DateStyle
-from pprl_synthetic.population import MIDDLE_DOT
+from pprl_synthetic.population import MIDDLE_DOT, PopulationConfig, addresses
 
 DOT_VARIANTS = (".", "•", "", " ", "・")
 ID_CHARS = "0123456789X"
@@ -179,8 +179,6 @@ def corrupt(
     m = _draw(rng, rates.phone_missing, has_phone)
     rec.phone[m] = None
     applied["phone_missing"] = m
-
-    from pprl_synthetic.population import PopulationConfig, addresses
 
     m = _draw(rng, rates.address_changed, np.ones(n, dtype=bool))
     if m.any():

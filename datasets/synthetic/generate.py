@@ -147,7 +147,10 @@ def generate_scenario(
     rates = rates or CorruptionRates()
     cfg = population or PopulationConfig()
     out = Path(out_dir)
-    (out / "truth").mkdir(parents=True, exist_ok=True)
+    try:
+        (out / "truth").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output directory: {exc.strerror}", path=str(out)) from None
     ext = out_format.value
 
     outputs = []

@@ -195,3 +195,14 @@ def drug_rehab(rng, pop, ref):
 def missing_person(rng, pop, ref):
     kind = np.where(pop.status == 2, "失踪", "失联").astype(object)
     return {"LB": kind, "BARQ": _dates_before(rng, ref, len(pop), 1500)}
+
+
+def guardianship(rng, pop, ref):
+    return {
+        "判决日期": _dates_before(rng, ref, len(pop), 1500),
+        "案由": np.full(len(pop), "撤销监护人资格", dtype=object),
+    }
+
+
+def deportation(rng, pop, ref):
+    return {"遣返日期": _dates_before(rng, ref, len(pop), 1500)}

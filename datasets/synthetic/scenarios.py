@@ -370,6 +370,37 @@ MISSING = ExtractSpec(
     sex_style=SexStyle.CODE,
 )
 
+GUARDIANSHIP = ExtractSpec(
+    name="fy_guardianship_revoked",
+    department="court",
+    title="撤销监护资格判决信息 (guardianship revoked by a court)",
+    description="Parents whose guardianship of a child was revoked by a court judgment.",
+    record_id_column="案号",
+    record_id_prefix="FY",
+    columns=(
+        (F.NAME, "被申请人"),
+        (F.ID_NUMBER, "身份证号码"),
+        (F.SEX, "性别"),
+        (F.ADDRESS, "住所地"),
+    ),  # fmt: skip
+    selection=Selection(rate=0.98, statuses=(Status.GUARDIANSHIP_REVOKED,), min_age=18),
+    payload=payloads.guardianship,
+)
+
+DEPORTED = ExtractSpec(
+    name="ym_deported",
+    department="immigration",
+    title="被遣送（驱逐）出境人员信息 (deported persons)",
+    description="Parents who were deported or expelled from the country.",
+    record_id_column="qfbh",
+    record_id_prefix="YM",
+    columns=((F.NAME, "xm"), (F.ID_NUMBER, "zjhm"), (F.SEX, "xb"), (F.BIRTH_DATE, "csrq")),
+    selection=Selection(rate=0.98, statuses=(Status.DEPORTED,), min_age=18),
+    payload=payloads.deportation,
+    date_style=DateStyle.COMPACT,
+    sex_style=SexStyle.LETTER,
+)
+
 
 def _scenario(name: str, description: str, *extracts: ExtractSpec) -> Scenario:
     return Scenario(name, description, tuple(extracts))
@@ -404,12 +435,12 @@ SCENARIOS: dict[str, Scenario] = {
                   "extract at once.", LOW_INCOME, HOUSEHOLD_REGISTER, DEATHS, VEHICLES, BUSINESS,
                   PROVIDENT_FUND, PAYROLL, UNEMPLOYMENT, MEDICAL, DISASTER, DISABLED, UNIVERSITY),
         _scenario("orphans", "Registered minors against their parents' deaths, imprisonment, "
-                  "drug rehabilitation, disappearance, severe disability and serious illness "
-                  "(orphans and de-facto unattended children); truth/persons.csv gives the "
-                  "parents and statuses.",
+                  "drug rehabilitation, disappearance, severe disability, serious illness, "
+                  "revoked guardianship and deportation (orphans and de-facto unattended "
+                  "children); truth/persons.csv gives the parents and statuses.",
                   CHILDREN,
                   DEATHS.with_selection(rate=0.98, overlap=0.0, statuses=(Status.DEAD,)),
-                  PRISONERS, DRUG_REHAB, MISSING,
+                  PRISONERS, DRUG_REHAB, MISSING, GUARDIANSHIP, DEPORTED,
                   DISABLED.with_selection(rate=0.95, overlap=0.0,
                                           statuses=(Status.SEVERELY_DISABLED,)),
                   MEDICAL.with_selection(rate=0.9, overlap=0.0,

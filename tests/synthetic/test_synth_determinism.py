@@ -31,7 +31,7 @@ def test_same_seed_gives_identical_files_in_other_processes(tmp_path):
         _run_in_subprocess(tmp_path / f"a-{fmt}", "1", fmt)
         _run_in_subprocess(tmp_path / f"b-{fmt}", "987", fmt)
         a, b = _digests(tmp_path / f"a-{fmt}"), _digests(tmp_path / f"b-{fmt}")
-        assert len(a) == 2 * 7 + 1 + 7 + 1  # extracts, columns.json, scenario.json, truth
+        assert len(a) == 2 * 9 + 1 + 9 + 1  # extracts, columns.json, scenario.json, truth
         assert a == b
 
 
