@@ -74,3 +74,22 @@ def test_parquet_output_has_the_same_content_as_csv(tmp_path):
         assert table.column_names == list(rows[0])
         as_csv = [{k: ("" if v is None else v) for k, v in r.items()} for r in table.to_pylist()]
         assert as_csv == rows
+
+
+def test_orphan_scenario_links_children_to_parents_statuses(tmp_path):
+    result = generate_scenario("orphans", 40_000, 6, tmp_path, rates=CorruptionRates.none())
+    persons = {r["person_id"]: r for r in _rows(tmp_path / "truth" / "persons.csv")}
+    status_of_extract = {"gaj_deaths": "1", "sf_prisoners": "5", "gaj_drug_rehabilitation": "6",
+                         "gaj_missing_persons": ("2", "7"), "cl_disabled_persons": "3",
+                         "yb_high_medical_expenses": "4", "fy_guardianship_revoked": "8",
+                         "ym_deported": "9"}  # fmt: skip
+    parents_with_status = set()
+    for e in result["extracts"][1:]:
+        for t in _rows(tmp_path / e["truth_file"]):
+            assert persons[t["person_id"]]["status"] in status_of_extract[e["name"]]
+            parents_with_status.add(t["person_id"])
+    children = [persons[t["person_id"]] for t in _rows(tmp_path / "truth" / "gaj_children.csv")]
+    assert children and all(c["role"] == "child" for c in children)
+    affected = [c for c in children if {c["father_id"], c["mother_id"]} & parents_with_status]
+    # Parents of minors have a recorded circumstance at 6 %: some hundreds of children here.
+    assert len(affected) > 100
