@@ -42,6 +42,7 @@ class MatchResult:
     blocking: BlockingMethod
     solver: Solver
     timings: Mapping[str, float] = field(default_factory=dict)
+    floor_scores: np.ndarray | None = None  # every score >= score_floor, for the histogram
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -93,17 +94,27 @@ def match(
     lsh: LSHOptions | None = None,
     executor=None,
     progress: Progress | None = None,
+    score_floor: float | None = None,
 ) -> MatchResult:
-    """Link two encoded datasets: blocking, Dice ≥ threshold, then the solver."""
+    """Link two encoded datasets: blocking, Dice ≥ threshold, then the solver.
+
+    With `score_floor` below the threshold the kernel also collects the scores between the
+    floor and the threshold (`floor_scores`), for the histogram an operator reads to choose t.
+    """
     method = _enum(BlockingMethod, blocking)
     chosen = _enum(Solver, solver)
     timings = {}
     start = time.perf_counter()
-    plan = plan_match(a, b, threshold, method, top_k=top_k, lsh=lsh)
+    lowest = threshold if score_floor is None else min(threshold, score_floor)
+    plan = plan_match(a, b, lowest, method, top_k=top_k, lsh=lsh)
     timings["plan"] = time.perf_counter() - start
     start = time.perf_counter()
     runner = executor or LocalExecutor()
     candidates = runner.run(plan, packed_rows(a), packed_rows(b), progress)
+    floor_scores = None
+    if score_floor is not None:
+        floor_scores = candidates.score
+        candidates = candidates.take(np.flatnonzero(candidates.score >= threshold))
     timings["compare"] = time.perf_counter() - start
     start = time.perf_counter()
     pairs = solve(chosen, candidates, len(a), len(b))
@@ -120,6 +131,7 @@ def match(
         blocking=method,
         solver=chosen,
         timings=timings,
+        floor_scores=floor_scores,
     )
 
 

@@ -15,7 +15,8 @@ from linkage.candidates import CandidatePairs
 from linkage.kernel import PackedRows, dice_blocks
 from linkage.plan import MatchPlan, Partition
 
-Progress = Callable[[Partition], None]
+# Called after each partition with (comparisons done in it, comparisons in the whole plan).
+Progress = Callable[[int, int], None]
 
 
 def run_partition(
@@ -65,5 +66,5 @@ class LocalExecutor:
         for part in plan.partitions(self.target_comparisons):
             results.append(run_partition(plan, part, left, right))
             if progress is not None:
-                progress(part)
+                progress(part.comparisons, plan.comparisons)
         return merge(plan, results)

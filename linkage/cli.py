@@ -1,0 +1,235 @@
+"""`pprl match`, `pprl dedup` and `pprl evaluate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+import pyarrow.csv as pacsv
+from tqdm import tqdm
+
+from pprl.errors import InputError
+
+THRESHOLD = click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.8,
+    show_default=True,
+    help="Dice similarity a pair must reach.",
+)
+BLOCKING = click.option(
+    "--blocking",
+    type=click.Choice(["keys", "lsh", "exhaustive"]),
+    default="keys",
+    show_default=True,
+    help="keys: shared keyed blocking keys; lsh: Hamming LSH on filters; exhaustive: all pairs.",
+)
+QUIET = click.option("--quiet", is_flag=True, help="No progress bar.")
+LSH_BANDS = click.option("--lsh-bands", type=click.IntRange(1, 512), default=32, show_default=True)
+LSH_BITS = click.option("--lsh-bits", type=click.IntRange(1, 64), default=20, show_default=True)
+
+
+class _Progress:
+    """A tqdm bar over comparisons, on stderr, only for a terminal."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.bar = tqdm(
+            total=None,
+            unit="pair",
+            unit_scale=True,
+            desc="comparing",
+            file=sys.stderr,
+            disable=quiet or not sys.stderr.isatty(),
+        )
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar.total != total:
+            self.bar.reset(total=total)
+        self.bar.update(done)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _write_csv(table, out: str) -> None:
+    path = Path(out)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        pacsv.write_csv(table, str(tmp))
+        tmp.replace(path)
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror})", path=out) from None
+
+
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds / 1e6:,.1f} M/s" if seconds > 0 else "-"
+
+
+@click.command("match")
+@click.argument("a", type=click.Path(dir_okay=False))
+@click.argument("b", type=click.Path(dir_okay=False))
+@THRESHOLD
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="pairs.csv to write.")
+@click.option(
+    "--solver",
+    type=click.Choice(["greedy", "many-to-one", "none"]),
+    default="greedy",
+    show_default=True,
+    help="greedy: one-to-one; many-to-one: best B per A record; none: every pair ≥ threshold.",
+)
+@BLOCKING
+@click.option("--top-k", type=click.IntRange(min=1), help="Keep at most K best pairs per A record.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Write a score histogram PNG.")
+@click.option(
+    "--plot-floor",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Lowest score shown in the histogram.",
+)
+@click.option("--summary", type=click.Path(dir_okay=False), help="Write the run summary as JSON.")
+@LSH_BANDS
+@LSH_BITS
+@QUIET
+def match_command(
+    a,
+    b,
+    threshold,
+    out,
+    solver,
+    blocking,
+    top_k,
+    plot,
+    plot_floor,
+    summary,
+    lsh_bands,
+    lsh_bits,
+    quiet,
+):
+    """Link encoded datasets A and B; write token_a,token_b,score."""
+    import linkage
+    from linkage.blocking import LSHOptions
+    from linkage.plot import score_histogram
+
+    started = time.perf_counter()
+    left, right = linkage.load(a), linkage.load(b)
+    load_s = time.perf_counter() - started
+    lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
+    progress = _Progress(quiet)
+    try:
+        result = linkage.match(
+            left,
+            right,
+            threshold,
+            blocking,
+            solver,
+            top_k=top_k,
+            lsh=lsh,
+            progress=progress,
+            score_floor=plot_floor if plot else None,
+        )
+    finally:
+        progress.close()
+    write_started = time.perf_counter()
+    _write_csv(result.to_table(), out)
+    timings = {"load": load_s, **result.timings, "write": time.perf_counter() - write_started}
+    if plot:
+        plot_started = time.perf_counter()
+        score_histogram(result.floor_scores, threshold, plot, floor=min(plot_floor, threshold))
+        timings["plot"] = time.perf_counter() - plot_started
+    info = {
+        "a": a,
+        "b": b,
+        "records_a": result.n_a,
+        "records_b": result.n_b,
+        "threshold": threshold,
+        "blocking": blocking,
+        "solver": solver,
+        "comparisons": result.comparisons,
+        "reduction_ratio": 1 - result.comparisons / max(1, result.n_a * result.n_b),
+        "candidates": len(result.candidates),
+        "pairs": len(result.pairs),
+        "out": out,
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+    }
+    if summary:
+        Path(summary).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    compare_s = result.timings.get("compare", 0.0)
+    click.echo(
+        f"{result.n_a:,} x {result.n_b:,} records, blocking {blocking}: "
+        f"{result.comparisons:,} comparisons (reduction ratio {info['reduction_ratio']:.4f})"
+    )
+    click.echo(
+        f"{len(result.candidates):,} candidate pairs >= {threshold:g}, "
+        f"{len(result.pairs):,} pairs after solver {solver} -> {out}"
+    )
+    click.echo(
+        "timings: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items())
+        + f" (comparisons {_rate(result.comparisons, compare_s)})"
+    )
+    if plot:
+        click.echo(f"histogram -> {plot}")
+
+
+@click.command("dedup")
+@click.argument("a", type=click.Path(dir_okay=False))
+@THRESHOLD
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="clusters.csv to write."
+)
+@BLOCKING
+@LSH_BANDS
+@LSH_BITS
+@QUIET
+def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
+    """Find records of A that are the same person; write cluster,token for each duplicate."""
+    import linkage
+    from linkage.blocking import LSHOptions
+
+    started = time.perf_counter()
+    data = linkage.load(a)
+    lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
+    progress = _Progress(quiet)
+    try:
+        clusters = linkage.dedup(data, threshold, blocking, lsh=lsh, progress=progress)
+    finally:
+        progress.close()
+    table = clusters.to_table()
+    _write_csv(table, out)
+    n_clusters = len(set(table.column("cluster").to_pylist()))
+    click.echo(
+        f"{len(data):,} records, {clusters.comparisons:,} comparisons, {len(clusters.pairs):,} "
+        f"pairs >= {threshold:g}: {table.num_rows:,} records in {n_clusters:,} clusters -> {out}"
+    )
+    click.echo(f"total {time.perf_counter() - started:.2f}s")
+
+
+@click.command("evaluate")
+@click.argument("pairs", type=click.Path(dir_okay=False))
+@click.option("--map-a", required=True, type=click.Path(dir_okay=False))
+@click.option("--map-b", required=True, type=click.Path(dir_okay=False))
+@click.option("--truth-a", required=True, type=click.Path(dir_okay=False))
+@click.option("--truth-b", required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write JSON here.")
+def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, json_out):
+    """Precision, recall and F1 of a pairs file against ground truth."""
+    from linkage.evaluation import evaluate_files
+
+    q = evaluate_files(pairs, map_a, map_b, truth_a, truth_b)
+    click.echo(
+        f"pairs {q.pairs:,}  true pairs {q.true_pairs:,}  TP {q.true_positives:,}  "
+        f"FP {q.false_positives:,}  FN {q.false_negatives:,}"
+    )
+    click.echo(f"precision {q.precision:.4f}  recall {q.recall:.4f}  F1 {q.f1:.4f}")
+    if json_out:
+        Path(json_out).write_text(json.dumps(q.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(match_command)
+    main.add_command(dedup_command)
+    main.add_command(evaluate_command)

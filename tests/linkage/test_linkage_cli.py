@@ -1,0 +1,149 @@
+"""`pprl match`, `dedup` and `evaluate` on real encodings of synthetic department extracts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.csv as pacsv
+import pytest
+from click.testing import CliRunner
+
+from pprl.cli import main
+
+EXTRACTS = ("mz_low_income", "gaj_deaths")
+
+
+@pytest.fixture(scope="module")
+def encoded(tmp_path_factory):
+    from pprl_synthetic import generate_scenario
+
+    from bloom import LinkageSecret, encode_file
+
+    root = tmp_path_factory.mktemp("match")
+    generate_scenario("low-income-vs-deaths", 4000, 5, root / "syn")
+    secret = LinkageSecret.generate()
+    for name in EXTRACTS:
+        encode_file(
+            root / "syn" / f"{name}.csv",
+            root / f"{name}.parquet",
+            "cn-identity",
+            secret,
+            columns=root / "syn" / f"{name}.columns.json",
+        )
+    other = LinkageSecret.generate()
+    encode_file(
+        root / "syn" / "gaj_deaths.csv",
+        root / "other_key.parquet",
+        "cn-identity",
+        other,
+        columns=root / "syn" / "gaj_deaths.columns.json",
+    )
+    return root
+
+
+def _run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result
+
+
+def _evaluate(root, pairs, json_out):
+    return _run(
+        "evaluate",
+        pairs,
+        "--map-a",
+        root / "mz_low_income.map.parquet",
+        "--map-b",
+        root / "gaj_deaths.map.parquet",
+        "--truth-a",
+        root / "syn" / "truth" / "mz_low_income.csv",
+        "--truth-b",
+        root / "syn" / "truth" / "gaj_deaths.csv",
+        "--json",
+        json_out,
+    )
+
+
+def test_match_then_evaluate_gives_high_quality(encoded):
+    root = encoded
+    pairs = root / "pairs.csv"
+    result = _run(
+        "match",
+        root / "mz_low_income.parquet",
+        root / "gaj_deaths.parquet",
+        "--threshold",
+        "0.8",
+        "--out",
+        pairs,
+        "--plot",
+        root / "hist.png",
+        "--summary",
+        root / "summary.json",
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    assert "candidate pairs" in result.output and "timings:" in result.output
+    table = pacsv.read_csv(pairs)
+    assert table.column_names == ["token_a", "token_b", "score"]
+    assert table.num_rows > 10
+    assert (root / "hist.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((root / "summary.json").read_text())
+    assert summary["pairs"] == table.num_rows and summary["comparisons"] > 0
+    evaluated = _evaluate(root, pairs, root / "q.json")
+    assert evaluated.exit_code == 0, evaluated.output
+    q = json.loads((root / "q.json").read_text())
+    assert q["precision"] >= 0.95 and q["recall"] >= 0.9, q
+    assert f"F1 {q['f1']:.4f}" in evaluated.output
+
+
+def test_solvers_and_blockings_through_the_cli(encoded):
+    root = encoded
+    counts = {}
+    for solver in ("greedy", "many-to-one", "none"):
+        for blocking in ("keys", "lsh", "exhaustive"):
+            out = root / f"p_{solver}_{blocking}.csv"
+            args = ["match", root / "mz_low_income.parquet", root / "gaj_deaths.parquet"]
+            result = _run(*args, "--out", out, "--solver", solver, "--blocking", blocking)
+            assert result.exit_code == 0, result.output
+            counts[solver, blocking] = pacsv.read_csv(out).num_rows
+    for blocking in ("keys", "lsh", "exhaustive"):
+        assert counts["greedy", blocking] <= counts["many-to-one", blocking]
+        assert counts["many-to-one", blocking] <= counts["none", blocking]
+        assert counts["none", blocking] <= counts["none", "exhaustive"]
+
+
+def test_dedup_writes_clusters(encoded):
+    root = encoded
+    out = root / "clusters.csv"
+    result = _run("dedup", root / "mz_low_income.parquet", "--out", out, "--threshold", "0.85")
+    assert result.exit_code == 0, result.output
+    table = pacsv.read_csv(out)
+    assert table.column_names == ["cluster", "token"]
+    clusters = np.asarray(table.column("cluster").to_pylist())
+    assert all((clusters == c).sum() >= 2 for c in set(clusters.tolist()))
+
+
+def test_bad_inputs_give_one_line_and_non_zero_exit(encoded, tmp_path):
+    root = encoded
+    result = _run(
+        "match", root / "mz_low_income.parquet", root / "other_key.parquet", "--out", tmp_path / "x"
+    )
+    assert result.exit_code != 0
+    assert "different linkage secrets" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
+
+    result = _run("match", tmp_path / "missing.parquet", root / "gaj_deaths.parquet", "--out", "x")
+    assert result.exit_code == 2 and "missing.parquet: no such file" in result.output
+
+    bad_pairs = tmp_path / "bad.csv"
+    bad_pairs.write_text("token_a,token_b,score\nnot-a-token,also-not,0.9\n")
+    result = _evaluate(root, bad_pairs, tmp_path / "q.json")
+    assert result.exit_code == 2
+    assert f"{bad_pairs}, row 1, field 'token_a'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+    no_column = tmp_path / "nocol.csv"
+    no_column.write_text("a,b\n1,2\n")
+    result = _evaluate(root, no_column, tmp_path / "q.json")
+    assert result.exit_code == 2 and "field 'token_a': missing column" in result.output
