@@ -173,8 +173,17 @@ class GovernanceStore:
             else:
                 self._conn.execute("COMMIT")
 
+    def _one(self, sql: str, params: tuple | list = ()) -> tuple | None:
+        """One row, read under the store's lock (never inside another thread's transaction)."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
     def _meta(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else row[0]
 
     def _set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
@@ -274,17 +283,15 @@ class GovernanceStore:
         return ident
 
     def departments(self) -> list[dict]:
-        rows = self._conn.execute(
+        rows = self._all(
             "SELECT code, name, role, fingerprint, serial, registered_at FROM departments "
             "ORDER BY code"
-        ).fetchall()
+        )
         keys = ("code", "name", "role", "fingerprint", "serial", "registered_at")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def department_certificate(self, code: str) -> x509.Certificate:
-        row = self._conn.execute(
-            "SELECT certificate_pem FROM departments WHERE code = ?", (code,)
-        ).fetchone()
+        row = self._one("SELECT certificate_pem FROM departments WHERE code = ?", (code,))
         if row is None:
             raise GovernanceError(f"department {code} is not registered")
         return pki.certificate_from_pem(bytes(row[0]))
@@ -310,9 +317,7 @@ class GovernanceStore:
             ident = pki.verify_certificate(cert, self.ca_certificate(), self.crl(), self.now())
         except (ValueError, GovernanceError):
             raise AuthorisationError() from None
-        row = self._conn.execute(
-            "SELECT fingerprint FROM departments WHERE code = ?", (ident.department,)
-        ).fetchone()
+        row = self._one("SELECT fingerprint FROM departments WHERE code = ?", (ident.department,))
         if row is None or row[0] != ident.fingerprint:
             raise AuthorisationError()
         return ident
@@ -398,15 +403,15 @@ class GovernanceStore:
 
     def catalogue_entry(self, entry_id: str, version: int | None = None) -> CatalogueEntry:
         if version is None:
-            row = self._conn.execute(
+            row = self._one(
                 "SELECT * FROM catalogue_entries WHERE entry_id = ? ORDER BY version DESC LIMIT 1",
                 (entry_id,),
-            ).fetchone()
+            )
         else:
-            row = self._conn.execute(
+            row = self._one(
                 "SELECT * FROM catalogue_entries WHERE entry_id = ? AND version = ?",
                 (entry_id, version),
-            ).fetchone()
+            )
         if row is None:
             suffix = "" if version is None else f" version {version}"
             raise GovernanceError(f"no catalogue entry {entry_id}{suffix}")
@@ -420,7 +425,7 @@ class GovernanceStore:
                 "SELECT c.* FROM catalogue_entries c WHERE version = (SELECT MAX(version) "
                 "FROM catalogue_entries WHERE entry_id = c.entry_id) ORDER BY entry_id"
             )
-        return [_entry_from_row(row) for row in self._conn.execute(sql).fetchall()]
+        return [_entry_from_row(row) for row in self._all(sql)]
 
     # --- agreements ---------------------------------------------------------------------
     def apply(self, signer: pki.Signer, application: UseApplication) -> Agreement:
@@ -504,23 +509,20 @@ class GovernanceStore:
             if not value.strip():
                 raise InputError("must not be empty", field=label)
         for code in {app.provider, *app.named_parties}:
-            if (
-                self._conn.execute("SELECT 1 FROM departments WHERE code = ?", (code,)).fetchone()
-                is None
-            ):
+            if self._one("SELECT 1 FROM departments WHERE code = ?", (code,)) is None:
                 raise GovernanceError(f"department {code} is not registered")
 
     def agreement(self, agreement_id: str) -> Agreement:
-        row = self._conn.execute(
+        row = self._one(
             "SELECT agreement_id, application, sharing_type, required_approvers, applied_at,"
             " revoked_at FROM agreements WHERE agreement_id = ?",
             (agreement_id,),
-        ).fetchone()
+        )
         if row is None:
             raise GovernanceError(f"no agreement {agreement_id}")
         approvals = tuple(
             r[0]
-            for r in self._conn.execute(
+            for r in self._all(
                 "SELECT party FROM approvals WHERE agreement_id = ? ORDER BY approved_at, party",
                 (agreement_id,),
             )
@@ -536,10 +538,7 @@ class GovernanceStore:
         )
 
     def agreements(self, *, department: str | None = None) -> list[Agreement]:
-        ids = [
-            r[0]
-            for r in self._conn.execute("SELECT agreement_id FROM agreements ORDER BY applied_at")
-        ]
+        ids = [r[0] for r in self._all("SELECT agreement_id FROM agreements ORDER BY applied_at")]
         found = [self.agreement(i) for i in ids]
         if department is not None:
             found = [a for a in found if department in (a.consumer, a.provider, *a.parties)]
@@ -645,10 +644,10 @@ class GovernanceStore:
 
     def wrapped_secrets(self, recipient: str) -> list[tuple[str, bytes]]:
         """(key id, blob) waiting for `recipient`, oldest first."""
-        rows = self._conn.execute(
+        rows = self._all(
             "SELECT key_id, blob FROM wrapped_secrets WHERE recipient = ? ORDER BY stored_at",
             (recipient,),
-        ).fetchall()
+        )
         return [(r[0], bytes(r[1])) for r in rows]
 
     def collect_wrapped_secret(
@@ -746,19 +745,15 @@ class GovernanceStore:
             clauses.append("at < ?")
             params.append(_iso(until))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._conn.execute(
-            f"SELECT * FROM audit_log {where} ORDER BY seq", params
-        ).fetchall()
+        rows = self._all(f"SELECT * FROM audit_log {where} ORDER BY seq", params)
         return [_audit_from_row(r) for r in rows]
 
     def verify_audit(self, extra_anchors: list[Anchor] = ()) -> ChainReport:  # type: ignore[assignment]
         """Check the whole chain, then every stored anchor and any anchor kept elsewhere."""
         try:
-            rows = self._conn.execute("SELECT * FROM audit_log ORDER BY rowid").fetchall()
+            rows = self._all("SELECT * FROM audit_log ORDER BY rowid")
             entries = [_audit_from_row(r) for r in rows]
-            seq_row = self._conn.execute(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'"
-            ).fetchone()
+            seq_row = self._one("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
         except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
             return ChainReport(0, 1, f"the audit log cannot be read ({type(exc).__name__})")
         report = verify_chain(entries, None if seq_row is None else int(seq_row[0]))
@@ -790,10 +785,10 @@ class GovernanceStore:
         return None
 
     def anchors(self) -> list[Anchor]:
-        rows = self._conn.execute(
+        rows = self._all(
             "SELECT seq, head_hash, at, signer_certificate, signature FROM audit_anchors"
             " ORDER BY seq"
-        ).fetchall()
+        )
         return [Anchor(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
 
     def anchor_audit(self, office: pki.Signer) -> Anchor:

@@ -221,3 +221,19 @@ def test_show_filters(logged):
     assert store.authorise  # keep the fixture's store usable
     with pytest.raises(AuthorisationError):
         store.authorise("MOHRSS", Action.RUN, ag)
+
+
+def test_concurrent_appends_keep_one_chain(world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = len(world.store.audit_entries())
+
+    def log(n: int) -> None:
+        world.store.audit("MCA", "upload", None, {"records": n})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(log, range(200)))
+    report = world.store.verify_audit()
+    assert report.ok and report.entries == before + 200
+    records = sorted(e.details["records"] for e in world.store.audit_entries(action="upload"))
+    assert records == list(range(200))
