@@ -1,4 +1,4 @@
-"""Execute one run in its own process: `python -m transport.run_worker RUN_DIR DATASETS_DIR`.
+"""Execute one run in its own process: `python -m transport.run_worker RUN_DIR DATASETS PID`.
 
 A separate process so that cancelling is immediate (the matcher terminates it) and a crash in
 the matching cannot take the server down. The worker exits on its own when its parent, the
@@ -8,6 +8,7 @@ matcher, disappears; the restarted matcher then runs it again from the start.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -18,6 +19,19 @@ import pyarrow.parquet as pq
 
 from pprl.encoded import read_encoded
 from transport.runstate import RunFiles, RunState, RunStatus, Solver
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill us when the matcher dies; elsewhere a watchdog thread does it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(3)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -71,7 +85,7 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
 
 def main(argv: list[str]) -> int:
     run_dir, datasets = Path(argv[0]), Path(argv[1])
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    _die_with_parent(int(argv[2]))
     files = RunFiles(run_dir.parent, run_dir.name)
     try:
         execute(files, datasets)

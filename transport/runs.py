@@ -6,6 +6,8 @@ status call, a restarted server and the worker all read the same thing.
 
 from __future__ import annotations
 
+import logging
+import os
 import queue
 import secrets
 import subprocess
@@ -15,6 +17,8 @@ from pathlib import Path
 
 from transport.runstate import RunFiles, RunSpec, RunState, RunStatus
 from transport.statuses import NotFound
+
+log = logging.getLogger("pprl.transport")
 
 
 class RunManager:
@@ -88,43 +92,50 @@ class RunManager:
             run_id = self._queue.get()
             if run_id is None:
                 return
-            files = RunFiles(self.root, run_id)
-            with self._lock:
-                if self._stopping:
-                    return
-                if run_id in self._cancelled or files.status().state.final:
-                    continue
-                status = files.status()
+            try:
+                self._execute(run_id)
+            except Exception as exc:  # keep dispatching; the run records why it failed
+                log.exception("run %s could not be executed", run_id)
+                files = RunFiles(self.root, run_id)
                 files.write_status(
-                    status.moved(
-                        state=RunState.RUNNING, stage="starting", attempts=status.attempts + 1
-                    )
+                    files.status().moved(state=RunState.FAILED, stage="failed", message=str(exc))
                 )
-                proc = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "transport.run_worker",
-                        str(files.dir),
-                        str(self.datasets),
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                )
-                self._procs[run_id] = proc
-            _, err = proc.communicate()
-            with self._lock:
-                self._procs.pop(run_id, None)
-                if self._stopping or run_id in self._cancelled:
-                    continue
+
+    def _execute(self, run_id: str) -> None:
+        files = RunFiles(self.root, run_id)
+        with self._lock:
+            if self._stopping or run_id in self._cancelled or files.status().state.final:
+                return
             status = files.status()
-            if not status.state.final:
-                last = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
-                files.write_status(
-                    status.moved(
-                        state=RunState.FAILED,
-                        stage="failed",
-                        message=f"worker stopped (exit {proc.returncode}) {last[0][:300]}",
-                    )
+            files.write_status(
+                status.moved(state=RunState.RUNNING, stage="starting", attempts=status.attempts + 1)
+            )
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "transport.run_worker",
+                    str(files.dir),
+                    str(self.datasets),
+                    str(os.getpid()),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            self._procs[run_id] = proc
+        _, err = proc.communicate()
+        with self._lock:
+            self._procs.pop(run_id, None)
+            if self._stopping or run_id in self._cancelled:
+                return
+        status = files.status()
+        if not status.state.final:
+            last = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            files.write_status(
+                status.moved(
+                    state=RunState.FAILED,
+                    stage="failed",
+                    message=f"worker stopped (exit {proc.returncode}) {last[0][:300]}",
                 )
+            )

@@ -216,7 +216,7 @@ class UploadStore:
             dataset_from_table(table, "upload", verify=True)
             check_compatible(meta["agreement_id"], declared)
             record = DatasetRecord(
-                dataset_id=f"{meta['dataset_name']}-{declared.content_hash[:12]}",
+                dataset_id=dataset_id(meta["dataset_name"], meta["agreement_id"], declared),
                 department=department,
                 dataset_name=meta["dataset_name"],
                 agreement_id=meta["agreement_id"],
@@ -250,6 +250,12 @@ class UploadStore:
     def dataset_path(self, dataset_id: str) -> Path:
         self.dataset(dataset_id)
         return self.datasets / f"{dataset_id}.parquet"
+
+
+def dataset_id(name: str, agreement_id: str, manifest: Manifest) -> str:
+    """Stable for the same content under the same agreement (re-uploading is idempotent)."""
+    digest = hashlib.sha256(f"{agreement_id}\0{manifest.content_hash}".encode()).hexdigest()
+    return f"{name}-{digest[:12]}"
 
 
 def _read_ipc(raw: bytes) -> pa.Table:

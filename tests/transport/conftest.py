@@ -7,6 +7,9 @@ from pathlib import Path
 
 import grpc
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from pprl.encoded import Manifest, build_table, content_hash, write_encoded
@@ -70,6 +73,24 @@ def encoded_pair(out: Path, dept_a: str, dept_b: str, n_a: int, n_b: int, shared
     paths = []
     for dept, clks, yob in ((dept_a, clk_a, yob_a), (dept_b, clk_b, yob_b)):
         tokens = [secrets.token_hex(16) for _ in range(len(clks))]
+        ids = [f"{dept}-{i:06d}" for i in range(len(clks))]
+        pq.write_table(
+            pa.table(
+                {"record_token": tokens, "source_row": list(range(len(clks))), "record_id": ids}
+            ),
+            out / f"{dept}.map.parquet",
+        )
+        pacsv.write_csv(
+            pa.table(
+                {
+                    "record_id": ids,
+                    "death_date": [f"2025-01-{1 + i % 28:02d}" for i in range(len(clks))],
+                    "cause": [f"cause-{i}" for i in range(len(clks))],
+                    "name": [f"secret-name-{i}" for i in range(len(clks))],
+                }
+            ),
+            out / f"{dept}.source.csv",
+        )
         table = build_table(tokens, clks, {"yob": (yob, np.ones(len(yob), bool))})
         manifest = Manifest(
             "schema-fp-test",
