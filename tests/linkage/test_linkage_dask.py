@@ -1,0 +1,39 @@
+"""The same plan on a two-worker Dask cluster gives exactly the single-process result."""
+
+from __future__ import annotations
+
+import pytest
+from dask import distributed
+
+import linkage
+from linkage.dask_executor import DaskExecutor
+from linkage.simulate import linked_pair
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def test_dask_executor_matches_local_run(client):
+    a, b, *_ = linked_pair(1500, 1200, 700, seed=41)
+    executor = DaskExecutor(client, target_comparisons=20_000)
+    for blocking, solver, top_k in (
+        ("keys", "greedy", None),
+        ("exhaustive", "many-to-one", None),
+        ("lsh", "none", 2),
+    ):
+        local = linkage.match(a, b, 0.7, blocking, solver, top_k=top_k)
+        remote = linkage.match(a, b, 0.7, blocking, solver, top_k=top_k, executor=executor)
+        plan = linkage.plan_match(a, b, 0.7, blocking, top_k=top_k)
+        assert len(plan.partitions(executor.target_comparisons)) > 4  # really spread out
+        assert len(local.candidates) > 100
+        assert remote.candidates.same_as(local.candidates)
+        assert remote.pairs.same_as(local.pairs)
+    assert len(client.scheduler_info()["workers"]) == 2
