@@ -23,7 +23,7 @@ def client():
 
 def test_dask_executor_matches_local_run(client):
     a, b, *_ = linked_pair(1500, 1200, 700, seed=41)
-    executor = DaskExecutor(client, target_comparisons=20_000)
+    executor = DaskExecutor(client, target_comparisons=2_000)
     for blocking, solver, top_k in (
         ("keys", "greedy", None),
         ("exhaustive", "many-to-one", None),
