@@ -16,7 +16,7 @@ import numpy as np
 
 from linkage.blocking import BlockingPass
 
-MAX_BLOCK_LEFT = 4096  # big blocks are cut into left slabs so partitions can balance
+MAX_BLOCK_LEFT = 256  # big blocks are cut into left slabs so partitions can balance
 
 
 @dataclass(frozen=True)
