@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pprl.encoded import read_encoded
-from transport.runstate import RunFiles, RunState, RunStatus, Solver
+from transport.runstate import RunFiles, RunState, RunStatus
 
 
 def _die_with_parent(parent: int) -> None:
@@ -64,15 +64,26 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
     a.manifest.check_compatible(b.manifest)
     status = status.moved(stage="matching", progress=0.2)
     files.write_status(status)
-    options = {"threshold": spec.threshold}
-    if spec.blocking:
-        options["blocking"] = spec.blocking
-    if spec.solver is not Solver.GREEDY:
-        options["solver"] = spec.solver.value
-    result = linkage.match(a, b, **options).to_table()
+    last_write = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        # Throttled: the status file is rewritten at most every 0.2 s.
+        now = time.monotonic()
+        if total and now - last_write[0] >= 0.2:
+            last_write[0] = now
+            files.write_status(status.moved(progress=0.2 + 0.7 * done / total))
+
+    result = linkage.match(
+        a,
+        b,
+        threshold=spec.threshold,
+        blocking=spec.blocking or linkage.BlockingMethod.KEYS,
+        solver=linkage.Solver(spec.solver.value),
+        progress=progress,
+    )
+    table = canonical_result(result.to_table())
     status = status.moved(stage="writing", progress=0.9)
     files.write_status(status)
-    table = canonical_result(result)
     tmp = files.dir / ".result.parquet.tmp"
     pq.write_table(table, str(tmp))
     os.replace(tmp, files.result_path)

@@ -18,10 +18,6 @@ from transport.provision import provision
 
 pytestmark = pytest.mark.e2e
 
-linkage = pytest.importorskip("linkage")
-if not hasattr(linkage, "match"):  # TEMPORARY until linkage.match lands on main
-    pytest.skip("linkage.match is not on main yet", allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
 def uploaded(world, server, tmp_path_factory):
