@@ -1,4 +1,4 @@
-"""`pprl pki init|issue|revoke|crl|register`: the office's certificate authority."""
+"""`pprl pki init|request|issue|revoke|crl|register`: the office's certificate authority."""
 
 from __future__ import annotations
 
@@ -89,10 +89,35 @@ def pki_init(data_dir: Path, name: str, office_code: str, encrypt_key: bool) -> 
     click.echo(f"office private key: {office.key_path}")
 
 
+@pki_group.command("request")
+@click.option("--department", required=True, help="This department's code, e.g. MPS.")
+@click.option("--name", required=True, help="This department's name, e.g. 公安厅.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write CODE.key (kept here) and CODE.csr (sent to the office).",
+)
+@key_passphrase_option
+def pki_request(department: str, name: str, out: Path, encrypt_key: bool) -> None:
+    """Department side: make a private key and a certificate request for the office."""
+    key_pass = _key_passphrase(encrypt_key, f"{department}.key")
+    request = pki.create_request(department, name, out, key_pass)
+    click.echo(f"certificate request: {request.request_path}")
+    click.echo(f"private key: {request.key_path}")
+
+
 @pki_group.command("issue")
 @data_dir_option
 @click.option("--department", required=True, help="Department code, e.g. MCA or MPS.")
-@click.option("--name", required=True, help="Department name, e.g. 民政局.")
+@click.option("--name", default=None, help="Department name, e.g. 民政厅 (default: the request's).")
+@click.option(
+    "--csr",
+    "request_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Certify the key in this request (from `pprl pki request`) instead of making one.",
+)
 @click.option(
     "--role",
     type=click.Choice([r.value for r in pki.Role if r is not pki.Role.OFFICE]),
@@ -104,36 +129,56 @@ def pki_init(data_dir: Path, name: str, office_code: str, encrypt_key: bool) -> 
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where to write CODE.crt and CODE.key (default DATA_DIR/certs).",
+    help="Where to write CODE.crt (and CODE.key) (default DATA_DIR/certs).",
 )
 @key_passphrase_option
 def pki_issue(
     data_dir: Path,
     department: str,
-    name: str,
+    name: str | None,
+    request_path: Path | None,
     role: str,
     hosts: tuple[str, ...],
     out: Path | None,
     encrypt_key: bool,
 ) -> None:
-    """Issue a certificate and private key for a department (or the matcher) and register it."""
+    """Issue a department's (or the matcher's) certificate and register it.
+
+    With --csr the department keeps its own private key and only the certificate is written.
+    """
     pki.check_department_code(department)
+    if request_path is None and not name:
+        raise InputError("give --name (or --csr with a request that names the department)")
+    out = out or data_dir / CERTS_SUBDIR
     with open_store(data_dir) as store:
         ca_pass = _ca_passphrase()
-        key_pass = _key_passphrase(encrypt_key, f"{department}.key")
-        issued = pki.issue(
-            data_dir / CA_SUBDIR,
-            department,
-            name,
-            out or data_dir / CERTS_SUBDIR,
-            key_pass,
-            ca_passphrase=ca_pass,
-            role=pki.Role(role),
-            hosts=hosts,
-        )
+        if request_path is not None:
+            issued = pki.issue_from_request(
+                data_dir / CA_SUBDIR,
+                request_path,
+                department,
+                out,
+                ca_passphrase=ca_pass,
+                name=name,
+                role=pki.Role(role),
+                hosts=hosts,
+            )
+        else:
+            key_pass = _key_passphrase(encrypt_key, f"{department}.key")
+            issued = pki.issue(
+                data_dir / CA_SUBDIR,
+                department,
+                str(name),
+                out,
+                key_pass,
+                ca_passphrase=ca_pass,
+                role=pki.Role(role),
+                hosts=hosts,
+            )
         store.register_department(issued.certificate_path.read_bytes())
     click.echo(f"certificate: {issued.certificate_path}")
-    click.echo(f"private key: {issued.key_path}")
+    if issued.key_path is not None:
+        click.echo(f"private key: {issued.key_path}")
     click.echo(f"serial: {issued.serial}")
 
 

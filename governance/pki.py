@@ -5,21 +5,23 @@ API (all paths are `str | Path`; `now` is a timezone-aware datetime, default the
     init_ca(ca_dir, name, passphrase, now=None) -> Path           ca.crt, ca.key (encrypted, 0600)
     issue(ca_dir, department, name, out_dir, passphrase=None, *, ca_passphrase, role, hosts, now)
         -> IssuedCertificate                                       <dept>.crt, <dept>.key (0600)
-    revoke(ca_dir, certificate_or_serial, *, ca_passphrase, now) -> Path   (rewrites ca.crl)
+    create_request(department, name, out_dir, passphrase=None) -> CertificateRequest
+        the department makes its own key and a CSR; the office never sees the private key
+    issue_from_request(ca_dir, csr_path, department, out_dir, *, ca_passphrase, role, hosts, now)
+        -> IssuedCertificate (key_path None)                       <dept>.crt
+    revoke(ca_dir, certificate_or_serial_or_department, *, ca_passphrase, now) -> Path (ca.crl)
     write_crl(ca_dir, *, ca_passphrase, now) -> Path               ca.crl (PEM, signed by the CA)
-    load_certificate(path) / load_crl(path) / load_private_key(path, passphrase)
-    identity_of(certificate) -> Identity(department, name, role, serial, fingerprint)
-    verify_certificate(certificate, ca_certificate, crl=None, now=None) -> Identity
-        raises AuthorisationError ("permission denied", nothing more) when the certificate was
-        not issued by this CA, is outside its validity, is revoked, or the CRL is not the CA's.
-    tls_private_key_pem(path, passphrase) -> bytes   unencrypted PKCS#8 in memory, for grpc
-    sign(private_key, data) -> bytes; verify_signature(certificate, data, signature) -> None
+
+Reading and checking certificates (`identity_of`, `verify_certificate`, `Signer`, `sign`,
+`verify_signature`, `load_*`, `tls_private_key_pem`) live in `governance.certs` and are
+re-exported here.
 
 Certificates: EC P-256 keys; subject `O=<office>, OU=<department code>, CN=<name>`; SAN URIs
 `pprl:dept:<CODE>` and `pprl:role:<role>` (the department code is read back from the SAN
 URI); optional DNS/IP SANs (`hosts`, e.g. `localhost`, `127.0.0.1` for the matcher's server
 certificate); key usage digitalSignature + keyAgreement (ECDSA signatures, ECDH key wrapping);
 extended key usage serverAuth + clientAuth, so one certificate serves mutual TLS both ways.
+The office decides what a certificate says: from a request it takes only the public key.
 
 The CA keeps `index.json` (serial, department, validity, revocation time) so `revoke` can
 find a department's certificates and `write_crl` can list them. Private keys are written with
@@ -30,38 +32,74 @@ printed or logged.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import ipaddress
 import json
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from pprl.errors import AuthorisationError, GovernanceError, InputError, IntegrityError
+from governance.certs import (
+    DEPT_URI_PREFIX,
+    ROLE_URI_PREFIX,
+    Identity,
+    Role,
+    Signer,
+    _key_pem,
+    _now,
+    certificate_from_pem,
+    check_department_code,
+    fingerprint,
+    identity_of,
+    load_certificate,
+    load_crl,
+    load_private_key,
+    sign,
+    tls_private_key_pem,
+    verify_certificate,
+    verify_signature,
+)
+from pprl.errors import GovernanceError, InputError
+
+__all__ = [
+    "CA_CERT",
+    "CA_CRL",
+    "CA_KEY",
+    "CertificateRequest",
+    "Identity",
+    "IssuedCertificate",
+    "Role",
+    "Signer",
+    "certificate_from_pem",
+    "check_department_code",
+    "create_request",
+    "fingerprint",
+    "identity_of",
+    "init_ca",
+    "issue",
+    "issue_from_request",
+    "issued",
+    "load_certificate",
+    "load_crl",
+    "load_private_key",
+    "revoke",
+    "revoked_serials",
+    "sign",
+    "tls_private_key_pem",
+    "verify_certificate",
+    "verify_signature",
+    "write_crl",
+]
 
 CA_CERT = "ca.crt"
 CA_KEY = "ca.key"
 CA_CRL = "ca.crl"
 CA_INDEX = "index.json"
-DEPT_URI_PREFIX = "pprl:dept:"
-ROLE_URI_PREFIX = "pprl:role:"
 CRL_LIFETIME = dt.timedelta(days=7)
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class Role(enum.Enum):
-    """What a certificate's holder does: a department, the matcher, or the coordinating office."""
-
-    DEPARTMENT = "department"
-    MATCHER = "matcher"
-    OFFICE = "office"
 
 
 @dataclass(frozen=True)
@@ -69,34 +107,14 @@ class IssuedCertificate:
     department: str
     serial: int
     certificate_path: Path
-    key_path: Path
+    key_path: Path | None  # None when issued from a request: the key never left its holder
 
 
 @dataclass(frozen=True)
-class Identity:
-    """Who a certificate names. `fingerprint` is the SHA-256 of the DER certificate (hex)."""
-
+class CertificateRequest:
     department: str
-    name: str
-    role: Role
-    serial: int
-    fingerprint: str
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    now = now or dt.datetime.now(dt.timezone.utc)
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return now
-
-
-def check_department_code(code: str) -> str:
-    if not isinstance(code, str) or not _CODE.match(code):
-        raise InputError(
-            f"invalid department code {code!r}: use letters, digits, '_', '.', '-' (max 64)",
-            field="department",
-        )
-    return code
+    request_path: Path
+    key_path: Path
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -115,60 +133,6 @@ def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-def _key_pem(key: ec.EllipticCurvePrivateKey, passphrase: bytes | None) -> bytes:
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase
-        else serialization.NoEncryption()
-    )
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
-
-
-def load_certificate(path: str | Path) -> x509.Certificate:
-    try:
-        return x509.load_pem_x509_certificate(Path(path).read_bytes())
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"not a readable PEM certificate ({type(exc).__name__})", path=str(path)
-        ) from None
-
-
-def certificate_from_pem(pem: bytes) -> x509.Certificate:
-    try:
-        return x509.load_pem_x509_certificate(pem)
-    except ValueError:
-        raise InputError("not a PEM certificate") from None
-
-
-def load_crl(path: str | Path) -> x509.CertificateRevocationList:
-    try:
-        return x509.load_pem_x509_crl(Path(path).read_bytes())
-    except (OSError, ValueError):
-        raise InputError("not a readable PEM revocation list", path=str(path)) from None
-
-
-def load_private_key(path: str | Path, passphrase: bytes | None) -> ec.EllipticCurvePrivateKey:
-    """Open a private key. A wrong passphrase and a damaged file give the same message."""
-    try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), passphrase or None)
-    except (OSError, ValueError, TypeError):
-        raise GovernanceError(f"cannot open private key {path}") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise GovernanceError(f"cannot open private key {path}")
-    return key
-
-
-def tls_private_key_pem(path: str | Path, passphrase: bytes | None) -> bytes:
-    """The key as unencrypted PKCS#8 PEM bytes, for grpc.ssl_*_credentials; keep in memory only."""
-    return _key_pem(load_private_key(path, passphrase), None)
-
-
-def fingerprint(certificate: x509.Certificate) -> str:
-    return certificate.fingerprint(hashes.SHA256()).hex()
 
 
 def _key_usage(*, ca: bool) -> x509.KeyUsage:
@@ -264,17 +228,118 @@ def issue(
     valid_days: int = 397,
 ) -> IssuedCertificate:
     """Issue a certificate and key for `department`; key encrypted when `passphrase` is given."""
+    out_dir = Path(out_dir)
+    cert_path, key_path = out_dir / f"{department}.crt", out_dir / f"{department}.key"
+    _refuse_overwrite(cert_path, key_path)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert_pem = _sign_certificate(
+        Path(ca_dir), ca_passphrase, department, name, key.public_key(), role, hosts,
+        _now(now), valid_days,
+    )  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_private(key_path, _key_pem(key, passphrase))
+    try:
+        _write_atomic(cert_path, cert_pem)
+    except BaseException:
+        key_path.unlink(missing_ok=True)
+        raise
+    return IssuedCertificate(
+        department, load_certificate(cert_path).serial_number, cert_path, key_path
+    )
+
+
+def create_request(
+    department: str, name: str, out_dir: str | Path, passphrase: bytes | None = None
+) -> CertificateRequest:
+    """Department side: a new private key (0600) and a signed request naming the department."""
+    check_department_code(department)
+    out_dir = Path(out_dir)
+    csr_path, key_path = out_dir / f"{department}.csr", out_dir / f"{department}.key"
+    _refuse_overwrite(csr_path, key_path)
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, department),
+                    x509.NameAttribute(NameOID.COMMON_NAME, name),
+                ]
+            )
+        )
+        .sign(key, hashes.SHA256())
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_private(key_path, _key_pem(key, passphrase))
+    _write_atomic(csr_path, csr.public_bytes(serialization.Encoding.PEM))
+    return CertificateRequest(department, csr_path, key_path)
+
+
+def issue_from_request(
+    ca_dir: str | Path,
+    request_path: str | Path,
+    department: str,
+    out_dir: str | Path,
+    *,
+    ca_passphrase: bytes,
+    name: str | None = None,
+    role: Role = Role.DEPARTMENT,
+    hosts: tuple[str, ...] = (),
+    now: dt.datetime | None = None,
+    valid_days: int = 397,
+) -> IssuedCertificate:
+    """Office side: certify the key in a department's request. The office names the department;
+    a request that claims another code, or whose signature does not verify, is refused."""
+    try:
+        csr = x509.load_pem_x509_csr(Path(request_path).read_bytes())
+    except (OSError, ValueError):
+        raise InputError("not a readable PEM certificate request", path=str(request_path)) from None
+    if not csr.is_signature_valid:
+        raise GovernanceError(f"{request_path}: the request's signature does not verify")
+    claimed = [
+        str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    ]
+    if claimed != [department]:
+        raise GovernanceError(f"{request_path}: the request is not for department {department}")
+    public = csr.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != "secp256r1":
+        raise GovernanceError(f"{request_path}: the request does not hold a P-256 key")
+    if name is None:
+        cn = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        name = str(cn[0].value) if cn else department
+    out_dir = Path(out_dir)
+    cert_path = out_dir / f"{department}.crt"
+    _refuse_overwrite(cert_path)
+    cert_pem = _sign_certificate(
+        Path(ca_dir), ca_passphrase, department, name, public, role, hosts, _now(now), valid_days
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(cert_path, cert_pem)
+    return IssuedCertificate(department, load_certificate(cert_path).serial_number, cert_path, None)
+
+
+def _refuse_overwrite(*paths: Path) -> None:
+    for path in paths:
+        if path.exists():
+            raise GovernanceError(f"{path} already exists; refusing to overwrite")
+
+
+def _sign_certificate(
+    ca_dir: Path,
+    ca_passphrase: bytes,
+    department: str,
+    name: str,
+    public_key: ec.EllipticCurvePublicKey,
+    role: Role,
+    hosts: tuple[str, ...],
+    now: dt.datetime,
+    valid_days: int,
+) -> bytes:
+    """Sign a certificate for `public_key` and record it in the CA's index; PEM bytes."""
     check_department_code(department)
     if not name:
         raise InputError("a certificate needs a name", field="name")
-    now = _now(now)
-    ca_dir, out_dir = Path(ca_dir), Path(out_dir)
     ca_cert, ca_key = _open_ca(ca_dir, ca_passphrase)
-    cert_path, key_path = out_dir / f"{department}.crt", out_dir / f"{department}.key"
-    for path in (cert_path, key_path):
-        if path.exists():
-            raise GovernanceError(f"{path} already exists; refusing to overwrite")
-    key = ec.generate_private_key(ec.SECP256R1())
     office = ca_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
     subject = x509.Name(
         [
@@ -294,51 +359,38 @@ def issue(
             san.append(x509.DNSName(host))
     serial = x509.random_serial_number()
     not_after = min(now + dt.timedelta(days=valid_days), ca_cert.not_valid_after_utc)
+    eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH])
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(serial)
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(ca=False), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-            ),
-            critical=False,
-        )
+        .add_extension(eku, critical=False)
         .add_extension(x509.SubjectAlternativeName(san), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
         )
         .sign(ca_key, hashes.SHA256())
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _write_private(key_path, _key_pem(key, passphrase))
-    try:
-        _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
-        entries = _read_index(ca_dir)
-        entries.append(
-            {
-                "serial": str(serial),
-                "department": department,
-                "name": name,
-                "role": role.value,
-                "not_after": not_after.isoformat(),
-                "revoked_at": None,
-            }
-        )
-        _write_index(ca_dir, entries)
-    except BaseException:
-        # Nothing half-issued: a key without its certificate or index entry is removed.
-        key_path.unlink(missing_ok=True)
-        cert_path.unlink(missing_ok=True)
-        raise
-    return IssuedCertificate(department, serial, cert_path, key_path)
+    entries = _read_index(ca_dir)
+    entries.append(
+        {
+            "serial": str(serial),
+            "department": department,
+            "name": name,
+            "role": role.value,
+            "not_after": not_after.isoformat(),
+            "revoked_at": None,
+        }
+    )
+    _write_index(ca_dir, entries)
+    return cert.public_bytes(serialization.Encoding.PEM)
 
 
 def revoke(
@@ -399,98 +451,3 @@ def write_crl(ca_dir: str | Path, *, ca_passphrase: bytes, now: dt.datetime | No
     crl = builder.sign(ca_key, hashes.SHA256())
     _write_atomic(ca_dir / CA_CRL, crl.public_bytes(serialization.Encoding.PEM))
     return ca_dir / CA_CRL
-
-
-# --- reading identities ------------------------------------------------------------------
-def identity_of(certificate: x509.Certificate) -> Identity:
-    """The department code, name and role a certificate carries (SAN URIs, else subject OU)."""
-    uris: list[str] = []
-    try:
-        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        uris = list(san.get_values_for_type(x509.UniformResourceIdentifier))
-    except x509.ExtensionNotFound:
-        pass
-    depts = [u[len(DEPT_URI_PREFIX) :] for u in uris if u.startswith(DEPT_URI_PREFIX)]
-    roles = [u[len(ROLE_URI_PREFIX) :] for u in uris if u.startswith(ROLE_URI_PREFIX)]
-    if not depts:
-        ou = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
-        depts = [str(a.value) for a in ou]
-    if len(depts) != 1:
-        raise AuthorisationError()
-    cn = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    try:
-        role = Role(roles[0]) if roles else Role.DEPARTMENT
-    except ValueError:
-        raise AuthorisationError() from None
-    return Identity(
-        department=depts[0],
-        name=str(cn[0].value) if cn else depts[0],
-        role=role,
-        serial=certificate.serial_number,
-        fingerprint=fingerprint(certificate),
-    )
-
-
-def verify_certificate(
-    certificate: x509.Certificate,
-    ca_certificate: x509.Certificate,
-    crl: x509.CertificateRevocationList | None = None,
-    now: dt.datetime | None = None,
-) -> Identity:
-    """The certificate's identity if the CA issued it, it is in date and not revoked.
-
-    Every failure raises the same AuthorisationError so a caller learns nothing from it.
-    """
-    now = _now(now)
-    try:
-        certificate.verify_directly_issued_by(ca_certificate)
-        if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
-            raise ValueError("outside validity")
-        if crl is not None:
-            if not crl.is_signature_valid(ca_certificate.public_key()):  # type: ignore[arg-type]
-                raise ValueError("crl not signed by the CA")
-            if crl.get_revoked_certificate_by_serial_number(certificate.serial_number) is not None:
-                raise ValueError("revoked")
-        return identity_of(certificate)
-    except (ValueError, TypeError, InvalidSignature):
-        raise AuthorisationError() from None
-
-
-# --- signatures --------------------------------------------------------------------------------
-def sign(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
-    """ECDSA-SHA256 signature (DER) over `data`."""
-    return private_key.sign(data, ec.ECDSA(hashes.SHA256()))
-
-
-def verify_signature(certificate: x509.Certificate, data: bytes, signature: bytes) -> None:
-    """Raise IntegrityError("signature does not verify") unless `signature` is valid."""
-    key = certificate.public_key()
-    try:
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise InvalidSignature()
-        key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        raise IntegrityError("signature does not verify") from None
-
-
-@dataclass(frozen=True)
-class Signer:
-    """A certificate with its private key: who signs approvals, anchors and manifests."""
-
-    certificate: x509.Certificate
-    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
-
-    @classmethod
-    def load(cls, cert_path: str | Path, key_path: str | Path, passphrase: bytes | None) -> Signer:
-        certificate = load_certificate(cert_path)
-        key = load_private_key(key_path, passphrase)
-        if key.public_key().public_numbers() != certificate.public_key().public_numbers():  # type: ignore[union-attr]
-            raise GovernanceError(f"{key_path} is not the key of {cert_path}")
-        return cls(certificate, key)
-
-    @property
-    def certificate_pem(self) -> bytes:
-        return self.certificate.public_bytes(serialization.Encoding.PEM)
-
-    def sign(self, data: bytes) -> bytes:
-        return sign(self.private_key, data)

@@ -217,3 +217,21 @@ def test_failed_init_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.undo()
     p("pki", "init", "--name", "Office")
     assert (p.data / "ca" / "ca.crt").exists()
+
+
+def test_department_keeps_its_key_with_a_request(pprl):
+    endpoint = pprl.root / "mof-endpoint"
+    made = pprl.runner.invoke(
+        main, ["pki", "request", "--department", "MOF", "--name", "财政厅", "--out", str(endpoint)]
+    )
+    assert made.exit_code == 0, made.output
+    out = pprl("pki", "issue", "--department", "MOF", "--csr", str(endpoint / "MOF.csr")).stdout
+    assert "private key" not in out and not (pprl.certs / "MOF.key").exists()
+    assert "MOF" in pprl("pki", "issue", "--department", "MCA2", "--csr",
+                         str(endpoint / "MOF.csr"), ok=False).stderr  # fmt: skip
+    ag = _apply(pprl)
+    signer = ["--cert", str(pprl.certs / "MOF.crt"), "--key", str(endpoint / "MOF.key")]
+    assert pprl("agreement", "approve", *signer, ag, ok=False).stderr == (
+        "error: permission denied\n"  # a valid identity, but not a party to approve
+    )
+    pprl("agreement", "revoke", *pprl.signer("OFFICE"), ag)

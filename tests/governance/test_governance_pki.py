@@ -165,3 +165,36 @@ def test_store_refuses_an_older_crl(world):
         world.store.update_crl(old)  # replaying the old list would un-revoke MPS
     with pytest.raises(AuthorisationError):
         world.store.identify(world.signers["MPS"].certificate)
+
+
+def test_issue_from_a_department_request(world, tmp_path):
+    dept = tmp_path / "mof-endpoint"
+    request = pki.create_request("MOF", "财政厅", dept, b"dept pass")
+    issued = pki.issue_from_request(
+        world.ca_dir, request.request_path, "MOF", tmp_path / "office-out",
+        ca_passphrase=CA_PASS, now=T0,
+    )  # fmt: skip
+    assert issued.key_path is None and not (tmp_path / "office-out" / "MOF.key").exists()
+    signer = pki.Signer.load(issued.certificate_path, request.key_path, b"dept pass")
+    ident = world.store.register_department(signer.certificate_pem)
+    assert (ident.department, ident.name) == ("MOF", "财政厅")
+    assert world.store.identify(signer.certificate).department == "MOF"
+
+
+def test_request_for_another_department_or_curve_is_refused(world, tmp_path):
+    request = pki.create_request("MOF", "财政厅", tmp_path / "mof", None)
+    with pytest.raises(GovernanceError, match="not for department MCA"):
+        pki.issue_from_request(
+            world.ca_dir, request.request_path, "MCA", tmp_path / "o", ca_passphrase=CA_PASS
+        )
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "MOF")])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
+    other = tmp_path / "p384.csr"
+    other.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(GovernanceError, match="P-256"):
+        pki.issue_from_request(world.ca_dir, other, "MOF", tmp_path / "o", ca_passphrase=CA_PASS)
+    assert not (tmp_path / "o" / "MOF.crt").exists()
