@@ -78,7 +78,7 @@ def parse_cn_id(raw: str | None) -> CnId:
         status = IdStatus.CHECK_DIGIT_WRONG
     y, m, d = int(text[6:10]), int(text[10:12]), int(text[12:14])
     birth = y * 10000 + m * 100 + d if valid_date(y, m, d) else None
-    return CnId(text, status, birth, 1 if int(text[16]) % 2 else 2, int(text[:6]))
+    return CnId(text, status, birth, 1 if int(text[16]) % 2 else 2, int(text[:6]) or None)
 
 
 @dataclass(frozen=True)

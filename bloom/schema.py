@@ -28,6 +28,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -210,9 +211,16 @@ class Schema:
 class _Problems:
     def __init__(self) -> None:
         self.items: list[tuple[str, str]] = []
+        self.untyped: set[str] = set()  # fields whose type is invalid: not reported again
 
     def add(self, path: str, message: str) -> None:
         self.items.append((path, message))
+
+    def in_document_order(self) -> list[tuple[str, str]]:
+        def key(item: tuple[str, str]) -> list:
+            return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", item[0])]
+
+        return sorted(self.items, key=key)
 
 
 def _enum(kind: type[enum.Enum], value: Any, path: str, problems: _Problems):
@@ -274,6 +282,8 @@ def _part(obj: Any, path: str, types: dict[str, FieldType], problems: _Problems)
         return None
     _check_keys(obj, {"field", "part"}, path, problems)
     field, part = obj.get("field"), obj.get("part", "value")
+    if field in problems.untyped:
+        return None  # its type is already reported as wrong
     if field not in types:
         problems.add(f"{path}.field", f"{field!r} is not a field of this schema")
         return None
@@ -338,6 +348,8 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
         ftype = _enum(FieldType, obj.get("type"), f"{path}.type", problems)
         if fname and ftype:
             types[fname] = ftype
+        elif fname:
+            problems.untyped.add(fname)
         parsed.append((i, obj, fname, ftype))
     for i, obj, fname, ftype in parsed:
         path = f"$.fields[{i}]"
@@ -358,7 +370,7 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
                     f"{path}.derive_from",
                     f"a {getattr(ftype, 'value', '?')} field cannot be derived",
                 )
-            elif types.get(derive) is not DERIVABLE[ftype]:
+            elif derive not in problems.untyped and types.get(derive) is not DERIVABLE[ftype]:
                 problems.add(f"{path}.derive_from", f"must name a {DERIVABLE[ftype].value} field")
         if fname and ftype and missing:
             fields.append(FieldSpec(fname, ftype, tuple(features), missing, derive))
@@ -368,7 +380,7 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
         problems.add("$.require_any", "must be a list of field names")
         require_any = []
     for k, fname in enumerate(require_any):
-        if fname not in types:
+        if fname not in types and fname not in problems.untyped:
             problems.add(f"$.require_any[{k}]", f"{fname!r} is not a field of this schema")
 
     hardening = Hardening()
@@ -425,7 +437,7 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
             blocking.append(BlockingSpec(bname, tuple(parts)))
 
     if problems.items:
-        raise SchemaError(problems.items, path=source)
+        raise SchemaError(problems.in_document_order(), path=source)
     return Schema(
         name=name,
         fields=tuple(fields),
