@@ -13,9 +13,11 @@ from pprl_synthetic.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from pprl.errors import InputError
 
 
-def parse_rates(overrides: tuple[str, ...], clean: bool) -> CorruptionRates:
-    """`KIND=RATE` overrides on top of the defaults (or of all-zero rates with --clean)."""
-    base = CorruptionRates.none() if clean else CorruptionRates()
+def parse_rates(
+    overrides: tuple[str, ...], clean: bool, base: CorruptionRates | None = None
+) -> CorruptionRates:
+    """`KIND=RATE` overrides on top of `base` (or of all-zero rates with --clean)."""
+    base = CorruptionRates.none() if clean else (base or CorruptionRates())
     known = {f.name for f in dataclasses.fields(CorruptionRates)}
     changes: dict[str, float] = {}
     for item in overrides:
@@ -77,7 +79,11 @@ def synth(
         return
     if out_dir is None:
         raise InputError("--out DIR is required (or use --list)", field="out")
-    corruption = parse_rates(rates, clean)
+    if scenario not in SCENARIOS:
+        raise InputError(
+            f"unknown scenario {scenario!r}; see `pprl synth --list`", field="scenario"
+        )
+    corruption = parse_rates(rates, clean, SCENARIOS[scenario].corruption)
     progress = not quiet and sys.stderr.isatty()
     result = generate_scenario(
         scenario, size, seed, out_dir, fmt, rates=corruption, progress=progress

@@ -130,7 +130,10 @@ def generate_scenario(
     population: PopulationConfig | None = None,
     progress: bool = False,
 ) -> dict:
-    """Write scenario `name` for a population of `size` people; return scenario.json's content."""
+    """Write scenario `name` for a population of `size` people; return scenario.json's content.
+
+    `rates` replaces the scenario's corruption rates (default: `CorruptionRates()`).
+    """
     from pprl.errors import InputError
 
     if name not in SCENARIOS:
@@ -144,7 +147,7 @@ def generate_scenario(
     except ValueError:
         raise InputError(f"format must be csv or parquet, got {fmt!r}", field="format") from None
     scenario = SCENARIOS[name]
-    rates = rates or CorruptionRates()
+    rates = rates or scenario.corruption
     cfg = population or PopulationConfig()
     out = Path(out_dir)
     try:

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field
 
 from pprl_synthetic import payloads
+from pprl_synthetic.corruption import CorruptionRates
 from pprl_synthetic.formats import DateStyle, PhoneStyle, SexStyle
 from pprl_synthetic.population import Status
 
@@ -73,6 +74,7 @@ class Scenario:
     name: str
     description: str
     extracts: tuple[ExtractSpec, ...] = field(default_factory=tuple)
+    corruption: CorruptionRates = field(default_factory=CorruptionRates)
 
 
 F = Field
@@ -445,6 +447,9 @@ SCENARIOS: dict[str, Scenario] = {
                                           statuses=(Status.SEVERELY_DISABLED,)),
                   MEDICAL.with_selection(rate=0.9, overlap=0.0,
                                          statuses=(Status.SERIOUSLY_ILL,))),
+        Scenario("low-income-dedup", "The low-income list alone, with 5 % of people entered "
+                 "twice: deduplication of the database itself.",
+                 (LOW_INCOME,), CorruptionRates(duplicate=0.05)),
     )
 }  # fmt: skip
 
