@@ -5,9 +5,8 @@ apply to (its *eligible* records, e.g. only minority names can lose their `·`).
 keeps, per kind, the mask of records it was applied to, so tests can check the rates and
 users can study which errors their linkage survives. Rates are per record and per kind.
 
-Defaults (`CorruptionRates()`), chosen to resemble registry error rates reported in record-
-linkage studies of Chinese administrative data, are documented in the README section of
-`pprl synth`.
+The defaults (`CorruptionRates()`) are modest illustrative rates, listed in
+`datasets/synthetic/README.md`; set them to what your own registries show.
 """
 
 from __future__ import annotations
