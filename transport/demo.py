@@ -256,7 +256,7 @@ def verify_audit(world) -> tuple[bool, int]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where everything is written and left for inspection.",
 )
-@click.option("--size", default=200_000, show_default=True, help="Synthetic population size.")
+@click.option("--size", default=300_000, show_default=True, help="Synthetic population size.")
 @click.option("--seed", default=20260601, show_default=True)
 def demo(directory: Path, size: int, seed: int) -> None:
     """Run the whole cross-matching flow end to end on synthetic data."""
