@@ -1,0 +1,385 @@
+"""Catalogue entries and agreements in the governance store (a mixin of GovernanceStore).
+
+Every change is signed by the acting party's certificate (checked by `identify`) and written
+together with its audit entry. `authorise` is the one question transport asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+
+from governance import pki, rules
+from governance.model import (
+    Action,
+    Agreement,
+    CatalogueEntry,
+    DataFormat,
+    SecurityLevel,
+    SharingMethod,
+    SharingType,
+    UpdateCycle,
+    UseApplication,
+)
+from governance.store_base import _iso, _parse
+from pprl.errors import AuthorisationError, GovernanceError, InputError
+
+
+def application_to_json(app: UseApplication) -> str:
+    return json.dumps(
+        {
+            "consumer": app.consumer,
+            "provider": app.provider,
+            "entries": [[e, v] for e, v in app.entries],
+            "purpose": app.purpose,
+            "scenario": app.scenario,
+            "spatial_scope": app.spatial_scope,
+            "disclose_fields": list(app.disclose_fields),
+            "valid_from": _iso(app.valid_from),
+            "valid_until": _iso(app.valid_until),
+            "named_parties": list(app.named_parties),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def application_from_json(text: str) -> UseApplication:
+    d = json.loads(text)
+    return UseApplication(
+        consumer=d["consumer"],
+        provider=d["provider"],
+        entries=tuple((e, int(v)) for e, v in d["entries"]),
+        purpose=d["purpose"],
+        scenario=d["scenario"],
+        spatial_scope=d["spatial_scope"],
+        disclose_fields=tuple(d["disclose_fields"]),
+        valid_from=dt.datetime.fromisoformat(d["valid_from"]),
+        valid_until=dt.datetime.fromisoformat(d["valid_until"]),
+        named_parties=tuple(d["named_parties"]),
+    )
+
+
+def approval_message(agreement_id: str, application_json: str) -> bytes:
+    return f"pprl/approve/v1\0{agreement_id}\0{application_json}".encode()
+
+
+def application_message(application_json: str) -> bytes:
+    return f"pprl/apply/v1\0{application_json}".encode()
+
+
+class CatalogueMixin:
+    """The data resource catalogue: versioned entries with the twelve items."""
+
+    def add_catalogue_entry(
+        self,
+        signer: pki.Signer,
+        *,
+        entry_id: str,
+        category: str,
+        name: str,
+        provider: str,
+        data_format: DataFormat,
+        fields: tuple[str, ...],
+        update_cycle: UpdateCycle,
+        sharing_type: SharingType,
+        sharing_conditions: str,
+        sharing_scope: str,
+        sharing_method: SharingMethod,
+        source_system: str,
+        security_level: SecurityLevel,
+    ) -> CatalogueEntry:
+        """Publish a catalogue entry, or its next version if the id exists. Office or provider."""
+        pki.check_department_code(entry_id)
+        if not fields or len(set(fields)) != len(fields):
+            raise InputError("a catalogue entry needs distinct information items", field="fields")
+        for label, value in (("category", category), ("name", name)):
+            if not value:
+                raise InputError("must not be empty", field=label)
+        ident = self.identify(signer.certificate)
+        if ident.department not in (provider, self.office()):
+            raise AuthorisationError()
+        with self._transaction() as conn:
+            if (
+                conn.execute("SELECT 1 FROM departments WHERE code = ?", (provider,)).fetchone()
+                is None
+            ):
+                raise GovernanceError(f"provider {provider} is not a registered department")
+            row = conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM catalogue_entries WHERE entry_id = ?",
+                (entry_id,),
+            ).fetchone()
+            version = int(row[0]) + 1
+            now = self.now()
+            conn.execute(
+                "INSERT INTO catalogue_entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    entry_id,
+                    version,
+                    category,
+                    name,
+                    provider,
+                    data_format.value,
+                    json.dumps(list(fields), ensure_ascii=False),
+                    update_cycle.value,
+                    sharing_type.value,
+                    sharing_conditions,
+                    sharing_scope,
+                    sharing_method.value,
+                    source_system,
+                    security_level.value,
+                    _iso(now),
+                    ident.department,
+                ),
+            )
+            self._append_audit(
+                conn,
+                ident.department,
+                ident.fingerprint,
+                "catalogue.add",
+                None,
+                None,
+                {"entry_id": entry_id, "version": version, "sharing_type": sharing_type.value},
+            )
+        return self.catalogue_entry(entry_id, version)
+
+    def catalogue_entry(self, entry_id: str, version: int | None = None) -> CatalogueEntry:
+        if version is None:
+            row = self._one(
+                "SELECT * FROM catalogue_entries WHERE entry_id = ? ORDER BY version DESC LIMIT 1",
+                (entry_id,),
+            )
+        else:
+            row = self._one(
+                "SELECT * FROM catalogue_entries WHERE entry_id = ? AND version = ?",
+                (entry_id, version),
+            )
+        if row is None:
+            suffix = "" if version is None else f" version {version}"
+            raise GovernanceError(f"no catalogue entry {entry_id}{suffix}")
+        return _entry_from_row(row)
+
+    def catalogue(self, *, all_versions: bool = False) -> list[CatalogueEntry]:
+        if all_versions:
+            sql = "SELECT * FROM catalogue_entries ORDER BY entry_id, version"
+        else:
+            sql = (
+                "SELECT c.* FROM catalogue_entries c WHERE version = (SELECT MAX(version) "
+                "FROM catalogue_entries WHERE entry_id = c.entry_id) ORDER BY entry_id"
+            )
+        return [_entry_from_row(row) for row in self._all(sql)]
+
+
+class AgreementMixin:
+    """Use applications, approvals by sharing type, revocation, and `authorise`."""
+
+    def apply(self, signer: pki.Signer, application: UseApplication) -> Agreement:
+        """File a use application signed by its consumer; it authorises nothing until approved."""
+        ident = self.identify(signer.certificate)
+        if ident.department != application.consumer:
+            raise AuthorisationError()
+        entries = [self.catalogue_entry(e, v) for e, v in application.entries]
+        self._check_application(application, entries)
+        sharing_type = rules.strictest([e.sharing_type for e in entries])
+        if sharing_type is SharingType.DEDICATED:
+            if not {application.consumer, application.provider} <= set(application.named_parties):
+                raise InputError(
+                    "dedicated sharing names its parties, consumer and provider included",
+                    field="named_parties",
+                )
+        elif application.named_parties:
+            raise InputError("named parties apply to dedicated sharing only", field="named_parties")
+        approvers = rules.required_approvers(
+            sharing_type,
+            consumer=application.consumer,
+            provider=application.provider,
+            office=self.office(),
+            named_parties=application.named_parties,
+        )
+        app_json = application_to_json(application)
+        _, signature = self._signed_by(signer, application_message(app_json))
+        agreement_id = "AG-" + secrets.token_hex(6).upper()
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO agreements VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+                (
+                    agreement_id,
+                    app_json,
+                    sharing_type.value,
+                    json.dumps(list(approvers)),
+                    _iso(self.now()),
+                    signature,
+                ),
+            )
+            self._append_audit(
+                conn,
+                ident.department,
+                ident.fingerprint,
+                "agreement.apply",
+                agreement_id,
+                application.purpose,
+                {
+                    "provider": application.provider,
+                    "sharing_type": sharing_type.value,
+                    "entries": [f"{e}@{v}" for e, v in application.entries],
+                },
+            )
+        return self.agreement(agreement_id)
+
+    def _check_application(self, app: UseApplication, entries: list[CatalogueEntry]) -> None:
+        if not entries:
+            raise InputError("an application names at least one catalogue entry", field="entries")
+        for entry in entries:
+            if entry.provider != app.provider:
+                raise InputError(
+                    f"catalogue entry {entry.entry_id} is provided by {entry.provider}, "
+                    f"not {app.provider}",
+                    field="entries",
+                )
+        offered = {f for e in entries for f in e.fields}
+        extra = [f for f in app.disclose_fields if f not in offered]
+        if extra:
+            raise InputError(
+                f"fields not in the catalogue entries: {', '.join(extra)}", field="disclose_fields"
+            )
+        if app.valid_until <= app.valid_from:
+            raise InputError("validity ends before it starts", field="valid_until")
+        if app.consumer == app.provider:
+            raise InputError("consumer and provider must differ", field="provider")
+        for label, value in (
+            ("purpose", app.purpose),
+            ("scenario", app.scenario),
+            ("spatial_scope", app.spatial_scope),
+        ):
+            if not value.strip():
+                raise InputError("must not be empty", field=label)
+        for code in {app.provider, *app.named_parties}:
+            if self._one("SELECT 1 FROM departments WHERE code = ?", (code,)) is None:
+                raise GovernanceError(f"department {code} is not registered")
+
+    def agreement(self, agreement_id: str) -> Agreement:
+        row = self._one(
+            "SELECT agreement_id, application, sharing_type, required_approvers, applied_at,"
+            " revoked_at FROM agreements WHERE agreement_id = ?",
+            (agreement_id,),
+        )
+        if row is None:
+            raise GovernanceError(f"no agreement {agreement_id}")
+        approvals = tuple(
+            r[0]
+            for r in self._all(
+                "SELECT party FROM approvals WHERE agreement_id = ? ORDER BY approved_at, party",
+                (agreement_id,),
+            )
+        )
+        return Agreement(
+            agreement_id=row[0],
+            application=application_from_json(row[1]),
+            sharing_type=SharingType(row[2]),
+            required_approvers=tuple(json.loads(row[3])),
+            applied_at=dt.datetime.fromisoformat(row[4]),
+            approvals=approvals,
+            revoked_at=_parse(row[5]),
+        )
+
+    def agreements(self, *, department: str | None = None) -> list[Agreement]:
+        ids = [r[0] for r in self._all("SELECT agreement_id FROM agreements ORDER BY applied_at")]
+        found = [self.agreement(i) for i in ids]
+        if department is not None:
+            found = [a for a in found if department in (a.consumer, a.provider, *a.parties)]
+        return found
+
+    def approve(self, signer: pki.Signer, agreement_id: str) -> Agreement:
+        """Record the signer's approval; refused unless the signer is a required approver."""
+        ident = self.identify(signer.certificate)
+        agreement = self.agreement(agreement_id)
+        if agreement.revoked_at is not None:
+            raise GovernanceError(f"agreement {agreement_id} is revoked")
+        if ident.department not in agreement.required_approvers:
+            raise AuthorisationError()
+        if ident.department in agreement.approvals:
+            raise GovernanceError(f"{ident.department} has already approved {agreement_id}")
+        app_json = application_to_json(agreement.application)
+        _, signature = self._signed_by(signer, approval_message(agreement_id, app_json))
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO approvals VALUES (?, ?, ?, ?, ?)",
+                (agreement_id, ident.department, _iso(self.now()), ident.fingerprint, signature),
+            )
+            self._append_audit(
+                conn,
+                ident.department,
+                ident.fingerprint,
+                "agreement.approve",
+                agreement_id,
+                agreement.purpose,
+                {"sharing_type": agreement.sharing_type.value},
+            )
+        return self.agreement(agreement_id)
+
+    def revoke_agreement(self, signer: pki.Signer, agreement_id: str) -> Agreement:
+        """Revoke at once. The office, the provider or the consumer may do it."""
+        ident = self.identify(signer.certificate)
+        agreement = self.agreement(agreement_id)
+        if ident.department not in (self.office(), agreement.provider, agreement.consumer):
+            raise AuthorisationError()
+        if agreement.revoked_at is not None:
+            raise GovernanceError(f"agreement {agreement_id} is already revoked")
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE agreements SET revoked_at = ?, revoked_by = ? WHERE agreement_id = ?",
+                (_iso(self.now()), ident.department, agreement_id),
+            )
+            self._append_audit(
+                conn,
+                ident.department,
+                ident.fingerprint,
+                "agreement.revoke",
+                agreement_id,
+                agreement.purpose,
+                {},
+            )
+        return self.agreement(agreement_id)
+
+    def authorise(self, department_code: str, action: Action | str, agreement_id: str) -> Agreement:
+        """The agreement if it is in force and lets `department_code` do `action` right now.
+
+        Every refusal raises the same AuthorisationError and is recorded in the audit log.
+        """
+        try:
+            act = Action(action) if isinstance(action, str) else action
+            agreement = self.agreement(agreement_id)
+            allowed = rules.may_act(agreement, department_code, act, self.now())
+        except (ValueError, GovernanceError):
+            allowed, agreement = False, None
+        if not allowed or agreement is None:
+            self.audit(
+                department_code,
+                "authorise.refused",
+                str(agreement_id)[:64],
+                {"action": str(getattr(action, "value", action))[:64]},
+            )
+            raise AuthorisationError()
+        return agreement
+
+
+def _entry_from_row(row: tuple) -> CatalogueEntry:
+    return CatalogueEntry(
+        entry_id=row[0],
+        version=int(row[1]),
+        category=row[2],
+        name=row[3],
+        provider=row[4],
+        data_format=DataFormat(row[5]),
+        fields=tuple(json.loads(row[6])),
+        update_cycle=UpdateCycle(row[7]),
+        sharing_type=SharingType(row[8]),
+        sharing_conditions=row[9],
+        sharing_scope=row[10],
+        sharing_method=SharingMethod(row[11]),
+        source_system=row[12],
+        security_level=SecurityLevel(row[13]),
+        created_at=dt.datetime.fromisoformat(row[14]),
+    )
