@@ -222,7 +222,8 @@ class GovernanceStore(CatalogueMixin, AgreementMixin, AuditMixin, StoreBase):
     def wrapped_secrets(self, recipient: str) -> list[tuple[str, bytes]]:
         """(key id, blob) waiting for `recipient`, oldest first."""
         rows = self._all(
-            "SELECT key_id, blob FROM wrapped_secrets WHERE recipient = ? ORDER BY stored_at",
+            "SELECT key_id, blob FROM wrapped_secrets WHERE recipient = ?"
+            " ORDER BY stored_at, rowid",
             (recipient,),
         )
         return [(r[0], bytes(r[1])) for r in rows]

@@ -235,3 +235,25 @@ def test_department_keeps_its_key_with_a_request(pprl):
         "error: permission denied\n"  # a valid identity, but not a party to approve
     )
     pprl("agreement", "revoke", *pprl.signer("OFFICE"), ag)
+
+
+def test_rotation_relays_the_new_key_and_keeps_the_old(pprl):
+    dept = pprl.root / "mca"
+    dept.mkdir()
+    ids = []
+    for n in (1, 2):
+        made = pprl.runner.invoke(main, ["keys", "new", "--out", str(dept / f"k{n}.key")])
+        assert made.exit_code == 0, made.output
+        ids.append(made.stdout.strip())
+        pprl(
+            "keys", "share", "--secret", str(dept / f"k{n}.key"),
+            "--to", str(pprl.certs / "MPS.crt"), "--relay",
+        )  # fmt: skip
+    assert ids[0] != ids[1]
+    newest = pprl("keys", "receive", *pprl.signer("MPS"), "--out", str(pprl.root / "a.key"))
+    assert newest.stdout.strip() == ids[1]
+    older = pprl(
+        "keys", "receive", *pprl.signer("MPS"), "--key-id", ids[0],
+        "--out", str(pprl.root / "b.key"),
+    )  # fmt: skip
+    assert older.stdout.strip() == ids[0]
