@@ -10,6 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def _is_canonical(left, right, score):
+    for k in range(1, left.shape[0]):
+        if score[k] > score[k - 1]:
+            return False
+        if score[k] == score[k - 1]:
+            if left[k] < left[k - 1] or (left[k] == left[k - 1] and right[k] < right[k - 1]):
+                return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class CandidatePairs:
 
     def canonical(self) -> CandidatePairs:
         """The same pairs in canonical order (score desc, left asc, right asc)."""
+        if _is_canonical(self.left, self.right, self.score):
+            return self  # one linear check saves a sort: kernel output is already canonical
         order = np.lexsort((self.right, self.left, -self.score))
         return self.take(order)
 

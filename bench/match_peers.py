@@ -1,0 +1,210 @@
+"""The matcher against anonlink (the peer), side by side in one process.
+
+Importable by `bench/run_peers.py` and `bench/test_bench_match.py`; anonlink and clkhash are
+only needed for the peer halves (they live in /work/venv-bench, see bench/make_peer_venv.sh).
+
+    compare_dice(10_000, 100_000, 0.8)   raw Dice join, comparisons/s
+    compare_greedy(1_000_000)            greedy one-to-one solver, candidate pairs/s
+    end_to_end(1_000_000)                simulated 1M x 1M: blocked, joined, solved; memory
+    compare_quality(20_000)              F1 on synthetic extracts: engine vs clkhash+anonlink
+"""
+
+from __future__ import annotations
+
+import array
+import os
+import resource
+import time
+
+import numba
+import numpy as np
+
+import linkage
+from linkage.candidates import CandidatePairs
+from linkage.kernel import PackedRows, dice_join
+from linkage.solvers import greedy_one_to_one
+
+
+def random_filters(n: int, seed: int, density: float = 0.5) -> np.ndarray:
+    """uint64[n, 16] filters with each bit set with probability `density`."""
+    rng = np.random.default_rng(seed)
+    if density == 0.5:
+        return rng.integers(0, 2**64, size=(n, 16), dtype=np.uint64)
+    bits = rng.random((n, 1024)) < density
+    return np.ascontiguousarray(np.packbits(bits, axis=1).view(np.uint64))
+
+
+def popcounts(filters: np.ndarray) -> np.ndarray:
+    return np.unpackbits(filters.view(np.uint8), axis=1).sum(axis=1).astype(np.uint16)
+
+
+def to_bitarrays(filters: np.ndarray) -> list:
+    from bitarray import bitarray
+
+    out = []
+    raw = filters.view(np.uint8)
+    for row in raw:
+        b = bitarray(endian="big")
+        b.frombytes(row.tobytes())
+        out.append(b)
+    return out
+
+
+def _timed(fn, repeats: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def engine_dice_rate(left, right, threshold, threads: int, repeats: int = 3):
+    a, b = PackedRows.of(left, popcounts(left)), PackedRows.of(right, popcounts(right))
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        dice_join(PackedRows.of(left[:64], popcounts(left[:64])), b, threshold)  # compile
+        seconds, pairs = _timed(lambda: dice_join(a, b, threshold), repeats)
+    finally:
+        numba.set_num_threads(previous)
+    return len(left) * len(right) / seconds, pairs
+
+
+def anonlink_dice_rate(left, right, threshold, repeats: int = 1):
+    from anonlink.similarities import dice_coefficient_accelerated
+
+    la, rb = to_bitarrays(left), to_bitarrays(right)
+    seconds, result = _timed(lambda: dice_coefficient_accelerated([la, rb], threshold), repeats)
+    return len(left) * len(right) / seconds, result
+
+
+def compare_dice(n_left=10_000, n_right=100_000, threshold=0.8, *, peers=True, related=True):
+    """Comparisons/s for the same filters. `related`: some right rows are noisy copies of left
+    rows, so the join has real output (pure random filters would match nothing at 0.8)."""
+    left = random_filters(n_left, 1, 0.3)
+    right = random_filters(n_right, 2, 0.3)
+    if related:
+        flips = random_filters(n_left // 2, 3, 0.03)
+        right[: n_left // 2] = left[: n_left // 2] ^ flips
+    cores = numba.config.NUMBA_NUM_THREADS
+    result = {"n_left": n_left, "n_right": n_right, "threshold": threshold, "cores": cores}
+    rate_all, pairs = engine_dice_rate(left, right, threshold, cores)
+    rate_one, _ = engine_dice_rate(left, right, threshold, 1)
+    result.update(engine_per_s=rate_all, engine_one_thread_per_s=rate_one, engine_pairs=len(pairs))
+    if peers:
+        peer_rate, (sims, _) = anonlink_dice_rate(left, right, threshold)
+        result.update(
+            anonlink_per_s=peer_rate,
+            anonlink_pairs=len(sims),
+            ratio=rate_all / peer_rate,
+            ratio_one_thread=rate_one / peer_rate,
+        )
+        if len(sims) != len(pairs):
+            raise AssertionError(f"engine found {len(pairs)} pairs, anonlink {len(sims)}")
+    return result
+
+
+def random_candidates(n_pairs: int, n_records: int, seed: int = 5) -> CandidatePairs:
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, n_records, n_pairs)
+    right = rng.integers(0, n_records, n_pairs)
+    score = np.round(rng.uniform(0.8, 1.0, n_pairs), 4)  # rounded: many ties
+    return CandidatePairs.from_arrays(left, right, score).unique()
+
+
+def anonlink_candidates(pairs: CandidatePairs):
+    """The same pairs in anonlink's candidate format and order."""
+    n = len(pairs)
+    return (
+        array.array("d", pairs.score.tolist()),
+        (array.array("I", [0] * n), array.array("I", [1] * n)),
+        (array.array("I", pairs.left.tolist()), array.array("I", pairs.right.tolist())),
+    )
+
+
+def compare_greedy(n_pairs=1_000_000, n_records=300_000, *, peers=True, repeats=3):
+    pairs = random_candidates(n_pairs, n_records)
+    greedy_one_to_one(pairs.take(np.arange(100)), n_records, n_records)  # compile
+    seconds, ours = _timed(lambda: greedy_one_to_one(pairs, n_records, n_records), repeats)
+    result = {"candidates": len(pairs), "engine_per_s": len(pairs) / seconds, "matches": len(ours)}
+    if peers:
+        from anonlink.solving import greedy_solve
+
+        candidates = anonlink_candidates(pairs)
+        peer_seconds, groups = _timed(lambda: greedy_solve(candidates), 1)
+        matched = sorted(
+            (g[0][1], g[1][1]) if g[0][0] == 0 else (g[1][1], g[0][1])
+            for g in groups
+            if len(g) == 2
+        )
+        ours_sorted = sorted(zip(ours.left.tolist(), ours.right.tolist(), strict=True))
+        result.update(
+            anonlink_per_s=len(pairs) / peer_seconds,
+            anonlink_matches=len(matched),
+            same_matches=matched == ours_sorted,
+            ratio=seconds and peer_seconds / seconds,
+        )
+    return result
+
+
+def _max_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, seed: int = 9):
+    """n x n simulated records (half the people in both), keys blocking, greedy solver.
+
+    Pairs completeness is estimated on `sample` random left rows compared exhaustively with
+    every right row. Memory is the process's peak RSS (it includes the generated data).
+    """
+    from linkage.simulate import linked_pair
+
+    start = time.perf_counter()
+    a, b, person_a, person_b = linked_pair(n, n, n // 2, seed)
+    generate_s = time.perf_counter() - start
+    rss_before = _max_rss_bytes()
+    start = time.perf_counter()
+    result = linkage.match(a, b, threshold, "keys", "greedy")
+    total_s = time.perf_counter() - start
+    rss_after = _max_rss_bytes()
+    rows = np.sort(np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False))
+    reference = dice_join(
+        PackedRows.of(np.ascontiguousarray(a.filters[rows]), a.popcounts[rows], rows),
+        PackedRows.of(b.filters, b.popcounts),
+        threshold,
+    )
+    in_sample = np.isin(result.candidates.left, rows)
+    found = set(
+        zip(
+            result.candidates.left[in_sample].tolist(),
+            result.candidates.right[in_sample].tolist(),
+            strict=True,
+        )
+    )
+    wanted = set(zip(reference.left.tolist(), reference.right.tolist(), strict=True))
+    completeness = len(found & wanted) / len(wanted) if wanted else 1.0
+    hits = int((person_a[result.pairs.left] == person_b[result.pairs.right]).sum())
+    return {
+        "records_a": n,
+        "records_b": n,
+        "threshold": threshold,
+        "generate_s": generate_s,
+        "match_s": total_s,
+        "timings_s": dict(result.timings),
+        "comparisons": result.comparisons,
+        "reduction_ratio": 1 - result.comparisons / (n * n),
+        "candidates": len(result.candidates),
+        "pairs": len(result.pairs),
+        "true_pairs_found": hits,
+        "true_pairs": n // 2,
+        "pairs_completeness_sample": completeness,
+        "sample_rows": len(rows),
+        "sample_reference_pairs": len(wanted),
+        "peak_rss_bytes": rss_after,
+        "rss_before_match_bytes": rss_before,
+        "peak_rss_per_record_bytes": rss_after / (2 * n),
+        "match_rss_growth_per_record_bytes": (rss_after - rss_before) / (2 * n),
+        "threads": numba.get_num_threads(),
+        "pid": os.getpid(),
+    }
