@@ -1,0 +1,104 @@
+"""The client commands against the real matcher process: upload, run, results, disclose, receive."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+from click.testing import CliRunner
+from conftest import agreement_of, client, encoded_pair
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from pprl.cli import main
+
+pytestmark = pytest.mark.e2e
+
+
+def _env(world, server, department):
+    party = world.parties[department]
+    return {
+        "PPRL_SERVER": server.target,
+        "PPRL_CERT": str(party.cert),
+        "PPRL_KEY": str(party.key),
+        "PPRL_CA": str(party.ca),
+    }
+
+
+def _ok(args, env):
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
+    a, b, truth = encoded_pair(tmp_path, "MCA", "MPS", 800, 300, 60, seed=77)
+    agreement = agreement_of(world, "MCA")
+    mca, mps = _env(world, server, "MCA"), _env(world, server, "MPS")
+    out_a = _ok(["upload", str(a), "--agreement", agreement, "--name", "cli-a"], mca)
+    out_b = _ok(["upload", str(b), "--agreement", agreement, "--name", "cli-b"], mps)
+    ds_a = re.search(r"dataset (\S+):", out_a).group(1)
+    ds_b = re.search(r"dataset (\S+):", out_b).group(1)
+    created = _ok(
+        ["run", "create", "--agreement", agreement, "--dataset-a", ds_a, "--dataset-b", ds_b],
+        mca,
+    )
+    assert f"matches={len(truth)}" in created
+    run_id = re.search(r"(run-[0-9a-f]{16})", created).group(1)
+    assert "succeeded" in _ok(["run", "status", run_id], mps)
+    _ok(["run", "results", run_id, "--out", str(tmp_path / "pairs.csv")], mps)
+    pairs = list(csv.DictReader((tmp_path / "pairs.csv").read_text().splitlines()))
+    assert len(pairs) == len(truth) and set(pairs[0]) == {"match_id", "own_token", "score"}
+    _ok(
+        [
+            "disclose",
+            "--run",
+            run_id,
+            "--agreement",
+            agreement,
+            "--map",
+            str(tmp_path / "MPS.map.parquet"),
+            "--source",
+            str(tmp_path / "MPS.source.csv"),
+            "--field",
+            "cause",
+        ],
+        mps,
+    )
+    got = _ok(
+        [
+            "receive",
+            "--run",
+            run_id,
+            "--map",
+            str(tmp_path / "MCA.map.parquet"),
+            "--out",
+            str(tmp_path / "in.csv"),
+        ],
+        mca,
+    )
+    assert f"{len(truth)} disclosed records" in got
+    rows = list(csv.DictReader((tmp_path / "in.csv").read_text().splitlines()))
+    assert set(rows[0]) == {"record_id", "match_id", "provider", "cause"}
+
+
+def test_refusals_are_one_line_without_traceback(world, server):
+    result = CliRunner().invoke(
+        main, ["run", "status", "run-0000000000000000"], env=_env(world, server, "OUTSIDER")
+    )
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "unknown run" in result.output
+
+
+def test_server_reflection_lists_the_services(world, server):
+    with client(world, server, "MCA") as c:
+        stub = reflection_pb2_grpc.ServerReflectionStub(c.channel)
+        request = reflection_pb2.ServerReflectionRequest(list_services="")
+        reply = next(stub.ServerReflectionInfo(iter([request]), timeout=5))
+    names = {s.name for s in reply.list_services_response.service}
+    assert {
+        "pprl.v1.Uploads",
+        "pprl.v1.Runs",
+        "pprl.v1.Disclosure",
+        "grpc.health.v1.Health",
+    } <= names
