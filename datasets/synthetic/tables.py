@@ -99,8 +99,9 @@ def minority_names() -> MinorityNames:
     spec = json.loads(_text("minority_names.json"))
     m = np.array(spec["male"], dtype=object)
     f = np.array(spec["female"], dtype=object)
+    exp = float(spec["zipf_exponent"])
     return MinorityNames(
-        m, np.cumsum(zipf_weights(len(m), 1.0)), f, np.cumsum(zipf_weights(len(f), 1.0))
+        m, np.cumsum(zipf_weights(len(m), exp)), f, np.cumsum(zipf_weights(len(f), exp))
     )
 
 

@@ -56,7 +56,7 @@ def test_given_names_depend_on_era_and_collide():
     assert abs(one_char[young].mean() - 0.08) < 0.015
     assert abs(one_char[middle].mean() - 0.28) < 0.02
     names = Counter(POP.name[han].tolist())
-    assert names.most_common(1)[0][1] > 100  # realistic collisions (many 张伟, 王伟...)
+    assert names.most_common(1)[0][1] > 40  # realistic collisions (many 张伟, 王伟...)
     assert all(1 <= len(g) <= 2 for g in POP.given[han])
 
 
