@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-from pprl_synthetic import SCENARIOS
+from pprl_synthetic import SCENARIOS, generate_scenario
 
 from pprl.cli import main
 
@@ -44,3 +44,17 @@ def test_bad_input_is_one_line_without_traceback(tmp_path):
         assert "Traceback" not in proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def test_unusable_output_directory_is_an_input_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(main, ["synth", "--size", "100", "--out", str(blocker / "x")])
+    assert result.exit_code == 2
+    assert "cannot create output directory" in result.output
+
+
+def test_progress_bar_counts_people(tmp_path, capsys):
+    generate_scenario("low-income-vs-deaths", 1500, 1, tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert "1.50k/1.50k" in err and "person" in err
