@@ -27,6 +27,19 @@ def data_dir_option(func: Callable) -> Callable:
     )(func)
 
 
+def ca_dir_option(func: Callable) -> Callable:
+    return click.option(
+        "--ca-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The office's CA directory (default DATA_DIR/ca); keep it off the matcher's host.",
+    )(func)
+
+
+def resolve_ca_dir(data_dir: Path, ca_dir: Path | None) -> Path:
+    return ca_dir if ca_dir is not None else data_dir / CA_SUBDIR
+
+
 def signer_options(func: Callable) -> Callable:
     """--cert/--key of the party acting (its key passphrase from PPRL_KEY_PASSPHRASE)."""
     func = click.option(

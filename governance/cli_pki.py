@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from governance import pki
-from governance.cli_common import CA_SUBDIR, CERTS_SUBDIR, data_dir_option, open_store
+from governance.cli_common import (
+    CERTS_SUBDIR,
+    ca_dir_option,
+    data_dir_option,
+    open_store,
+    resolve_ca_dir,
+)
 from governance.passphrases import CA_ENV, KEY_ENV, read_passphrase
 from governance.store import DB_FILE
 from pprl.errors import GovernanceError, InputError
@@ -42,20 +48,35 @@ def pki_group() -> None:
 @data_dir_option
 @click.option("--name", required=True, help="Name of the coordinating office (CA subject O).")
 @click.option("--office-code", default="OFFICE", show_default=True, help="The office's party code.")
+@ca_dir_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the office's certificate and key (default DATA_DIR/certs).",
+)
 @key_passphrase_option
-def pki_init(data_dir: Path, name: str, office_code: str, encrypt_key: bool) -> None:
+def pki_init(
+    data_dir: Path,
+    name: str,
+    office_code: str,
+    ca_dir: Path | None,
+    out: Path | None,
+    encrypt_key: bool,
+) -> None:
     """Create the CA, trust it in the governance database and issue the office's certificate.
 
     The CA key is encrypted with PPRL_CA_PASSPHRASE (or a prompt).
     """
     pki.check_department_code(office_code)
-    ca_dir = data_dir / CA_SUBDIR
+    ca_dir = resolve_ca_dir(data_dir, ca_dir)
+    out = out or data_dir / CERTS_SUBDIR
     db_path = data_dir / DB_FILE
     if (ca_dir / pki.CA_CERT).exists() or db_path.exists():
         raise GovernanceError(f"{data_dir} is already initialised")
     ca_pass = read_passphrase(CA_ENV, "the new CA private key", confirm=True)
     key_pass = _key_passphrase(encrypt_key, f"{office_code}.key")
-    office_files = [data_dir / CERTS_SUBDIR / f"{office_code}.{ext}" for ext in ("crt", "key")]
+    office_files = [out / f"{office_code}.{ext}" for ext in ("crt", "key")]
     if any(p.exists() for p in office_files):
         raise GovernanceError(f"{office_files[0]} already exists; refusing to overwrite")
     ca_dir_existed = ca_dir.exists()
@@ -68,7 +89,7 @@ def pki_init(data_dir: Path, name: str, office_code: str, encrypt_key: bool) -> 
                 ca_dir,
                 office_code,
                 name,
-                data_dir / CERTS_SUBDIR,
+                out,
                 key_pass,
                 ca_passphrase=ca_pass,
                 role=pki.Role.OFFICE,
@@ -131,9 +152,11 @@ def pki_request(department: str, name: str, out: Path, encrypt_key: bool) -> Non
     default=None,
     help="Where to write CODE.crt (and CODE.key) (default DATA_DIR/certs).",
 )
+@ca_dir_option
 @key_passphrase_option
 def pki_issue(
     data_dir: Path,
+    ca_dir: Path | None,
     department: str,
     name: str | None,
     request_path: Path | None,
@@ -154,7 +177,7 @@ def pki_issue(
         ca_pass = _ca_passphrase()
         if request_path is not None:
             issued = pki.issue_from_request(
-                data_dir / CA_SUBDIR,
+                resolve_ca_dir(data_dir, ca_dir),
                 request_path,
                 department,
                 out,
@@ -166,7 +189,7 @@ def pki_issue(
         else:
             key_pass = _key_passphrase(encrypt_key, f"{department}.key")
             issued = pki.issue(
-                data_dir / CA_SUBDIR,
+                resolve_ca_dir(data_dir, ca_dir),
                 department,
                 str(name),
                 out,
@@ -186,7 +209,10 @@ def pki_issue(
 @data_dir_option
 @click.option("--department", default=None, help="Revoke every certificate of this code.")
 @click.option("--serial", default=None, help="Revoke the certificate with this serial.")
-def pki_revoke(data_dir: Path, department: str | None, serial: str | None) -> None:
+@ca_dir_option
+def pki_revoke(
+    data_dir: Path, department: str | None, serial: str | None, ca_dir: Path | None
+) -> None:
     """Revoke certificates, sign a fresh CRL and make the governance store honour it."""
     if (department is None) == (serial is None):
         raise InputError("give exactly one of --department and --serial")
@@ -194,7 +220,7 @@ def pki_revoke(data_dir: Path, department: str | None, serial: str | None) -> No
         raise InputError("a serial is a decimal number", field="serial")
     with open_store(data_dir) as store:
         crl_path = pki.revoke(
-            data_dir / CA_SUBDIR, serial or department, ca_passphrase=_ca_passphrase()
+            resolve_ca_dir(data_dir, ca_dir), serial or department, ca_passphrase=_ca_passphrase()
         )
         store.update_crl(crl_path.read_bytes())
     click.echo(f"revocation list: {crl_path}")
@@ -208,10 +234,11 @@ def pki_revoke(data_dir: Path, department: str | None, serial: str | None) -> No
     default=None,
     help="Also copy the signed CRL here.",
 )
-def pki_crl(data_dir: Path, out: Path | None) -> None:
+@ca_dir_option
+def pki_crl(data_dir: Path, out: Path | None, ca_dir: Path | None) -> None:
     """Sign a fresh revocation list (valid 7 days) and load it into the governance store."""
     with open_store(data_dir) as store:
-        crl_path = pki.write_crl(data_dir / CA_SUBDIR, ca_passphrase=_ca_passphrase())
+        crl_path = pki.write_crl(resolve_ca_dir(data_dir, ca_dir), ca_passphrase=_ca_passphrase())
         store.update_crl(crl_path.read_bytes())
     if out is not None:
         out.write_bytes(crl_path.read_bytes())

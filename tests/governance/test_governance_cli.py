@@ -257,3 +257,17 @@ def test_rotation_relays_the_new_key_and_keeps_the_old(pprl):
         "--out", str(pprl.root / "b.key"),
     )  # fmt: skip
     assert older.stdout.strip() == ids[0]
+
+
+def test_ca_and_office_key_can_live_off_the_matcher(tmp_path):
+    p = Pprl(tmp_path)
+    office = tmp_path / "office"
+    ca = ["--ca-dir", str(office / "ca")]
+    p("pki", "init", "--name", "Office", *ca, "--out", str(office))
+    p("pki", "issue", "--department", "MCA", "--name", "民政厅", *ca)
+    p("pki", "revoke", "--department", "MCA", *ca)
+    p("pki", "crl", *ca)
+    assert (office / "ca" / "ca.key").exists() and (office / "OFFICE.key").exists()
+    assert sorted(k.name for k in p.data.rglob("*.key")) == ["MCA.key"]
+    assert not (p.data / "ca").exists()
+    p("pki", "issue", "--department", "MPS", "--name", "公安厅", ok=False)  # no CA here
