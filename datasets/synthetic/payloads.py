@@ -14,7 +14,8 @@ import numpy as np
 from pprl_synthetic import tables
 from pprl_synthetic.population import Population
 
-Payload = Callable[[np.random.Generator, Population, np.datetime64], dict[str, np.ndarray]]
+Columns = dict[str, np.ndarray]
+Payload = Callable[[np.random.Generator, Population, np.datetime64], Columns]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -46,7 +47,7 @@ def _money(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndarray:
     return rng.integers(lo, hi, n).astype(str).astype(object)
 
 
-def low_income(rng, pop, ref):
+def low_income(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     u = household_uniform(pop.household_id, 11)
     category = _choice(
         u, ("低保", "特困", "低保边缘", "支出型困难", "临时救助"), (0.6, 0.1, 0.15, 0.1, 0.05)
@@ -58,14 +59,14 @@ def low_income(rng, pop, ref):
     }
 
 
-def deaths(rng, pop, ref):
+def deaths(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     death = ref - rng.integers(0, 730, len(pop)).astype("timedelta64[D]")
     compact = np.char.replace(np.datetime_as_string(death), "-", "").astype(object)
     cause = _choice(rng.random(len(pop)), ("疾病", "意外", "其他"), (0.88, 0.08, 0.04))
     return {"SWRQ": compact, "SWYY": cause}
 
 
-def vehicles(rng, pop, ref):
+def vehicles(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     prefix = tables.regions().plate_prefix[pop.region]
     letters = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), dtype=object)
@@ -83,7 +84,7 @@ def vehicles(rng, pop, ref):
     }
 
 
-def business(rng, pop, ref):
+def business(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     kind = _choice(
         rng.random(n), ("个体工商户", "有限责任公司", "农民专业合作社"), (0.7, 0.25, 0.05)
@@ -100,7 +101,7 @@ def business(rng, pop, ref):
     }
 
 
-def provident_fund(rng, pop, ref):
+def provident_fund(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     return {
         "dwmc": pop.county_names() + "某单位",
@@ -109,7 +110,7 @@ def provident_fund(rng, pop, ref):
     }
 
 
-def payroll(rng, pop, ref):
+def payroll(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     unit = _choice(
         rng.random(n),
@@ -119,7 +120,7 @@ def payroll(rng, pop, ref):
     return {"工作单位": pop.county_names() + unit, "月应发工资": _money(rng, n, 3500, 12000)}
 
 
-def unemployment(rng, pop, ref):
+def unemployment(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     return {
         "registered": _dates_before(rng, ref, n, 720),
@@ -127,7 +128,7 @@ def unemployment(rng, pop, ref):
     }
 
 
-def medical(rng, pop, ref):
+def medical(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     return {
         "年度自付费用": _money(rng, n, 20000, 300000),
@@ -135,7 +136,7 @@ def medical(rng, pop, ref):
     }
 
 
-def disaster(rng, pop, ref):
+def disaster(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     u = household_uniform(pop.household_id, 17)
     return {
         "灾害类型": _choice(u, ("洪涝", "干旱", "风雹", "地震", "低温冷冻"), (4, 2, 2, 1, 1)),
@@ -144,7 +145,7 @@ def disaster(rng, pop, ref):
     }
 
 
-def disabled(rng, pop, ref):
+def disabled(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     return {
         "残疾类别": _choice(
@@ -156,7 +157,7 @@ def disabled(rng, pop, ref):
     }
 
 
-def university(rng, pop, ref):
+def university(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     school = _choice(
         rng.random(n),
@@ -172,12 +173,12 @@ def university(rng, pop, ref):
     return {"lqyx": school, "lqzy": major, "nf": np.full(n, str(year), dtype=object)}
 
 
-def household_register(rng, pop, ref):
+def household_register(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     relation = np.array(["户主", "配偶", "子女", "父母"], dtype=object)[pop.role]
     return {"HH": "H" + pop.household_id.astype(str).astype(object), "YHZGX": relation}
 
 
-def prison(rng, pop, ref):
+def prison(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     n = len(pop)
     return {
         "入监日期": _dates_before(rng, ref, n, 2000),
@@ -185,24 +186,24 @@ def prison(rng, pop, ref):
     }
 
 
-def drug_rehab(rng, pop, ref):
+def drug_rehab(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     return {
         "KSRQ": _dates_before(rng, ref, len(pop), 700),
         "QX": np.full(len(pop), "24", dtype=object),
     }
 
 
-def missing_person(rng, pop, ref):
+def missing_person(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     kind = np.where(pop.status == 2, "失踪", "失联").astype(object)
     return {"LB": kind, "BARQ": _dates_before(rng, ref, len(pop), 1500)}
 
 
-def guardianship(rng, pop, ref):
+def guardianship(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     return {
         "判决日期": _dates_before(rng, ref, len(pop), 1500),
         "案由": np.full(len(pop), "撤销监护人资格", dtype=object),
     }
 
 
-def deportation(rng, pop, ref):
+def deportation(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
     return {"遣返日期": _dates_before(rng, ref, len(pop), 1500)}
