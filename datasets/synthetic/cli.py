@@ -7,7 +7,7 @@ import sys
 
 import click
 from pprl_synthetic.corruption import CorruptionRates
-from pprl_synthetic.generate import generate_scenario
+from pprl_synthetic.generate import MAX_SEED, generate_scenario
 from pprl_synthetic.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
 from pprl.errors import InputError
@@ -45,7 +45,7 @@ def parse_rates(
     show_default=True,
     help="People in the synthetic population the extracts draw from.",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output directory.")
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True

@@ -22,6 +22,7 @@ from pprl_synthetic.writers import OutputFormat, TableWriter
 from tqdm import tqdm
 
 CHUNK_PERSONS = 100_000
+MAX_SEED = 2**32 - 1
 FORMAT_VERSION = 1
 
 
@@ -140,8 +141,8 @@ def generate_scenario(
         raise InputError(f"unknown scenario {name!r}; see `pprl synth --list`", field="scenario")
     if size < 1:
         raise InputError(f"size must be at least 1, got {size}", field="size")
-    if seed < 0:
-        raise InputError(f"seed must be non-negative, got {seed}", field="seed")
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"seed must be between 0 and {MAX_SEED}, got {seed}", field="seed")
     try:
         out_format = OutputFormat(fmt)
     except ValueError:
