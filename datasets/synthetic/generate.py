@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pprl_synthetic import payloads
 from pprl_synthetic.corruption import DATE_STYLES, CorruptionRates, Records, corrupt
 from pprl_synthetic.formats import render_dates, render_phones, render_sex
+from pprl_synthetic.mixing import uniform_from_ids
 from pprl_synthetic.population import Population, PopulationConfig, generate_households
 from pprl_synthetic.scenarios import SCENARIOS, ExtractSpec, Field, Selection
 from pprl_synthetic.writers import OutputFormat, TableWriter
@@ -52,10 +52,7 @@ def select(
     if spec.mortality and eligible.any():
         hazard = np.exp(np.log(2.0) / 8.0 * (pop.age.astype(np.float64) - 80.0))
         p = np.minimum(p * hazard / hazard[eligible].mean(), 1.0)
-    if spec.households:
-        u = payloads.household_uniform(pop.household_id, salt)
-    else:
-        u = rng.random(len(pop))
+    u = uniform_from_ids(pop.household_id, salt) if spec.households else rng.random(len(pop))
     return np.flatnonzero(eligible & (u < p))
 
 

@@ -1,9 +1,8 @@
 """Department-specific non-identity columns (assistance category, death date, plate...).
 
 Each payload function takes the rows' population slice, a Generator and the reference date,
-and returns {column: object array}. Household-level values use `household_uniform`, a
-deterministic integer mix of the household id, so all members of a household agree even when
-they are written in different chunks.
+and returns {column: object array}. Household-level values use `uniform_from_ids` of the
+household id, so all members of a household agree.
 """
 
 from __future__ import annotations
@@ -12,23 +11,11 @@ from collections.abc import Callable
 
 import numpy as np
 from pprl_synthetic import tables
+from pprl_synthetic.mixing import uniform_from_ids
 from pprl_synthetic.population import Population
 
 Columns = dict[str, np.ndarray]
 Payload = Callable[[np.random.Generator, Population, np.datetime64], Columns]
-
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-
-
-def household_uniform(ids: np.ndarray, salt: int) -> np.ndarray:
-    """Uniform [0, 1) per id from a SplitMix64 finaliser: same value for the same id and salt."""
-    with np.errstate(over="ignore"):
-        z = ids.astype(np.uint64) + np.uint64(salt) * np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
 def _choice(u: np.ndarray, labels: tuple[str, ...], weights: tuple[float, ...]) -> np.ndarray:
@@ -48,7 +35,7 @@ def _money(rng: np.random.Generator, n: int, lo: int, hi: int) -> np.ndarray:
 
 
 def low_income(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
-    u = household_uniform(pop.household_id, 11)
+    u = uniform_from_ids(pop.household_id, 11)
     category = _choice(
         u, ("低保", "特困", "低保边缘", "支出型困难", "临时救助"), (0.6, 0.1, 0.15, 0.1, 0.05)
     )
@@ -137,7 +124,7 @@ def medical(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Co
 
 
 def disaster(rng: np.random.Generator, pop: Population, ref: np.datetime64) -> Columns:
-    u = household_uniform(pop.household_id, 17)
+    u = uniform_from_ids(pop.household_id, 17)
     return {
         "灾害类型": _choice(u, ("洪涝", "干旱", "风雹", "地震", "低温冷冻"), (4, 2, 2, 1, 1)),
         "受灾日期": _dates_before(rng, ref, len(pop), 365),

@@ -192,8 +192,15 @@ def generate_households(
     n_persons: int,
     first_person_id: int,
     first_household_id: int,
+    *,
+    chunk: int = 0,
+    id_salt: int = 0,
 ) -> Population:
-    """About `n_persons` people in whole households (the last household may be cut short)."""
+    """`n_persons` people in whole households (the last household may be cut short).
+
+    `chunk` and `id_salt` place the chunk's ID numbers so that chunks do not collide (see
+    `idnumber.sequence_numbers`).
+    """
     shares = np.asarray(cfg.household_size_shares)
     mean_size = float(np.dot(np.arange(1, len(shares) + 1), shares))
     n_house = int(n_persons / mean_size * 1.1) + 64  # enough households with certainty
@@ -293,8 +300,9 @@ def generate_households(
         + (birth - birth.astype("datetime64[M]")).astype(np.int64)
         + 1
     )
-    seq = rng.integers(0, 499, n_persons) * 2 + np.where(sex == MALE, 1, 2)
-    digits = idnumber.digits_matrix(reg.code[birth_region], ymd, seq)
+    id_region = reg.code[birth_region]
+    seq = idnumber.sequence_numbers(id_region, ymd, sex == MALE, chunk, id_salt)
+    digits = idnumber.digits_matrix(id_region, ymd, seq)
     id_number = idnumber.render18(digits)
 
     address = addresses(rng, cfg, house_region)[hh]

@@ -50,3 +50,29 @@ def test_legacy_numbers_round_trip(region, yy, month, day, seq):
 def test_digit_matrix_layout():
     d = idnumber.digits_matrix(np.array([320902]), np.array([19850307]), np.array([7]))
     assert "".join(map(str, d[0])) == "32090219850307007"
+
+
+def test_id_numbers_are_unique_across_chunks():
+    numbers = np.concatenate(
+        [
+            generate_households(
+                chunk_rng(3, c, 0), PopulationConfig(), 60_000, c * 60_000, c * 60_000,
+                chunk=c, id_salt=3,
+            ).id_number
+            for c in range(6)
+        ]
+    )  # fmt: skip
+    assert len(np.unique(numbers)) == len(numbers)
+
+
+@given(st.lists(st.tuples(st.sampled_from([320902, 653101]), st.integers(19800101, 19800103),
+                          st.booleans()), min_size=1, max_size=300),
+       st.integers(0, 600), st.integers(0, 2**32 - 1))  # fmt: skip
+def test_sequence_numbers_are_unique_per_cell_and_carry_the_sex(people, chunk, salt):
+    region = np.array([p[0] for p in people])
+    ymd = np.array([p[1] for p in people])
+    male = np.array([p[2] for p in people])
+    seq = idnumber.sequence_numbers(region, ymd, male, chunk, salt)
+    assert ((seq % 2 == 1) == male).all() and seq.min() >= 1 and seq.max() <= 998
+    keys = list(zip(region.tolist(), ymd.tolist(), seq.tolist(), strict=True))
+    assert len(set(keys)) == len(keys)
