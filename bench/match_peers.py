@@ -208,3 +208,175 @@ def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, s
         "threads": numba.get_num_threads(),
         "pid": os.getpid(),
     }
+
+
+# --- linkage quality on synthetic extracts: engine vs clkhash + anonlink ----------------------
+
+QUALITY_SCENARIO = (
+    "low-income-vs-household-registration",
+    "mz_low_income",
+    "gaj_household_register",
+)
+THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))  # 0.5 .. 0.95
+
+
+def _extract_records(directory, name):
+    import json
+    from pathlib import Path
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    base = Path(directory) / name
+    columns = json.loads(base.with_suffix(".columns.json").read_text(encoding="utf-8"))
+    header = pacsv.read_csv(base.with_suffix(".csv")).column_names
+    table = pacsv.read_csv(
+        base.with_suffix(".csv"),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header}, strings_can_be_null=False
+        ),
+    )
+    fields = [
+        f for f in ("name", "id_number", "sex", "birth_date", "address", "phone") if f in columns
+    ]
+    values = {f: table.column(columns[f]).to_pylist() for f in fields}
+    records = [{f: values[f][i] or "" for f in fields} for i in range(table.num_rows)]
+    return records, table.column(columns["record_id"]).to_pylist()
+
+
+def _persons(directory, name, record_ids):
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    truth = pacsv.read_csv(
+        f"{directory}/truth/{name}.csv",
+        convert_options=pacsv.ConvertOptions(
+            column_types={"record_id": pa.string(), "person_id": pa.string()}
+        ),
+    )
+    lookup = dict(
+        zip(
+            truth.column("record_id").to_pylist(),
+            truth.column("person_id").to_pylist(),
+            strict=True,
+        )
+    )
+    return np.array([lookup[r] for r in record_ids], dtype=object), truth.column(
+        "person_id"
+    ).to_pylist()
+
+
+def _engine_quality(directory, name_a, name_b, persons_a_all, persons_b_all):
+    from bloom import LinkageSecret, encode_file
+    from linkage.evaluation import count_true_pairs, evaluate_files
+
+    secret = LinkageSecret.generate()
+    out = {}
+    for name in (name_a, name_b):
+        start = time.perf_counter()
+        encode_file(
+            f"{directory}/{name}.csv",
+            f"{directory}/{name}.parquet",
+            "cn-identity",
+            secret,
+            columns=f"{directory}/{name}.columns.json",
+        )
+        out[f"encode_{name}_s"] = time.perf_counter() - start
+    a = linkage.load(f"{directory}/{name_a}.parquet")
+    b = linkage.load(f"{directory}/{name_b}.parquet")
+    by_threshold = {}
+    for t in THRESHOLDS:
+        result = linkage.match(a, b, t, "keys", "greedy")
+        path = f"{directory}/pairs_{t}.csv"
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(result.to_table(), path)
+        q = evaluate_files(
+            path,
+            f"{directory}/{name_a}.map.parquet",
+            f"{directory}/{name_b}.map.parquet",
+            f"{directory}/truth/{name_a}.csv",
+            f"{directory}/truth/{name_b}.csv",
+        )
+        by_threshold[t] = q.to_dict()
+    best = max(by_threshold, key=lambda t: by_threshold[t]["f1"])
+    default = linkage.DEFAULT_THRESHOLD
+    out.update(
+        default_threshold=default,
+        default=by_threshold[default],
+        best_threshold=best,
+        best=by_threshold[best],
+        true_pairs=count_true_pairs(np.array(persons_a_all), np.array(persons_b_all)),
+    )
+    return out
+
+
+def _peer_quality(directory, name_a, name_b, true_pairs):
+    from anonlink.similarities import dice_coefficient_accelerated
+    from anonlink.solving import greedy_solve
+    from encode_peers import encode_with_clkhash
+
+    from linkage.evaluation import quality
+
+    out = {}
+    clks, persons = [], []
+    for name in (name_a, name_b):
+        records, ids = _extract_records(directory, name)
+        start = time.perf_counter()
+        clks.append(encode_with_clkhash(records))
+        out[f"encode_{name}_s"] = time.perf_counter() - start
+        persons.append(_persons(directory, name, ids)[0])
+    start = time.perf_counter()
+    sims, (rec_a, rec_b) = dice_coefficient_accelerated(clks, min(THRESHOLDS))
+    out["dice_s"] = time.perf_counter() - start
+    sims = np.frombuffer(sims, dtype=np.float64)
+    rec_a, rec_b = np.frombuffer(rec_a, dtype=np.uint32), np.frombuffer(rec_b, dtype=np.uint32)
+    by_threshold = {}
+    for t in THRESHOLDS:
+        keep = sims >= t
+        candidates = (
+            array.array("d", sims[keep].tolist()),
+            (array.array("I", [0] * int(keep.sum())), array.array("I", [1] * int(keep.sum()))),
+            (array.array("I", rec_a[keep].tolist()), array.array("I", rec_b[keep].tolist())),
+        )
+        pairs = [
+            (g[0][1], g[1][1]) if g[0][0] == 0 else (g[1][1], g[0][1])
+            for g in greedy_solve(candidates)
+            if len(g) == 2
+        ]
+        la = np.array([p[0] for p in pairs], dtype=np.int64)
+        lb = np.array([p[1] for p in pairs], dtype=np.int64)
+        q = quality(persons[0][la].astype(str), persons[1][lb].astype(str), true_pairs)
+        by_threshold[t] = q.to_dict()
+    best = max(by_threshold, key=lambda t: by_threshold[t]["f1"])
+    out.update(best_threshold=best, best=by_threshold[best])
+    return out
+
+
+def compare_quality(size: int = 20_000, seed: int = 3, *, peers: bool = True) -> dict:
+    """F1 on one synthetic scenario (default corruption), engine and clkhash+anonlink."""
+    import tempfile
+
+    from pprl_synthetic import generate_scenario
+
+    scenario, name_a, name_b = QUALITY_SCENARIO
+    with tempfile.TemporaryDirectory() as directory:
+        generate_scenario(scenario, size, seed, directory)
+        _, ids_a = _extract_records(directory, name_a)
+        _, ids_b = _extract_records(directory, name_b)
+        _, all_a = _persons(directory, name_a, ids_a)
+        _, all_b = _persons(directory, name_b, ids_b)
+        engine = _engine_quality(directory, name_a, name_b, all_a, all_b)
+        result = {
+            "scenario": scenario,
+            "size": size,
+            "seed": seed,
+            "records_a": len(ids_a),
+            "records_b": len(ids_b),
+            "engine": engine,
+        }
+        if peers:
+            result["clkhash_anonlink"] = _peer_quality(
+                directory, name_a, name_b, engine["true_pairs"]
+            )
+    return result

@@ -18,9 +18,9 @@ def _is_canonical(left, right, score):
     for k in range(1, left.shape[0]):
         if score[k] > score[k - 1]:
             return False
-        if score[k] == score[k - 1]:
-            if left[k] < left[k - 1] or (left[k] == left[k - 1] and right[k] < right[k - 1]):
-                return False
+        same = score[k] == score[k - 1]
+        if same and (left[k] < left[k - 1] or (left[k] == left[k - 1] and right[k] < right[k - 1])):
+            return False
     return True
 
 

@@ -30,7 +30,12 @@ import numpy as np
 from numba import njit, prange
 
 from linkage.candidates import CandidatePairs
-from linkage.popcount import and_count_4x1, and_count_rows
+from linkage.popcount import (
+    and_count_4x1_first_half,
+    and_count_4x1_second_half,
+    and_count_rows,
+    popcount_second_half,
+)
 
 WORDS = 16  # 1024-bit filters as uint64 words
 GROUP = 4  # left rows per register block
@@ -103,7 +108,7 @@ def _first_at_least(pops, lo, hi, value):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _threshold_items(L, Lp, Lid, R, Rp, Rid, items, offsets, caps, t, upper_only, out):
+def _threshold_items(L, Lp, Lh, Lid, R, Rp, Rh, Rid, items, offsets, caps, t, upper_only, out):
     t_fixed = np.int64(math.floor(t * (1 << FIXED_BITS)))
     """Threshold mode. Writes up to caps[w] pairs of item w at offsets[w]; returns true counts."""
     counts = np.zeros(items.shape[0], dtype=np.int64)
@@ -127,13 +132,26 @@ def _threshold_items(L, Lp, Lid, R, Rp, Rid, items, offsets, caps, t, upper_only
                 j0 = max(tile, lo[g])
                 j1 = min(tile_end, hi[g])
                 if i + GROUP <= le:
+                    pa0, pa1, pa2, pa3 = Lp[i], Lp[i + 1], Lp[i + 2], Lp[i + 3]
+                    h0, h1, h2, h3 = Lh[i], Lh[i + 1], Lh[i + 2], Lh[i + 3]
                     for j in range(j0, j1):
                         pb = Rp[j]
+                        hb = Rh[j]
+                        # First half, then an exact early exit: the second half can add at most
+                        # min(|a_2nd|, |b_2nd|) common bits. Most non-matches stop here.
+                        c0, c1, c2, c3 = and_count_4x1_first_half(L, i, R, j)
+                        if not (
+                            _may_reach(c0 + min(h0, hb), pa0 + pb, t_fixed)
+                            or _may_reach(c1 + min(h1, hb), pa1 + pb, t_fixed)
+                            or _may_reach(c2 + min(h2, hb), pa2 + pb, t_fixed)
+                            or _may_reach(c3 + min(h3, hb), pa3 + pb, t_fixed)
+                        ):
+                            continue
+                        d0, d1, d2, d3 = and_count_4x1_second_half(L, i, R, j)
                         rid = Rid[j]
-                        c0, c1, c2, c3 = and_count_4x1(L, i, R, j)
                         found = _emit(
-                            c0,
-                            Lp[i],
+                            c0 + d0,
+                            pa0,
                             pb,
                             Lid[i],
                             rid,
@@ -146,8 +164,8 @@ def _threshold_items(L, Lp, Lid, R, Rp, Rid, items, offsets, caps, t, upper_only
                             found,
                         )
                         found = _emit(
-                            c1,
-                            Lp[i + 1],
+                            c1 + d1,
+                            pa1,
                             pb,
                             Lid[i + 1],
                             rid,
@@ -160,8 +178,8 @@ def _threshold_items(L, Lp, Lid, R, Rp, Rid, items, offsets, caps, t, upper_only
                             found,
                         )
                         found = _emit(
-                            c2,
-                            Lp[i + 2],
+                            c2 + d2,
+                            pa2,
                             pb,
                             Lid[i + 2],
                             rid,
@@ -174,8 +192,8 @@ def _threshold_items(L, Lp, Lid, R, Rp, Rid, items, offsets, caps, t, upper_only
                             found,
                         )
                         found = _emit(
-                            c3,
-                            Lp[i + 3],
+                            c3 + d3,
+                            pa3,
                             pb,
                             Lid[i + 3],
                             rid,
@@ -353,10 +371,34 @@ def _offsets(caps: np.ndarray) -> np.ndarray:
     return offsets
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _second_half_pops(filters):
+    out = np.empty(filters.shape[0], dtype=np.int64)
+    for i in prange(filters.shape[0]):
+        out[i] = popcount_second_half(filters, i)
+    return out
+
+
 def _run_threshold(left, right, items, caps, t, upper_only):
     total = int(caps.sum())
     out = (np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.float64))
-    counts = _threshold_items(*_args(left, right), items, _offsets(caps), caps, t, upper_only, out)
+    halves = (_second_half_pops(left.filters), _second_half_pops(right.filters))
+    counts = _threshold_items(
+        left.filters,
+        left.pops,
+        halves[0],
+        left.ids,
+        right.filters,
+        right.pops,
+        halves[1],
+        right.ids,
+        items,
+        _offsets(caps),
+        caps,
+        t,
+        upper_only,
+        out,
+    )
     return counts, out
 
 

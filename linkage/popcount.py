@@ -46,12 +46,12 @@ def _is_filter_matrix(ty) -> bool:
     )
 
 
-def _row_vectors(context, builder, array_type, array, row):
-    """The four 256-bit vectors of row `row` (shape [n, 16] is checked by the callers)."""
+def _row_vectors(context, builder, array_type, array, row, parts=range(ROW_WORDS // 4)):
+    """256-bit vectors `parts` of row `row` (shape [n, 16] is checked by the callers)."""
     data = context.make_array(array_type)(context, builder, array).data
     start = builder.gep(data, [builder.mul(row, ir.Constant(_I64, ROW_WORDS))])
     vectors = []
-    for k in range(ROW_WORDS // 4):
+    for k in parts:
         pointer = builder.bitcast(
             builder.gep(start, [ir.Constant(_I64, 4 * k)]), _BYTES.as_pointer()
         )
@@ -88,20 +88,41 @@ def and_count_rows(typingctx, left, i, right, j):
     return types.int64(left, types.int64, right, types.int64), codegen
 
 
+def _four_rows(parts):
+    def and_count(typingctx, left, i, right, j):
+        if not (_is_filter_matrix(left) and _is_filter_matrix(right)):
+            return None
+        result = types.UniTuple(types.int64, 4)
+
+        def codegen(context, builder, signature, args):
+            rv = _row_vectors(context, builder, signature.args[2], args[2], args[3], parts)
+            counts = []
+            for r in range(4):
+                row = builder.add(args[1], ir.Constant(_I64, r))
+                lv = _row_vectors(context, builder, signature.args[0], args[0], row, parts)
+                counts.append(_common_bits(builder, lv, rv))
+            return context.make_tuple(builder, result, counts)
+
+        return result(left, types.int64, right, types.int64), codegen
+
+    return and_count
+
+
+# popcount(left[i + r] & right[j]) for r = 0..3 (the right row is loaded once): over the whole
+# row, over its first 512 bits, and over its last 512 bits.
+and_count_4x1 = intrinsic(_four_rows(range(4)))
+and_count_4x1_first_half = intrinsic(_four_rows(range(2)))
+and_count_4x1_second_half = intrinsic(_four_rows(range(2, 4)))
+
+
 @intrinsic
-def and_count_4x1(typingctx, left, i, right, j):
-    """popcount(left[i + r] & right[j]) for r = 0..3: the right row is loaded once."""
-    if not (_is_filter_matrix(left) and _is_filter_matrix(right)):
+def popcount_second_half(typingctx, rows, i):
+    """popcount of the last 512 bits of rows[i] (an upper bound helper for early exits)."""
+    if not _is_filter_matrix(rows):
         return None
-    result = types.UniTuple(types.int64, 4)
 
     def codegen(context, builder, signature, args):
-        rv = _row_vectors(context, builder, signature.args[2], args[2], args[3])
-        counts = []
-        for r in range(4):
-            row = builder.add(args[1], ir.Constant(_I64, r))
-            lv = _row_vectors(context, builder, signature.args[0], args[0], row)
-            counts.append(_common_bits(builder, lv, rv))
-        return context.make_tuple(builder, result, counts)
+        v = _row_vectors(context, builder, signature.args[0], args[0], args[1], range(2, 4))
+        return _common_bits(builder, v, v)
 
-    return result(left, types.int64, right, types.int64), codegen
+    return types.int64(rows, types.int64), codegen

@@ -1,0 +1,191 @@
+"""Measure this engine and its peers (anonlink, clkhash) side by side in one run.
+
+    /work/venv-bench/bin/python bench/run_peers.py            # full: dice, greedy, quality, encode
+    /work/venv-bench/bin/python bench/run_peers.py --quick    # smaller sizes, for a smoke run
+    /work/venv-bench/bin/python bench/run_peers.py --e2e 1000000   # also the 1M x 1M run
+
+Writes bench/results/peers-<UTC time>.json (figures + a description of the machine and its
+load) and a markdown table beside it. Every ratio is engine / peer measured in this process,
+so both sides saw the same machine at the same time. The machine may be shared: the load
+average before and after is recorded with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    flags = ""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        flags = next(x for x in text.splitlines() if x.startswith("flags"))
+    except (OSError, StopIteration):
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    import numba
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "avx2": " avx2" in flags,
+        "avx512_vpopcntdq": "avx512_vpopcntdq" in flags,
+        "memory_gib": round(mem / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "versions": {
+            name: _version(name)
+            for name in ("numpy", "numba", "llvmlite", "pyarrow", "anonlink", "clkhash")
+        },
+        "load_average": os.getloadavg(),
+    }
+
+
+def _timed(label, fn, *args, **kwargs):
+    print(f"[{time.strftime('%H:%M:%S')}] {label} ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    result["wall_s"] = round(time.perf_counter() - start, 2)
+    return result
+
+
+def run(args) -> dict:
+    import match_peers
+
+    quick = args.quick
+    figures = {"machine": machine(), "started_utc": dt.datetime.now(dt.timezone.utc).isoformat()}
+    figures["dice"] = _timed(
+        "raw Dice join",
+        match_peers.compare_dice,
+        2_000 if quick else 10_000,
+        20_000 if quick else 100_000,
+        0.8,
+    )
+    figures["greedy"] = _timed(
+        "greedy solver", match_peers.compare_greedy, 200_000 if quick else 1_000_000
+    )
+    figures["quality"] = _timed(
+        "linkage quality", match_peers.compare_quality, 5_000 if quick else args.quality_size
+    )
+    try:
+        import encode_peers
+    except ImportError:
+        encode_peers = None
+    if encode_peers is not None and hasattr(encode_peers, "compare_encoders"):
+        figures["encode"] = _timed(
+            "encoding", encode_peers.compare_encoders, 5_000 if quick else 40_000
+        )
+    if args.e2e:
+        figures["end_to_end"] = _timed("end to end", match_peers.end_to_end, args.e2e)
+    figures["machine"]["load_average_after"] = os.getloadavg()
+    figures["finished_utc"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    return figures
+
+
+def _m(x: float) -> str:
+    return f"{x / 1e6:,.1f} M"
+
+
+def markdown(f: dict) -> str:
+    m = f["machine"]
+    lines = [
+        f"# Engine vs peers ({f['started_utc'][:16]} UTC)",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
+        f"numba {m['versions']['numba']}, anonlink {m['versions']['anonlink']}, "
+        f"clkhash {m['versions']['clkhash']}. Load average before {m['load_average']}, after "
+        f"{m['load_average_after']} (shared machine: absolute figures vary, ratios are taken "
+        "in one run).",
+        "",
+        "| what | engine | peer | ratio |",
+        "| --- | --- | --- | --- |",
+    ]
+    d = f["dice"]
+    lines.append(
+        f"| raw Dice {d['n_left']:,} x {d['n_right']:,}, t={d['threshold']}, comparisons/s "
+        f"({d['cores']} threads) | {_m(d['engine_per_s'])} | anonlink {_m(d['anonlink_per_s'])} "
+        f"| {d['ratio']:.1f}x |"
+    )
+    lines.append(
+        f"| raw Dice, one thread | {_m(d['engine_one_thread_per_s'])} | anonlink "
+        f"{_m(d['anonlink_per_s'])} | {d['ratio_one_thread']:.1f}x |"
+    )
+    g = f["greedy"]
+    lines.append(
+        f"| greedy solver, {g['candidates']:,} candidate pairs/s | {_m(g['engine_per_s'])} | "
+        f"anonlink {_m(g['anonlink_per_s'])} | {g['ratio']:.0f}x (same matches: "
+        f"{g['same_matches']}) |"
+    )
+    q = f["quality"]
+    e, p = q["engine"], q["clkhash_anonlink"]
+    lines.append(
+        f"| F1, {q['scenario']} size {q['size']:,} ({q['records_a']:,} x {q['records_b']:,}), "
+        f"default t={e['default_threshold']} | {e['default']['f1']:.4f} | - | - |"
+    )
+    lines.append(
+        f"| F1 at each side's best threshold | {e['best']['f1']:.4f} (t={e['best_threshold']}) | "
+        f"clkhash+anonlink {p['best']['f1']:.4f} (t={p['best_threshold']}) | - |"
+    )
+    if "encode" in f:
+        c = f["encode"]
+        lines.append(
+            f"| encoding, {c['records']:,} records/s | {c['engine']:,.0f} | clkhash "
+            f"{c['clkhash']:,.0f} | {c['ratio']:.1f}x |"
+        )
+    if "end_to_end" in f:
+        x = f["end_to_end"]
+        lines.append(
+            f"| end to end {x['records_a']:,} x {x['records_b']:,} (keys, greedy) | "
+            f"{x['match_s']:.0f} s, pairs completeness {x['pairs_completeness_sample']:.4f} "
+            f"(sample of {x['sample_rows']:,}), peak RSS {x['peak_rss_per_record_bytes']:.0f} "
+            "B/record | - | - |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    parser.add_argument("--e2e", type=int, default=0, help="records per side for end to end")
+    parser.add_argument("--quality-size", type=int, default=20_000)
+    parser.add_argument("--out", type=Path, help="JSON path (default bench/results/...)")
+    args = parser.parse_args()
+    figures = run(args)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or HERE / "results" / f"peers-{stamp}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(markdown(figures), encoding="utf-8")
+    print(markdown(figures))
+    print(f"wrote {out} and {out.with_suffix('.md')}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
