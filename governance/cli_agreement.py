@@ -44,6 +44,8 @@ def agreement_as_dict(agreement: Agreement, now) -> dict:
         "named_parties": list(app.named_parties),
         "required_approvers": list(agreement.required_approvers),
         "approvals": list(agreement.approvals),
+        "rejected_approvals": list(agreement.rejected_approvals),
+        "application_signed": agreement.application_signed,
         "applied_at": agreement.applied_at.isoformat(),
         "revoked_at": agreement.revoked_at.isoformat() if agreement.revoked_at else None,
     }

@@ -93,6 +93,23 @@ MIGRATIONS: tuple[str, ...] = (
         signature BLOB NOT NULL
     );
     """,
+    # 2: every certificate ever registered (to re-check stored signatures later) and the
+    #    applicant's certificate on each agreement
+    """
+    CREATE TABLE certificates (
+        fingerprint TEXT PRIMARY KEY,
+        department TEXT NOT NULL,
+        pem BLOB NOT NULL,
+        registered_at TEXT NOT NULL
+    );
+    INSERT INTO certificates(fingerprint, department, pem, registered_at)
+        SELECT fingerprint, code, certificate_pem, registered_at FROM departments;
+    ALTER TABLE agreements ADD COLUMN applicant_fingerprint TEXT;
+    UPDATE agreements SET applicant_fingerprint = (
+        SELECT fingerprint FROM departments
+        WHERE code = json_extract(agreements.application, '$.consumer')
+    );
+    """,
 )
 
 

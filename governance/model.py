@@ -78,6 +78,7 @@ class AgreementStatus(enum.Enum):
     NOT_YET_VALID = "not-yet-valid"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    UNVERIFIED = "unverified"  # the stored application is not what its consumer signed
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class Agreement:
     approvals: tuple[str, ...]
     required_approvers: tuple[str, ...]
     revoked_at: dt.datetime | None = None
+    rejected_approvals: tuple[str, ...] = ()  # approval rows whose signature does not verify
+    application_signed: bool = True  # False: the stored application is not what was signed
 
     @property
     def consumer(self) -> str:
@@ -153,6 +156,8 @@ class Agreement:
         return (self.consumer, self.provider)
 
     def status(self, now: dt.datetime) -> AgreementStatus:
+        if not self.application_signed:
+            return AgreementStatus.UNVERIFIED
         if self.revoked_at is not None and self.revoked_at <= now:
             return AgreementStatus.REVOKED
         if set(self.required_approvers) - set(self.approvals):

@@ -133,6 +133,11 @@ class GovernanceStore(CatalogueMixin, AgreementMixin, AuditMixin, StoreBase):
                     _iso(self.now()),
                 ),
             )
+            conn.execute(
+                "INSERT INTO certificates(fingerprint, department, pem, registered_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING",
+                (ident.fingerprint, ident.department, pem, _iso(self.now())),
+            )
             self._append_audit(
                 conn,
                 "local",

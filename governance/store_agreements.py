@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import secrets
 
+from cryptography.exceptions import InvalidSignature
+
 from governance import pki, rules
 from governance.model import (
     Action,
@@ -23,7 +25,13 @@ from governance.model import (
     UseApplication,
 )
 from governance.store_base import _iso, _parse
-from pprl.errors import AuthorisationError, GovernanceError, InputError
+from pprl.errors import (
+    AuthorisationError,
+    GovernanceError,
+    InputError,
+    IntegrityError,
+    PprlError,
+)
 
 
 def application_to_json(app: UseApplication) -> str:
@@ -203,7 +211,9 @@ class AgreementMixin:
         agreement_id = "AG-" + secrets.token_hex(6).upper()
         with self._transaction() as conn:
             conn.execute(
-                "INSERT INTO agreements VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+                "INSERT INTO agreements(agreement_id, application, sharing_type,"
+                " required_approvers, applied_at, applicant_signature, applicant_fingerprint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     agreement_id,
                     app_json,
@@ -211,6 +221,7 @@ class AgreementMixin:
                     json.dumps(list(approvers)),
                     _iso(self.now()),
                     signature,
+                    ident.fingerprint,
                 ),
             )
             self._append_audit(
@@ -260,29 +271,76 @@ class AgreementMixin:
                 raise GovernanceError(f"department {code} is not registered")
 
     def agreement(self, agreement_id: str) -> Agreement:
+        """The agreement as its signatures prove it.
+
+        Only approvals whose signature verifies against the approver's registered certificate
+        and the stored application count; an application whose own signature fails counts no
+        approval at all. A row edited in the database therefore authorises nothing. Revocation
+        is read from the agreement row and from the audit log, so clearing the row's
+        revocation does not bring an agreement back.
+        """
         row = self._one(
             "SELECT agreement_id, application, sharing_type, required_approvers, applied_at,"
-            " revoked_at FROM agreements WHERE agreement_id = ?",
+            " revoked_at, applicant_signature, applicant_fingerprint FROM agreements"
+            " WHERE agreement_id = ?",
             (agreement_id,),
         )
         if row is None:
             raise GovernanceError(f"no agreement {agreement_id}")
-        approvals = tuple(
-            r[0]
-            for r in self._all(
-                "SELECT party FROM approvals WHERE agreement_id = ? ORDER BY approved_at, party",
-                (agreement_id,),
-            )
+        app_text = row[1]
+        application = application_from_json(app_text)
+        signed = self._signature_verifies(
+            row[7], application.consumer, application_message(app_text), bytes(row[6])
         )
+        approvals, rejected = [], []
+        for party, signature, fp in self._all(
+            "SELECT party, signature, certificate_fingerprint FROM approvals"
+            " WHERE agreement_id = ? ORDER BY approved_at, party",
+            (agreement_id,),
+        ):
+            message = approval_message(agreement_id, app_text)
+            ok = signed and self._signature_verifies(fp, party, message, bytes(signature))
+            (approvals if ok else rejected).append(party)
+        revoked = row[5] or self._audit_revocation(agreement_id)
         return Agreement(
             agreement_id=row[0],
-            application=application_from_json(row[1]),
+            application=application,
             sharing_type=SharingType(row[2]),
             required_approvers=tuple(json.loads(row[3])),
             applied_at=dt.datetime.fromisoformat(row[4]),
-            approvals=approvals,
-            revoked_at=_parse(row[5]),
+            approvals=tuple(approvals),
+            revoked_at=_parse(revoked),
+            rejected_approvals=tuple(rejected),
+            application_signed=signed,
         )
+
+    def _signature_verifies(
+        self, fingerprint: str | None, party: str, message: bytes, signature: bytes
+    ) -> bool:
+        """True if the registered certificate `fingerprint` belongs to `party`, was issued by
+        the trusted CA, and signed `message`."""
+        if fingerprint is None:
+            return False
+        row = self._one("SELECT pem FROM certificates WHERE fingerprint = ?", (fingerprint,))
+        if row is None:
+            return False
+        try:
+            cert = pki.certificate_from_pem(bytes(row[0]))
+            cert.verify_directly_issued_by(self.ca_certificate())
+            if pki.fingerprint(cert) != fingerprint or pki.identity_of(cert).department != party:
+                return False
+            pki.verify_signature(cert, message, signature)
+        except (PprlError, ValueError, TypeError, InvalidSignature):
+            return False
+        return True
+
+    def _audit_revocation(self, agreement_id: str) -> str | None:
+        row = self._one(
+            "SELECT at FROM audit_log WHERE agreement_id = ? AND action = 'agreement.revoke'"
+            " ORDER BY seq LIMIT 1",
+            (agreement_id,),
+        )
+        return None if row is None else row[0]
 
     def agreements(self, *, department: str | None = None) -> list[Agreement]:
         ids = [r[0] for r in self._all("SELECT agreement_id FROM agreements ORDER BY applied_at")]
@@ -301,9 +359,18 @@ class AgreementMixin:
             raise AuthorisationError()
         if ident.department in agreement.approvals:
             raise GovernanceError(f"{ident.department} has already approved {agreement_id}")
-        app_json = application_to_json(agreement.application)
-        _, signature = self._signed_by(signer, approval_message(agreement_id, app_json))
+        if not agreement.application_signed:
+            raise IntegrityError(f"the application of {agreement_id} does not verify")
+        app_text = self._one(
+            "SELECT application FROM agreements WHERE agreement_id = ?", (agreement_id,)
+        )[0]
+        _, signature = self._signed_by(signer, approval_message(agreement_id, app_text))
         with self._transaction() as conn:
+            # an approval row whose signature does not verify is replaced, never trusted
+            conn.execute(
+                "DELETE FROM approvals WHERE agreement_id = ? AND party = ?",
+                (agreement_id, ident.department),
+            )
             conn.execute(
                 "INSERT INTO approvals VALUES (?, ?, ?, ?, ?)",
                 (agreement_id, ident.department, _iso(self.now()), ident.fingerprint, signature),
