@@ -111,10 +111,10 @@ def _index(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     if flat.size == 0:
         return np.zeros(0, dtype=np.uint64), index
     top = int(flat.max())
-    if top < _DENSE_LIMIT:
+    if top < _DENSE_LIMIT and int(flat.min()) >= 0:
         seen = np.zeros(top + 1, dtype=bool)
         seen[flat] = True
-        distinct = np.flatnonzero(seen).astype(np.uint64)
+        distinct = np.flatnonzero(seen)
         lut = np.zeros(top + 1, dtype=np.int32)
         lut[distinct] = np.arange(distinct.size, dtype=np.int32)
         index[valid] = lut[flat]
@@ -132,12 +132,12 @@ def _salted(stream: TokenStream, salt: Part) -> TokenStream:
     width = np.uint64(salts.size + 1)
     if keys.size and int(keys.max()) * int(width) >= 2**63:
         raise InputError("too many distinct tokens to salt in one call; encode in smaller chunks")
-    combined = keys * width + sid[:, None]
+    combined = keys.astype(np.int64) * np.int64(width) + sid[:, None].astype(np.int64)
     salt_bytes = [b""] + [s + b"\x1e" for s in salt.render(salts)]
     w = int(width)
 
     def render(distinct: np.ndarray) -> list[bytes]:
-        base, which = np.divmod(distinct, np.uint64(w))
+        base, which = np.divmod(distinct.astype(np.int64), np.int64(w))
         tokens = stream.render(base)
         return [salt_bytes[int(s)] + t for s, t in zip(which.tolist(), tokens, strict=True)]
 

@@ -8,6 +8,7 @@ rows whose value was present but unusable (`problems`) so none is lost silently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -79,8 +80,12 @@ class IdField(Prepared):
         self.counts["id_upgraded_15"] = int((status == IdStatus.UPGRADED_15).sum())
         self.counts["id_invalid"] = int((status == IdStatus.INVALID).sum())
 
+    @cached_property
+    def symbols(self) -> tk.Symbols:
+        return tk.Symbols.of(self.col.chars)
+
     def stream(self, feature: Feature) -> tk.TokenStream:
-        return _char_stream(self.col.chars, feature)
+        return _char_stream(self.col.chars, feature, symbols=self.symbols)
 
     def part(self, name: str) -> tk.Part:
         c = self.col
@@ -94,11 +99,13 @@ class IdField(Prepared):
         return tk.value_part(c.chars)
 
 
-def _char_stream(chars: np.ndarray, feature: Feature, row_index=None) -> tk.TokenStream:
+def _char_stream(
+    chars: np.ndarray, feature: Feature, row_index=None, symbols: tk.Symbols | None = None
+) -> tk.TokenStream:
     if feature.tokens is TokenKind.CHAR_QGRAMS:
-        return tk.qgram_stream(chars, feature.q, row_index=row_index)
+        return tk.qgram_stream(symbols or chars, feature.q, row_index=row_index)
     if feature.tokens is TokenKind.POSITIONAL_CHARS:
-        return tk.positional_stream(chars, row_index=row_index)
+        return tk.positional_stream(symbols or chars, row_index=row_index)
     return tk.value_stream(chars, row_index=row_index)
 
 
@@ -167,8 +174,12 @@ class PhoneField(Prepared):
         super().__init__(spec, present)
         self.problems.append((bad, "not a phone number"))
 
+    @cached_property
+    def symbols(self) -> tk.Symbols:
+        return tk.Symbols.of(self.chars)
+
     def stream(self, feature: Feature) -> tk.TokenStream:
-        return _char_stream(self.chars, feature)
+        return _char_stream(self.chars, feature, symbols=self.symbols)
 
     def part(self, name: str) -> tk.Part:
         if name == "prefix3":

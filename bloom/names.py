@@ -6,9 +6,10 @@ separator a clerk may type between the parts of a minority name (`.`, `•`, `�
 spaces) unified to the middle dot `·` U+00B7. Parts stay in their written order; tokenisers
 make the order matter little (unigrams and syllables are order-free; bigrams stay inside parts).
 
-Pinyin comes from pypinyin per distinct *character*: the usual reading for every character and
-every reading for the surname, so a polyphonic surname (单 dān/shàn, 曾 céng/zēng, 解 jiě/xiè)
-shares a syllable token with a homophone written in its surname reading (善, 增, 谢).
+Pinyin comes from pypinyin's character dictionary (`bloom.pinyin_table`): the usual reading
+for every character and every reading for the surname, so a polyphonic surname
+(单 dān/shàn, 曾 céng/zēng, 解 jiě/xiè) shares a syllable token with a homophone written in
+its surname reading (善, 增, 谢).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import numpy as np
 import opencc
 import pyarrow as pa
 import pyarrow.compute as pc
-from pypinyin import Style, lazy_pinyin, pinyin
 
+from bloom import pinyin_table
 from bloom.columns import as_string_array, code_matrix, distinct
 
 SEPARATOR = "\u00b7"
@@ -31,17 +32,6 @@ _SEPARATOR_CLASS = (
     "[\t\n\r\f\v .\u00b7\u2022\u2027\u2219\u22c5\u30fb\u2010\u2011\u2012\u2013\u2014\u2015_-]+"
 )
 _SEPARATORS_RE = re.compile(_SEPARATOR_CLASS)
-
-# Surnames whose reading as a surname differs from the character's most common reading.
-SURNAME_READINGS: dict[str, str] = {
-    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou",
-    "查": "zha", "盖": "ge", "乐": "yue", "覃": "qin", "种": "chong", "缪": "miao",
-    "黑": "he", "员": "yun", "召": "shao", "繁": "po", "折": "she", "翟": "zhai",
-    "祭": "zhai", "秘": "bi", "句": "gou", "尉": "yu", "长": "chang", "华": "hua",
-    "纪": "ji", "任": "ren", "沈": "shen", "重": "chong", "阚": "kan", "车": "che",
-    "柏": "bai", "薄": "bo", "藏": "zang", "宿": "su", "相": "xiang", "隗": "wei",
-}  # fmt: skip
-
 
 _LOCAL = threading.local()
 
@@ -74,23 +64,29 @@ def normalise_names(column: pa.Array) -> tuple[list[str], np.ndarray]:
     return [next(converted) if v else "" for v in values], indices
 
 
+def _readings(ch: str) -> tuple[str, ...]:
+    t = pinyin_table.table()
+    ids = t.lookup(np.array([ord(ch)]))[0]
+    return tuple(t.syllables[i - 1] for i in ids.tolist() if i)
+
+
 def is_han(ch: str) -> bool:
-    return bool(lazy_pinyin(ch, style=Style.NORMAL, errors="ignore"))
+    return bool(_readings(ch))
 
 
 def default_reading(ch: str) -> str | None:
-    readings = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
+    readings = _readings(ch)
     return readings[0] if readings else None
 
 
 def all_readings(ch: str) -> tuple[str, ...]:
-    if not is_han(ch):
-        return ()
-    return tuple(dict.fromkeys(pinyin(ch, style=Style.NORMAL, heteronym=True)[0]))
+    return _readings(ch)
 
 
 def surname_reading(ch: str) -> str | None:
-    return SURNAME_READINGS.get(ch) or default_reading(ch)
+    t = pinyin_table.table()
+    k = int(t.surname_of(np.array([ord(ch)]))[0])
+    return t.syllables[k - 1] if k else None
 
 
 def name_parts(name: str) -> list[str]:
@@ -107,7 +103,7 @@ def reference_syllables(name: str) -> set[str]:
     return out
 
 
-SURNAME_SLOTS = 4  # readings kept for the surname character
+SURNAME_SLOTS = pinyin_table.SLOTS  # readings kept for the surname character
 
 
 @dataclass(frozen=True)
@@ -131,39 +127,15 @@ class NameColumn:
 def prepare_names(column: pa.Array) -> NameColumn:
     names, row_index = normalise_names(column)
     codes = code_matrix(names)
-    vocab: dict[str, int] = {}
-
-    def sid(s: str | None) -> int:
-        if s is None:
-            return 0
-        return vocab.setdefault(s, len(vocab) + 1)
-
-    chars = np.unique(codes)
-    chars = chars[chars != 0]
-    default = np.zeros(int(chars.max()) + 1 if chars.size else 1, dtype=np.int64)
-    for c in chars.tolist():
-        default[c] = sid(default_reading(chr(c)))
-    char_syllable = default[codes]
+    t = pinyin_table.table()
+    char_syllable = t.lookup(codes)[..., 0].astype(np.int64)
     first = codes[:, 0] if codes.shape[1] else np.zeros(len(names), np.uint32)
-    readings_of = np.zeros((default.size, SURNAME_SLOTS), dtype=np.int64)
-    surname_of = np.zeros(default.size, dtype=np.int64)
-    firsts = np.unique(first)
-    for c in firsts[firsts != 0].tolist():
-        ch = chr(c)
-        readings = [sid(r) for r in all_readings(ch)]
-        readings_of[c] = (readings + [0] * SURNAME_SLOTS)[:SURNAME_SLOTS]
-        surname_of[c] = sid(surname_reading(ch)) if is_han(ch) else 0
-    surname_syllables = readings_of[first]
-    surname_key = surname_of[first]
-    syllables = [""] * len(vocab)
-    for s, k in vocab.items():
-        syllables[k - 1] = s
     return NameColumn(
         names=names,
         codes=codes,
         row_index=row_index,
-        syllables=syllables,
+        syllables=t.syllables,
         char_syllable=char_syllable,
-        surname_syllables=surname_syllables,
-        surname_key=surname_key,
+        surname_syllables=t.lookup(first).astype(np.int64),
+        surname_key=t.surname_of(first).astype(np.int64),
     )

@@ -30,6 +30,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -199,7 +200,7 @@ class Schema:
         data.pop("description")
         return data
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(b"pprl-schema\0" + text.encode("utf-8")).hexdigest()

@@ -20,7 +20,7 @@ Render = Callable[[np.ndarray], list[bytes]]
 
 @dataclass(frozen=True)
 class TokenStream:
-    keys: np.ndarray  # uint64[D, w]
+    keys: np.ndarray  # integers[D, w] (any integer dtype)
     valid: np.ndarray  # bool[D, w]
     render: Render
     row_index: np.ndarray | None = None  # int64[n] -> D; None when D is the record count
@@ -40,16 +40,28 @@ class Part:
     render: Render
 
 
-def _alphabet(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symbols 1..A for the distinct non-zero code points (0 stays padding), and the alphabet."""
-    top = int(codes.max()) if codes.size else 0
-    seen = np.zeros(top + 1, dtype=bool)
-    seen[codes.ravel()] = True
-    seen[0] = False
-    alphabet = np.flatnonzero(seen)
-    lut = np.zeros(top + 1, dtype=np.uint64)
-    lut[alphabet] = np.arange(1, alphabet.size + 1, dtype=np.uint64)
-    return lut[codes], alphabet
+@dataclass(frozen=True)
+class Symbols:
+    """A code matrix rewritten over its own alphabet: symbols 1..A, 0 for padding."""
+
+    sym: np.ndarray  # int32[D, w]
+    alphabet: np.ndarray  # code point of symbol k + 1 is alphabet[k]
+
+    @classmethod
+    def of(cls, codes: np.ndarray) -> Symbols:
+        top = int(codes.max()) if codes.size else 0
+        seen = np.zeros(top + 1, dtype=bool)
+        seen[codes.ravel()] = True
+        seen[0] = False
+        alphabet = np.flatnonzero(seen)
+        lut = np.zeros(seen.size, dtype=np.int32)
+        lut[alphabet] = np.arange(1, alphabet.size + 1, dtype=np.int32)
+        return cls(lut[codes], alphabet)
+
+
+def _alphabet(codes: np.ndarray | Symbols) -> tuple[np.ndarray, np.ndarray]:
+    symbols = codes if isinstance(codes, Symbols) else Symbols.of(codes)
+    return symbols.sym, symbols.alphabet
 
 
 def _decode(alphabet: np.ndarray, symbols: list[int]) -> str:
@@ -57,29 +69,34 @@ def _decode(alphabet: np.ndarray, symbols: list[int]) -> str:
 
 
 def qgram_stream(
-    codes: np.ndarray, q: int, *, separator: int | None = None, row_index: np.ndarray | None = None
+    codes: np.ndarray | Symbols,
+    q: int,
+    *,
+    separator: int | None = None,
+    row_index: np.ndarray | None = None,
 ) -> TokenStream:
     """Character q-grams of each row of a code matrix; none crosses padding or `separator`."""
     sym, alphabet = _alphabet(codes)
-    base = np.uint64(alphabet.size + 1)
+    base = np.int64(alphabet.size + 1)
     if separator is not None:
         stop = sym == (np.searchsorted(alphabet, separator) + 1)
         stop &= np.isin(separator, alphabet)
     else:
         stop = np.zeros(sym.shape, dtype=bool)
     usable = (sym != 0) & ~stop
-    d, w = codes.shape
+    d, w = sym.shape
     width = max(w - q + 1, 0)
-    keys = np.zeros((d, width), dtype=np.uint64)
-    valid = np.ones((d, width), dtype=bool)
-    for i in range(q):
-        keys = keys * base + sym[:, i : i + width]
+    keys = sym[:, :width].astype(np.int64)
+    valid = usable[:, :width].copy()
+    for i in range(1, q):
+        keys *= base
+        keys += sym[:, i : i + width]
         valid &= usable[:, i : i + width]
 
     def render(distinct: np.ndarray) -> list[bytes]:
         # Digits of each key in base `base`, most significant first, mapped back to characters.
-        symbols = np.zeros((distinct.size, q), dtype=np.uint64)
-        rest = distinct.astype(np.uint64)
+        symbols = np.zeros((distinct.size, q), dtype=np.int64)
+        rest = distinct.astype(np.int64)
         for i in range(q - 1, -1, -1):
             rest, symbols[:, i] = np.divmod(rest, base)
         chars = alphabet[(symbols - 1).astype(np.int64)].astype(np.uint32)
@@ -89,12 +106,14 @@ def qgram_stream(
     return TokenStream(keys, valid, render, row_index)
 
 
-def positional_stream(codes: np.ndarray, *, row_index: np.ndarray | None = None) -> TokenStream:
+def positional_stream(
+    codes: np.ndarray | Symbols, *, row_index: np.ndarray | None = None
+) -> TokenStream:
     """(position, character) tokens: exact positions, for fixed-layout values like ID numbers."""
     sym, alphabet = _alphabet(codes)
-    base = np.uint64(alphabet.size + 1)
-    positions = np.arange(codes.shape[1], dtype=np.uint64)[None, :]
-    keys = positions * base + sym
+    base = alphabet.size + 1
+    positions = np.arange(sym.shape[1], dtype=np.int32)[None, :] * np.int32(base)
+    keys = positions + sym
 
     def render(distinct: np.ndarray) -> list[bytes]:
         b = int(base)
