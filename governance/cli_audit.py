@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from governance import pki
 from governance.audit import anchor_from_json, anchor_to_json
 from governance.cli_common import (
     data_dir_option,
@@ -32,7 +33,14 @@ def audit() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A signed anchor file kept by the office; repeat.",
 )
-def audit_verify(data_dir: Path, anchor_files: tuple[Path, ...]) -> None:
+@click.option(
+    "--ca",
+    "ca_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The office's CA certificate kept outside the matcher; anchors are checked against it.",
+)
+def audit_verify(data_dir: Path, anchor_files: tuple[Path, ...], ca_path: Path | None) -> None:
     """Check every entry and every anchor; name the first bad entry (exit 1) if any."""
     anchors = []
     for path in anchor_files:
@@ -41,7 +49,8 @@ def audit_verify(data_dir: Path, anchor_files: tuple[Path, ...]) -> None:
         except (OSError, UnicodeDecodeError):
             raise InputError("cannot read the anchor file", path=str(path)) from None
     with open_store(data_dir) as store:
-        report = store.verify_audit(anchors)
+        ca = pki.load_certificate(ca_path) if ca_path is not None else None
+        report = store.verify_audit(anchors, ca)
     if not report.ok:
         raise IntegrityError(f"audit log does not verify: {report.reason}")
     click.echo(f"audit log verifies: {report.entries} entries, {len(anchors)} external anchor(s)")

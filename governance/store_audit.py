@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Sequence
+
+from cryptography import x509
 
 from governance import pki
 from governance.audit import (
@@ -71,8 +74,15 @@ class AuditMixin:
         rows = self._all(f"SELECT * FROM audit_log {where} ORDER BY seq", params)
         return [_audit_from_row(r) for r in rows]
 
-    def verify_audit(self, extra_anchors: list[Anchor] = ()) -> ChainReport:  # type: ignore[assignment]
-        """Check the whole chain, then every stored anchor and any anchor kept elsewhere."""
+    def verify_audit(
+        self, extra_anchors: Sequence[Anchor] = (), ca: x509.Certificate | None = None
+    ) -> ChainReport:
+        """Check the whole chain, then every stored anchor and any anchor kept elsewhere.
+
+        `ca` is the office's CA certificate pinned outside this database; anchors are checked
+        against it (and it must be the CA the database trusts), so replacing the trusted CA in
+        the file does not let a forged anchor pass.
+        """
         try:
             rows = self._all("SELECT * FROM audit_log ORDER BY rowid")
             entries = [_audit_from_row(r) for r in rows]
@@ -82,17 +92,21 @@ class AuditMixin:
         report = verify_chain(entries, None if seq_row is None else int(seq_row[0]))
         if not report.ok:
             return report
+        if ca is not None and pki.fingerprint(ca) != pki.fingerprint(self.ca_certificate()):
+            return ChainReport(report.entries, 1, "the database trusts a different CA")
         by_seq = {e.seq: e for e in entries}
         for anchor in [*self.anchors(), *extra_anchors]:
-            problem = self._check_anchor(anchor, by_seq)
+            problem = self._check_anchor(anchor, by_seq, ca or self.ca_certificate())
             if problem is not None:
                 return ChainReport(report.entries, anchor.seq, problem)
         return report
 
-    def _check_anchor(self, anchor: Anchor, by_seq: dict[int, AuditEntry]) -> str | None:
+    def _check_anchor(
+        self, anchor: Anchor, by_seq: dict[int, AuditEntry], ca: x509.Certificate
+    ) -> str | None:
         try:
             cert = pki.certificate_from_pem(anchor.signer_certificate)
-            ident = pki.verify_certificate(cert, self.ca_certificate(), None, _parse(anchor.at))
+            ident = pki.verify_certificate(cert, ca, None, _parse(anchor.at))
             if ident.role is not pki.Role.OFFICE:
                 raise IntegrityError("not the office")
             pki.verify_signature(

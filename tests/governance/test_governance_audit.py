@@ -237,3 +237,43 @@ def test_concurrent_appends_keep_one_chain(world):
     assert report.ok and report.entries == before + 200
     records = sorted(e.details["records"] for e in world.store.audit_entries(action="upload"))
     assert records == list(range(200))
+
+
+def test_replacing_the_trusted_ca_is_caught_by_the_pinned_ca(logged, tmp_path):
+    from governance import pki
+    from governance.audit import anchor_message
+
+    real_ca = pki.load_certificate(logged.ca_dir / "ca.crt")
+    store = _reopen(logged)
+    store.anchor_audit(logged.signers["OFFICE"])
+    store.close()
+    # The attacker rewrites the log, makes a CA and an "office" of their own, and anchors.
+    _rewrite_everything(logged, drop_anchors=True)
+    fake = tmp_path / "fake-ca"
+    pki.init_ca(fake, "Fake Office", b"x", now=logged.t0)
+    forged = pki.issue(
+        fake, "OFFICE", "fake", tmp_path / "fake", None, ca_passphrase=b"x",
+        role=pki.Role.OFFICE, now=logged.t0,
+    )  # fmt: skip
+    signer = pki.Signer.load(forged.certificate_path, forged.key_path, None)
+    conn = sqlite3.connect(logged.data_dir / "governance.sqlite", isolation_level=None)
+    seq, head = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    conn.execute(
+        "UPDATE meta SET value = ? WHERE key = 'ca_certificate'",
+        ((fake / "ca.crt").read_text(),),
+    )
+    conn.execute(
+        "INSERT INTO audit_anchors VALUES (?, ?, ?, ?, ?)",
+        (
+            seq,
+            head,
+            logged.t0.isoformat(),
+            signer.certificate_pem,
+            signer.sign(anchor_message(seq, head)),
+        ),
+    )
+    conn.close()
+    store = _reopen(logged)
+    assert store.verify_audit().ok  # the file alone is consistent again ...
+    report = store.verify_audit(ca=real_ca)  # ... but not with the office's CA pinned
+    assert not report.ok and report.reason == "the database trusts a different CA"

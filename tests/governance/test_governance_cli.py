@@ -146,6 +146,8 @@ def test_audit_verify_and_anchor(pprl, tmp_path):
     anchor = tmp_path / "anchor.json"
     pprl("audit", "anchor", *pprl.signer("OFFICE"), "--out", str(anchor))
     assert "audit log verifies" in pprl("audit", "verify", "--anchor", str(anchor)).stdout
+    pinned = ["--anchor", str(anchor), "--ca", str(pprl.data / "ca" / "ca.crt")]
+    assert "audit log verifies" in pprl("audit", "verify", *pinned).stdout
     pprl("audit", "anchor", *pprl.signer("MCA"), ok=False)
     conn = sqlite3.connect(pprl.data / "governance.sqlite")
     conn.execute("DROP TRIGGER audit_log_no_update")
