@@ -17,6 +17,8 @@ class Limits:
     max_records: int = 50_000_000
     # Uploads not yet committed, per department (so nobody fills the disk with partial data).
     max_open_uploads: int = 16
+    # An unfinished upload untouched this long is dropped (its id is then unknown).
+    upload_ttl_seconds: int = 24 * 3600
 
 
 CHUNK_BYTES = 1 * MIB

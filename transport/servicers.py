@@ -176,6 +176,11 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
             raise InputError("threshold must be in (0, 1]", field="threshold")
         if request.solver not in _SOLVERS:
             raise InputError("unknown solver", field="solver")
+        from linkage.blocking import BlockingMethod  # the matcher's own list of strategies
+
+        if request.blocking and request.blocking not in {m.value for m in BlockingMethod}:
+            choices = ", ".join(m.value for m in BlockingMethod)
+            raise InputError(f"unknown blocking {request.blocking!r} (choose {choices})")
         parties = set(agreement.parties)
         for name in (request.dataset_a, request.dataset_b):
             record = self.m.uploads.dataset(name)

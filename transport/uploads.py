@@ -23,6 +23,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -63,12 +64,14 @@ class DatasetRecord:
     key_id: str
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace `path` with `data` in one rename; `durable` also forces it to disk first."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -142,6 +145,7 @@ class UploadStore:
         if manifest.record_count > self.limits.max_records:
             raise LimitExceeded(f"{manifest.record_count} records is over the limit")
         check_signature(manifest)
+        self.drop_stale()
         open_uploads = sum(
             1
             for p in self.root.glob("*/meta.json")
@@ -182,8 +186,21 @@ class UploadStore:
                 fh.seek(current)
                 fh.write(data)
                 fh.truncate()
-            write_atomic(path / "offset", str(current + len(data)).encode())
+            # Not forced to disk per chunk: a server crash keeps the page cache, and after a
+            # power loss the whole-stream hash checked at commit refuses any inconsistency.
+            write_atomic(path / "offset", str(current + len(data)).encode(), durable=False)
             return UploadState(upload_id, current + len(data), meta["total_bytes"])
+
+    def drop_stale(self, now: float | None = None) -> list[str]:
+        """Remove unfinished uploads whose last chunk is older than the configured TTL."""
+        now = time.time() if now is None else now
+        dropped = []
+        for offset in self.root.glob("*/offset"):
+            if now - offset.stat().st_mtime > self.limits.upload_ttl_seconds:
+                with self._lock(offset.parent.name):
+                    shutil.rmtree(offset.parent, ignore_errors=True)
+                dropped.append(offset.parent.name)
+        return dropped
 
     def agreement_of(self, department: str, upload_id: str) -> str:
         return self._meta(department, upload_id)["agreement_id"]
