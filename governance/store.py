@@ -13,7 +13,7 @@ API (the clock is passed in: `GovernanceStore(path, clock=lambda: datetime(..., 
     store.revoke_agreement(signer, agreement_id)      -> Agreement
     store.authorise(department_code, action, agreement_id) -> Agreement   (transport calls this)
     store.audit(actor, action, agreement_id=None, details={})   append to the hash chain
-    store.verify_audit(anchor=None) -> ChainReport;  store.anchor_audit(office_signer) -> Anchor
+    store.verify_audit(anchors=(), ca=None) -> ChainReport; store.anchor_audit(office) -> Anchor
     store.relay_wrapped_secrets([blob, ...]) / store.collect_wrapped_secret(certificate)
 
 `authorise` raises AuthorisationError("permission denied") for every refusal alike (unknown
