@@ -152,61 +152,95 @@ def _max_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def match_worker(path_a: str, path_b: str, threshold: float, out: str) -> dict:
+    """Load two Arrow files (memory-mapped), match them, save the pairs; runs in a fresh process
+    so its peak RSS is the matcher's own."""
+    start = time.perf_counter()
+    a, b = linkage.load(path_a, verify=False), linkage.load(path_b, verify=False)
+    load_s = time.perf_counter() - start
+    result = linkage.match(a, b, threshold, "keys", "greedy")
+    total_s = time.perf_counter() - start
+    np.savez(
+        out,
+        cand_left=result.candidates.left,
+        cand_right=result.candidates.right,
+        left=result.pairs.left,
+        right=result.pairs.right,
+    )
+    return {
+        "load_s": load_s,
+        "match_s": total_s - load_s,
+        "total_s": total_s,
+        "timings_s": dict(result.timings),
+        "comparisons": result.comparisons,
+        "candidates": len(result.candidates),
+        "pairs": len(result.pairs),
+        "peak_rss_bytes": _max_rss_bytes(),
+        "threads": numba.get_num_threads(),
+    }
+
+
 def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, seed: int = 9):
     """n x n simulated records (half the people in both), keys blocking, greedy solver.
 
-    Pairs completeness is estimated on `sample` random left rows compared exhaustively with
-    every right row. Memory is the process's peak RSS (it includes the generated data).
+    The two datasets are written as Arrow files and matched by a fresh process (load, plan,
+    compare, solve), whose peak RSS is reported per record. Pairs completeness against
+    exhaustive comparison is estimated on `sample` random left rows compared with every right
+    row.
     """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
     from linkage.simulate import linked_pair
+    from linkage.store import save_arrow
 
     start = time.perf_counter()
     a, b, person_a, person_b = linked_pair(n, n, n // 2, seed)
     generate_s = time.perf_counter() - start
-    rss_before = _max_rss_bytes()
-    start = time.perf_counter()
-    result = linkage.match(a, b, threshold, "keys", "greedy")
-    total_s = time.perf_counter() - start
-    rss_after = _max_rss_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        save_arrow(a, f"{tmp}/a.arrow")
+        save_arrow(b, f"{tmp}/b.arrow")
+        here = os.path.dirname(os.path.abspath(__file__))
+        code = (
+            f"import json, sys; sys.path.insert(0, {here!r}); import match_peers; "
+            "print(json.dumps(match_peers.match_worker(*sys.argv[1:3], float(sys.argv[3]), "
+            "sys.argv[4])))"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code, f"{tmp}/a.arrow", f"{tmp}/b.arrow", str(threshold),
+             f"{tmp}/pairs.npz"],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        worker = json.loads(run.stdout.strip().splitlines()[-1])
+        saved = np.load(f"{tmp}/pairs.npz")
+        cand_left, cand_right = saved["cand_left"], saved["cand_right"]
+        left, right = saved["left"], saved["right"]
     rows = np.sort(np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False))
     reference = dice_join(
         PackedRows.of(np.ascontiguousarray(a.filters[rows]), a.popcounts[rows], rows),
         PackedRows.of(b.filters, b.popcounts),
         threshold,
     )
-    in_sample = np.isin(result.candidates.left, rows)
-    found = set(
-        zip(
-            result.candidates.left[in_sample].tolist(),
-            result.candidates.right[in_sample].tolist(),
-            strict=True,
-        )
-    )
+    in_sample = np.isin(cand_left, rows)
+    found = set(zip(cand_left[in_sample].tolist(), cand_right[in_sample].tolist(), strict=True))
     wanted = set(zip(reference.left.tolist(), reference.right.tolist(), strict=True))
     completeness = len(found & wanted) / len(wanted) if wanted else 1.0
-    hits = int((person_a[result.pairs.left] == person_b[result.pairs.right]).sum())
+    hits = int((person_a[left] == person_b[right]).sum())
     return {
         "records_a": n,
         "records_b": n,
         "threshold": threshold,
         "generate_s": generate_s,
-        "match_s": total_s,
-        "timings_s": dict(result.timings),
-        "comparisons": result.comparisons,
-        "reduction_ratio": 1 - result.comparisons / (n * n),
-        "candidates": len(result.candidates),
-        "pairs": len(result.pairs),
+        **worker,
+        "reduction_ratio": 1 - worker["comparisons"] / (n * n),
         "true_pairs_found": hits,
         "true_pairs": n // 2,
         "pairs_completeness_sample": completeness,
         "sample_rows": len(rows),
         "sample_reference_pairs": len(wanted),
-        "peak_rss_bytes": rss_after,
-        "rss_before_match_bytes": rss_before,
-        "peak_rss_per_record_bytes": rss_after / (2 * n),
-        "match_rss_growth_per_record_bytes": (rss_after - rss_before) / (2 * n),
-        "threads": numba.get_num_threads(),
-        "pid": os.getpid(),
+        "peak_rss_per_record_bytes": worker["peak_rss_bytes"] / (2 * n),
     }
 
 
