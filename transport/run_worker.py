@@ -78,7 +78,7 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
         b,
         threshold=spec.threshold,
         blocking=spec.blocking or linkage.BlockingMethod.KEYS,
-        solver=linkage.Solver(spec.solver.value),
+        solver=linkage.Solver(spec.solver),
         progress=progress,
     )
     table = canonical_result(result.to_table())

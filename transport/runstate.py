@@ -36,12 +36,6 @@ class RunState(enum.Enum):
         return self in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED)
 
 
-class Solver(enum.Enum):
-    GREEDY = "greedy"
-    MANY_TO_ONE = "many-to-one"
-    NONE = "none"
-
-
 @dataclass(frozen=True)
 class RunSpec:
     run_id: str
@@ -50,20 +44,16 @@ class RunSpec:
     dataset_b: str
     threshold: float
     blocking: str
-    solver: Solver
+    solver: str  # a linkage.Solver value, checked when the run is created
     created_by: str
     created_at: str
 
     def to_json(self) -> bytes:
-        data = asdict(self)
-        data["solver"] = self.solver.value
-        return json.dumps(data, sort_keys=True).encode()
+        return json.dumps(asdict(self), sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> RunSpec:
-        data = json.loads(raw)
-        data["solver"] = Solver(data["solver"])
-        return cls(**data)
+        return cls(**json.loads(raw))
 
 
 @dataclass(frozen=True)

@@ -26,17 +26,18 @@ from transport.generated import (
 )
 from transport.relay import DisclosureRelay
 from transport.runs import RunManager
-from transport.runstate import RunState, RunStatus, Solver, now_iso
+from transport.runstate import RunState, RunStatus, now_iso
 from transport.signing import verify_manifest
 from transport.statuses import NotFound
 from transport.uploads import DatasetRecord, UploadStore
 
 WATCH_INTERVAL = 0.2
 _SOLVERS = {
-    runs_pb2.SOLVER_UNSPECIFIED: Solver.GREEDY,
-    runs_pb2.SOLVER_GREEDY: Solver.GREEDY,
-    runs_pb2.SOLVER_MANY_TO_ONE: Solver.MANY_TO_ONE,
-    runs_pb2.SOLVER_NONE: Solver.NONE,
+    # proto enum -> linkage.Solver value
+    runs_pb2.SOLVER_UNSPECIFIED: "greedy",
+    runs_pb2.SOLVER_GREEDY: "greedy",
+    runs_pb2.SOLVER_MANY_TO_ONE: "many-to-one",
+    runs_pb2.SOLVER_NONE: "none",
 }
 
 
@@ -54,6 +55,15 @@ class Matcher:
 
     def audit(self, context, action: str, agreement_id: str | None, **details) -> None:
         self.governance.audit(context.caller.department, action, agreement_id, details)
+
+
+def _upload_state(state) -> uploads_pb2.UploadState:
+    return uploads_pb2.UploadState(
+        upload_id=state.upload_id,
+        next_offset=state.next_offset,
+        total_bytes=state.total_bytes,
+        complete=state.complete,
+    )
 
 
 def _dataset_info(record: DatasetRecord) -> uploads_pb2.DatasetInfo:
@@ -88,12 +98,7 @@ class UploadsServicer(uploads_pb2_grpc.UploadsServicer):
             total_sha256=request.total_sha256,
             check_signature=self._check_signature(context),
         )
-        return uploads_pb2.UploadState(
-            upload_id=state.upload_id,
-            next_offset=state.next_offset,
-            total_bytes=state.total_bytes,
-            complete=state.complete,
-        )
+        return _upload_state(state)
 
     def Send(self, request_iterator, context):
         state = None
@@ -103,12 +108,7 @@ class UploadsServicer(uploads_pb2_grpc.UploadsServicer):
             )
         if state is None:
             raise InputError("no chunks sent")
-        return uploads_pb2.UploadState(
-            upload_id=state.upload_id,
-            next_offset=state.next_offset,
-            total_bytes=state.total_bytes,
-            complete=state.complete,
-        )
+        return _upload_state(state)
 
     def Commit(self, request, context):
         meta_agreement = self.m.uploads.agreement_of(context.caller.department, request.upload_id)
@@ -176,7 +176,11 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
             raise InputError("threshold must be in (0, 1]", field="threshold")
         if request.solver not in _SOLVERS:
             raise InputError("unknown solver", field="solver")
-        from linkage.blocking import BlockingMethod  # the matcher's own list of strategies
+        # The matcher's own lists of strategies (imported here: only run creation needs them).
+        from linkage import BlockingMethod, Solver
+
+        if _SOLVERS[request.solver] not in {m.value for m in Solver}:
+            raise InputError("unknown solver", field="solver")
 
         if request.blocking and request.blocking not in {m.value for m in BlockingMethod}:
             choices = ", ".join(m.value for m in BlockingMethod)

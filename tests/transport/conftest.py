@@ -55,7 +55,16 @@ def agreement_of(world, consumer: str) -> str:
     return world.agreements[f"{provider.lower()}-registry"]
 
 
-def encoded_pair(out: Path, dept_a: str, dept_b: str, n_a: int, n_b: int, shared: int, seed: int):
+def encoded_pair(
+    out: Path,
+    dept_a: str,
+    dept_b: str,
+    n_a: int,
+    n_b: int,
+    shared: int,
+    seed: int,
+    key_id: str = "key-id-test",
+):
     """Two encoded datasets where `shared` rows of B are A's rows with ~2% of bits flipped.
 
     Filters are random (half the bits set), so unrelated records score about 0.5 and the
@@ -94,7 +103,7 @@ def encoded_pair(out: Path, dept_a: str, dept_b: str, n_a: int, n_b: int, shared
         table = build_table(tokens, clks, {"yob": (yob, np.ones(len(yob), bool))})
         manifest = Manifest(
             "schema-fp-test",
-            "key-id-test",
+            key_id,
             len(tokens),
             content_hash(table),
             ("yob",),

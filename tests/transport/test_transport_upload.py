@@ -264,3 +264,15 @@ def test_unknown_transport_errors_are_engine_errors(world, server):
             key=world.parties["MCA"].key,
             ca=world.parties["MCA"].ca,
         ).agreement("AG-0")
+
+
+def test_an_encoding_under_another_secret_is_refused_for_the_agreement(
+    world, server, data, tmp_path
+):
+    a, _ = data
+    agreement = agreement_of(world, "MCA")
+    _, other, _ = encoded_pair(tmp_path, "MCA", "MPS", 20, 20, 5, seed=9, key_id="another-secret")
+    with client(world, server, "MCA") as mca, client(world, server, "MPS") as mps:
+        mca.upload(a, agreement_id=agreement, dataset_name="reference")
+        with pytest.raises(TransportError, match="failed_precondition.*key id"):
+            mps.upload(other, agreement_id=agreement, dataset_name="other-secret")
