@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.formats import DateStyle
-from pprl_synthetic.population import MIDDLE_DOT, PopulationConfig, addresses
+from pprl_synthetic.population import MIDDLE_DOT, PopulationConfig, addresses, mobile_numbers
 
 DOT_VARIANTS = (".", "•", "", " ", "・")
 ID_CHARS = "0123456789X"
@@ -171,9 +171,8 @@ def corrupt(
 
     has_phone = np.array([p is not None for p in rec.phone], dtype=bool)
     m = _draw(rng, rates.phone_changed, has_phone)
-    prefix = tables.MOBILE_PREFIXES[rng.integers(0, len(tables.MOBILE_PREFIXES), n)]
-    fresh = (prefix * 100_000_000 + rng.integers(0, 100_000_000, n)).astype(str).astype(object)
-    rec.phone[m] = fresh[m]
+    fresh = mobile_numbers(rng, n)
+    rec.phone[m] = fresh[m].astype(str).astype(object)
     applied["phone_changed"] = m
     m = _draw(rng, rates.phone_missing, has_phone)
     rec.phone[m] = None

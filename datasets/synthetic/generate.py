@@ -16,7 +16,12 @@ import numpy as np
 from pprl_synthetic.corruption import DATE_STYLES, CorruptionRates, Records, corrupt
 from pprl_synthetic.formats import render_dates, render_phones, render_sex
 from pprl_synthetic.mixing import uniform_from_ids
-from pprl_synthetic.population import Population, PopulationConfig, generate_households
+from pprl_synthetic.population import (
+    Population,
+    PopulationConfig,
+    generate_households,
+    phone_text,
+)
 from pprl_synthetic.scenarios import SCENARIOS, ExtractSpec, Field, Selection
 from pprl_synthetic.writers import OutputFormat, TableWriter
 from tqdm import tqdm
@@ -109,7 +114,7 @@ def _records(pop: Population) -> Records:
         birth_date=pop.birth_date.copy(),
         date_style=np.full(len(pop), -1, dtype=np.int8),
         address=pop.address.copy(),
-        phone=pop.phone.copy(),
+        phone=phone_text(pop.phone),
         region=pop.region.copy(),
     )
 

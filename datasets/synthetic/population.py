@@ -38,6 +38,8 @@ class Status(enum.IntEnum):
 
 MALE, FEMALE = 1, 2
 MIDDLE_DOT = "\u00b7"
+# Decimal text of small numbers, looked up instead of converted (conversion is slow).
+NUMBER_TEXT = np.array([str(i) for i in range(2000)], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class Population:
     name: np.ndarray  # object str, as on the ID card
     id_number: np.ndarray  # S18
     address: np.ndarray  # object str
-    phone: np.ndarray  # object str or None
+    phone: np.ndarray  # int64 11-digit mobile number, 0 = none
     status: np.ndarray  # uint8 Status
     father: np.ndarray  # int64 global person id of the father in the household, or -1
     mother: np.ndarray  # int64, or -1
@@ -168,22 +170,30 @@ def addresses(rng: np.random.Generator, cfg: PopulationConfig, region: np.ndarra
     prefix = reg.province[region] + reg.prefecture[region] + reg.county[region]
     urban = rng.random(n) < cfg.urban_share
     road = _pick(rng, tables.ROADS, np.arange(1, len(tables.ROADS) + 1, dtype=float), n)
-    number = rng.integers(1, 400, n).astype(str).astype(object)
-    building = rng.integers(1, 30, n).astype(str).astype(object)
-    room = (rng.integers(1, 19, n) * 100 + rng.integers(1, 5, n)).astype(str).astype(object)
+    number = NUMBER_TEXT[rng.integers(1, 400, n)]
+    building = NUMBER_TEXT[rng.integers(1, 30, n)]
+    room = NUMBER_TEXT[rng.integers(1, 19, n) * 100 + rng.integers(1, 5, n)]
     urban_part = road + number + "号" + building + "栋" + room + "室"
     vc = tables.VILLAGE_CHARS
     ones = np.arange(1, len(vc) + 1, dtype=float)
     village = _pick(rng, vc, ones, n) + _pick(rng, vc, ones, n)
     suffix = _pick(rng, tables.VILLAGE_SUFFIX, np.arange(1, 7, dtype=float), n)
-    group = rng.integers(1, 12, n).astype(str).astype(object)
+    group = NUMBER_TEXT[rng.integers(1, 12, n)]
     rural_part = village + suffix + group + "组" + number + "号"
     return prefix + np.where(urban, urban_part, rural_part)
 
 
-def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
+def mobile_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    """11-digit mobile numbers as int64 (a real carrier prefix and 8 random digits)."""
     prefix = tables.MOBILE_PREFIXES[rng.integers(0, len(tables.MOBILE_PREFIXES), n)]
-    return (prefix * 100_000_000 + rng.integers(0, 100_000_000, n)).astype(str).astype(object)
+    return prefix * 100_000_000 + rng.integers(0, 100_000_000, n)
+
+
+def phone_text(numbers: np.ndarray) -> np.ndarray:
+    """int64 numbers -> object array of strings, None where the number is 0 (no phone)."""
+    out = numbers.astype(str).astype(object)
+    out[numbers == 0] = None
+    return out
 
 
 def generate_households(
@@ -306,9 +316,9 @@ def generate_households(
     id_number = idnumber.render18(digits)
 
     address = addresses(rng, cfg, house_region)[hh]
-    phone = _phones(rng, n_persons)
+    phone = mobile_numbers(rng, n_persons)
     no_phone = (age < 16) | (rng.random(n_persons) >= cfg.phone_share)
-    phone[no_phone] = None
+    phone[no_phone] = 0
 
     # Circumstances other departments record; parents of minors are the orphan scenario's base.
     has_minor = np.zeros(n_house, dtype=bool)

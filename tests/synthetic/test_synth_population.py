@@ -91,7 +91,7 @@ def test_addresses_and_phones_are_consistent_with_the_region():
     for i in range(0, N, 997):
         r = POP.region[i]
         assert POP.address[i].startswith(reg.province[r] + reg.prefecture[r] + reg.county[r])
-        phone = POP.phone[i]
-        if phone is not None:
+        phone = str(POP.phone[i])
+        if POP.phone[i]:
             assert len(phone) == 11 and int(phone[:3]) in set(tables.MOBILE_PREFIXES.tolist())
-    assert all(p is None for p in POP.phone[POP.age < 16])
+    assert (POP.phone[POP.age < 16] == 0).all()
