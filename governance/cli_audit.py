@@ -10,6 +10,8 @@ import click
 from governance import pki
 from governance.audit import anchor_from_json, anchor_to_json
 from governance.cli_common import (
+    EXISTING_FILE,
+    NEW_FILE,
     data_dir_option,
     open_store,
     parse_time,
@@ -30,13 +32,13 @@ def audit() -> None:
     "--anchor",
     "anchor_files",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NEW_FILE,
     help="A signed anchor file kept by the office; repeat.",
 )
 @click.option(
     "--ca",
     "ca_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="The office's CA certificate kept outside the matcher; anchors are checked against it.",
 )
@@ -111,7 +113,7 @@ def audit_show(
 @signer_options
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NEW_FILE,
     default=None,
     help="Also write the signed anchor here (keep it away from the matcher).",
 )

@@ -13,6 +13,9 @@ from governance.passphrases import load_signer
 from governance.store import DB_FILE, GovernanceStore
 from pprl.errors import GovernanceError, InputError
 
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+NEW_FILE = click.Path(dir_okay=False, path_type=Path)
+DIRECTORY = click.Path(file_okay=False, path_type=Path)
 CA_SUBDIR = "ca"
 CERTS_SUBDIR = "certs"
 
@@ -20,7 +23,7 @@ CERTS_SUBDIR = "certs"
 def data_dir_option(func: Callable) -> Callable:
     return click.option(
         "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=DIRECTORY,
         default=Path("pprl-data"),
         show_default=True,
         help="Governance data directory (database, CA, certificates).",
@@ -30,7 +33,7 @@ def data_dir_option(func: Callable) -> Callable:
 def ca_dir_option(func: Callable) -> Callable:
     return click.option(
         "--ca-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=DIRECTORY,
         default=None,
         help="The office's CA directory (default DATA_DIR/ca); keep it off the matcher's host.",
     )(func)
@@ -46,14 +49,14 @@ def signer_options(func: Callable) -> Callable:
         "--key",
         "key_path",
         required=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=EXISTING_FILE,
         help="Private key of the acting party.",
     )(func)
     return click.option(
         "--cert",
         "cert_path",
         required=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=EXISTING_FILE,
         help="Certificate of the acting party.",
     )(func)
 

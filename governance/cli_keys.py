@@ -13,7 +13,16 @@ import click
 
 from bloom.secret import LinkageSecret
 from governance import keywrap, pki
-from governance.cli_common import CA_SUBDIR, data_dir_option, open_store, signer, signer_options
+from governance.cli_common import (
+    CA_SUBDIR,
+    DIRECTORY,
+    EXISTING_FILE,
+    NEW_FILE,
+    data_dir_option,
+    open_store,
+    signer,
+    signer_options,
+)
 from governance.envelope import envelope_header
 from governance.passphrases import SECRET_ENV, read_passphrase
 from governance.store import DB_FILE
@@ -40,7 +49,7 @@ def _trust(data_dir: Path, ca_path: Path | None):
     "--secret",
     "secret_path",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="The encrypted linkage secret (passphrase from PPRL_PASSPHRASE).",
 )
 @click.option(
@@ -48,19 +57,19 @@ def _trust(data_dir: Path, ca_path: Path | None):
     "recipients",
     multiple=True,
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="A recipient department's certificate; repeat.",
 )
 @click.option(
     "--ca",
     "ca_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="CA certificate (default: the one DATA_DIR trusts).",
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     default=None,
     help="Where to write CODE.KEYID.wrapped files (default DATA_DIR/wrapped).",
 )
@@ -109,14 +118,14 @@ def keys_share(
     "--wrapped",
     "wrapped_path",
     default=None,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="A wrapped secret file (default: collect it from DATA_DIR's store).",
 )
 @click.option("--key-id", default=None, help="Which relayed secret to collect (default newest).")
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NEW_FILE,
     help="Where to save the secret, encrypted under PPRL_PASSPHRASE.",
 )
 def keys_receive(

@@ -10,6 +10,9 @@ import click
 from governance import pki
 from governance.cli_common import (
     CERTS_SUBDIR,
+    DIRECTORY,
+    EXISTING_FILE,
+    NEW_FILE,
     ca_dir_option,
     data_dir_option,
     open_store,
@@ -51,7 +54,7 @@ def pki_group() -> None:
 @ca_dir_option
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     default=None,
     help="Where to write the office's certificate and key (default DATA_DIR/certs).",
 )
@@ -116,7 +119,7 @@ def pki_init(
 @click.option(
     "--out",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     help="Where to write CODE.key (kept here) and CODE.csr (sent to the office).",
 )
 @key_passphrase_option
@@ -135,7 +138,7 @@ def pki_request(department: str, name: str, out: Path, encrypt_key: bool) -> Non
 @click.option(
     "--csr",
     "request_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="Certify the key in this request (from `pprl pki request`) instead of making one.",
 )
@@ -148,7 +151,7 @@ def pki_request(department: str, name: str, out: Path, encrypt_key: bool) -> Non
 @click.option("--host", "hosts", multiple=True, help="DNS name or IP for a server certificate.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     default=None,
     help="Where to write CODE.crt (and CODE.key) (default DATA_DIR/certs).",
 )
@@ -230,7 +233,7 @@ def pki_revoke(
 @data_dir_option
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NEW_FILE,
     default=None,
     help="Also copy the signed CRL here.",
 )
@@ -251,7 +254,7 @@ def pki_crl(data_dir: Path, out: Path | None, ca_dir: Path | None) -> None:
     "--cert",
     "cert_path",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
 )
 def pki_register(data_dir: Path, cert_path: Path) -> None:
     """Register a certificate the office's CA issued (e.g. on another machine)."""
