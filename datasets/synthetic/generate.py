@@ -13,18 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pprl_synthetic.corruption import DATE_STYLES, CorruptionRates, Records, corrupt
-from pprl_synthetic.formats import render_dates, render_phones, render_sex
+from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.mixing import uniform_from_ids
-from pprl_synthetic.population import (
-    Population,
-    PopulationConfig,
-    generate_households,
-    phone_text,
-)
-from pprl_synthetic.scenarios import SCENARIOS, ExtractSpec, Field, Selection
+from pprl_synthetic.population import Population, PopulationConfig, generate_households
+from pprl_synthetic.rows import records_of, render_rows
+from pprl_synthetic.scenarios import SCENARIOS, ExtractSpec, Selection
 from pprl_synthetic.writers import OutputFormat, TableWriter
 from tqdm import tqdm
+
+from pprl.errors import InputError
 
 CHUNK_PERSONS = 100_000
 MAX_SEED = 2**32 - 1
@@ -69,56 +66,6 @@ class _ExtractOutput:
     applied: dict[str, int]
 
 
-def _render(
-    spec: ExtractSpec,
-    rec: Records,
-    record_ids: np.ndarray,
-    payload: dict[str, np.ndarray],
-) -> dict[str, np.ndarray]:
-    out = {spec.record_id_column: record_ids}
-    for fld, col in spec.columns:
-        if fld is Field.NAME:
-            out[col] = rec.name
-        elif fld is Field.ID_NUMBER:
-            out[col] = rec.id_number
-        elif fld is Field.SEX:
-            sex = render_sex(rec.sex, spec.sex_style)
-            sex[rec.sex == 0] = None
-            out[col] = sex
-        elif fld is Field.BIRTH_DATE:
-            missing = np.isnat(rec.birth_date)
-            safe = np.where(missing, np.datetime64("2000-01-01"), rec.birth_date)
-            text = render_dates(safe, spec.date_style)
-            for k, style in enumerate(DATE_STYLES):
-                m = rec.date_style == k
-                if m.any():
-                    text[m] = render_dates(safe[m], style)
-            text[missing] = None
-            out[col] = text
-        elif fld is Field.ADDRESS:
-            out[col] = rec.address
-        elif fld is Field.PHONE:
-            out[col] = render_phones(rec.phone, spec.phone_style)
-    out.update(payload)
-    return out
-
-
-def _records(pop: Population) -> Records:
-    return Records(
-        name=pop.name.copy(),
-        surname=pop.surname.copy(),
-        given=pop.given.copy(),
-        minority=pop.minority.copy(),
-        id_number=pop.id_number.astype("U18").astype(object),
-        sex=pop.sex.copy(),
-        birth_date=pop.birth_date.copy(),
-        date_style=np.full(len(pop), -1, dtype=np.int8),
-        address=pop.address.copy(),
-        phone=phone_text(pop.phone),
-        region=pop.region.copy(),
-    )
-
-
 PERSON_COLUMNS = ["person_id", "household_id", "role", "sex", "father_id", "mother_id", "status"]
 
 
@@ -137,8 +84,6 @@ def generate_scenario(
 
     `rates` replaces the scenario's corruption rates (default: `CorruptionRates()`).
     """
-    from pprl.errors import InputError
-
     if name not in SCENARIOS:
         raise InputError(f"unknown scenario {name!r}; see `pprl synth --list`", field="scenario")
     if size < 1:
@@ -260,7 +205,7 @@ def _write_extract(
     dup = idx[rng.random(len(idx)) < rates.duplicate]
     rows = rng.permutation(np.concatenate((idx, dup)))
     sub = pop.take(rows)
-    rec = _records(sub)
+    rec = records_of(sub)
     applied = corrupt(rng, rec, rates, o.spec.date_style)
     for kind, mask in applied.items():
         o.applied[kind] = o.applied.get(kind, 0) + int(mask.sum())
@@ -269,7 +214,7 @@ def _write_extract(
     numbers = np.char.zfill(np.arange(first + 1, first + 1 + len(rows)).astype(str), 10)
     record_ids = np.char.add(o.spec.record_id_prefix, numbers).astype(object)
     payload = o.spec.payload(rng, sub, ref_date)
-    o.data.write(_render(o.spec, rec, record_ids, payload))
+    o.data.write(render_rows(o.spec, rec, record_ids, payload))
     o.truth.write({"record_id": record_ids, "person_id": person_ids(sub.person_id)})
 
 

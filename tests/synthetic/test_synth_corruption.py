@@ -10,8 +10,9 @@ import pytest
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.formats import DateStyle
-from pprl_synthetic.generate import _records, chunk_rng
+from pprl_synthetic.generate import chunk_rng
 from pprl_synthetic.population import MIDDLE_DOT, PopulationConfig, generate_households
+from pprl_synthetic.rows import records_of
 from pypinyin import Style, pinyin
 
 RATE = 0.25
@@ -99,8 +100,8 @@ KINDS = [f.name for f in dataclasses.fields(CorruptionRates) if f.name != "dupli
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_error_at_its_rate_and_of_its_kind(kind):
     rates = dataclasses.replace(CorruptionRates.none(), **{kind: RATE})
-    before = _records(POP)
-    after = _records(POP)
+    before = records_of(POP)
+    after = records_of(POP)
     applied = corrupt(np.random.default_rng(9), after, rates, DateStyle.ISO)
     eligible = _eligible(kind, before)
     n = int(eligible.sum())
@@ -120,8 +121,8 @@ def test_each_error_at_its_rate_and_of_its_kind(kind):
 
 
 def test_zero_rates_change_nothing():
-    before = _records(POP)
-    after = _records(POP)
+    before = records_of(POP)
+    after = records_of(POP)
     applied = corrupt(np.random.default_rng(1), after, CorruptionRates.none(), DateStyle.ISO)
     assert not any(m.any() for m in applied.values())
     for field in ("name", "id_number", "address", "phone"):
