@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bloom.columns import as_string_array, code_matrix, distinct
+from bloom.columns import code_matrix, convert_lines, distinct, distinct_array
 from bloom.names import _t2s
 
 PROVINCES: dict[int, tuple[str, str]] = {
@@ -100,15 +100,10 @@ class AddressColumn:
 
 def prepare_addresses(column: pa.Array) -> AddressColumn:
     """Column version of `parse_address` (Arrow regex kernels over the distinct addresses)."""
-    text = pc.replace_substring_regex(
-        pc.utf8_normalize(as_string_array(column), "NFKC"), _SPACES, ""
-    )
-    values, row_index = distinct(text)
-    has = np.array([bool(v) for v in values], dtype=bool)
-    present_text = [v for v in values if v]
-    simplified = _t2s().convert("\n".join(present_text)).split("\n") if present_text else []
-    converted = iter(simplified)
-    texts = pa.array([next(converted) if v else "" for v in values], pa.string())
+    raw, row_index = distinct_array(column)
+    text = pc.replace_substring_regex(pc.utf8_normalize(raw, "NFKC"), _SPACES, "")
+    has = pc.utf8_length(text).to_numpy(zero_copy_only=False) > 0
+    texts = convert_lines(_t2s().convert, text)
     province, rest = _split_province(texts)
     city_split = pc.extract_regex(rest, _CITY_RE)
     municipal = np.isin(province, list(MUNICIPALITIES))

@@ -36,6 +36,25 @@ def distinct(column: pa.Array) -> tuple[list[str | None], np.ndarray]:
     return encoded.dictionary.to_pylist(), indices
 
 
+def distinct_array(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """Distinct values as an Arrow string array (null read as "") and each row's index."""
+    encoded = pc.dictionary_encode(as_string_array(column), null_encoding="encode")
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.fill_null(encoded.dictionary, ""), indices
+
+
+def convert_lines(converter: Callable[[str], str], values: pa.Array) -> pa.Array:
+    """Apply a whole-text converter (OpenCC) to every value in one call, one value per line."""
+    if len(values) == 0:
+        return values
+    lines = converter("\n".join(values.to_pylist())).split("\n")
+    if len(lines) != len(values):
+        raise ValueError("the converter changed the number of lines")
+    return pa.array(lines, pa.string())
+
+
 def map_distinct(
     column: pa.Array, fn: Callable[[str], T], missing: T
 ) -> tuple[list[T], np.ndarray]:

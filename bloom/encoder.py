@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from bloom.blocking import blocking_values
+from bloom.distinct import distinct_index
 from bloom.fields import Prepared, derive, prepare_field
 from bloom.hardening import balance, balance_permutation, blip, xor_fold
 from bloom.positions import token_positions
@@ -33,8 +34,6 @@ from bloom.secret import LinkageSecret
 from bloom.tokens import Part, TokenStream
 from pprl.encoded import FILTER_BYTES, Manifest, build_table, content_hash
 from pprl.errors import InputError
-
-_DENSE_LIMIT = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -104,30 +103,10 @@ def record_tokens(n: int) -> list[str]:
     return [blob[i : i + 32] for i in range(0, 32 * n, 32)]
 
 
-def _index(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct valid keys and, per entry, its index among them (-1 where invalid)."""
-    index = np.full(keys.shape, -1, dtype=np.int32)
-    flat = keys[valid]
-    if flat.size == 0:
-        return np.zeros(0, dtype=np.uint64), index
-    top = int(flat.max())
-    if top < _DENSE_LIMIT and int(flat.min()) >= 0:
-        seen = np.zeros(top + 1, dtype=bool)
-        seen[flat] = True
-        distinct = np.flatnonzero(seen)
-        lut = np.zeros(top + 1, dtype=np.int32)
-        lut[distinct] = np.arange(distinct.size, dtype=np.int32)
-        index[valid] = lut[flat]
-    else:
-        distinct, inverse = np.unique(flat, return_inverse=True)
-        index[valid] = inverse.ravel()
-    return distinct, index
-
-
 def _salted(stream: TokenStream, salt: Part) -> TokenStream:
     """The stream with each token prefixed by the record's salt value (none where missing)."""
     keys, valid = stream.per_row()
-    salts, salt_index = _index(salt.keys.reshape(-1, 1), salt.valid.reshape(-1, 1))
+    salts, salt_index = distinct_index(salt.keys.reshape(-1, 1), salt.valid.reshape(-1, 1))
     sid = (salt_index[:, 0] + 1).astype(np.uint64)  # 0: no salt
     width = np.uint64(salts.size + 1)
     if keys.size and int(keys.max()) * int(width) >= 2**63:
@@ -171,7 +150,7 @@ def _encode_filters(
             stream = field_.stream(feature)
             if salt is not None:
                 stream = _salted(stream, salt)
-            distinct, index = _index(stream.keys, stream.valid)
+            distinct, index = distinct_index(stream.keys, stream.valid)
             if distinct.size == 0:
                 continue
             row_index = identity if stream.row_index is None else stream.row_index

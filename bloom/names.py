@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bloom import pinyin_table
-from bloom.columns import as_string_array, code_matrix, distinct
+from bloom.columns import code_matrix, convert_lines, distinct_array
 
 SEPARATOR = "\u00b7"
 _SEPARATOR_CLASS = (
@@ -53,15 +53,12 @@ def normalise_name(raw: str) -> str:
 
 def normalise_names(column: pa.Array) -> tuple[list[str], np.ndarray]:
     """Normalise a whole column: distinct normalised names and each row's index into them."""
-    text = as_string_array(column)
-    text = pc.utf8_lower(pc.utf8_normalize(text, "NFKC"))
+    raw, indices = distinct_array(column)
+    text = pc.utf8_lower(pc.utf8_normalize(raw, "NFKC"))
     text = pc.replace_substring_regex(text, _SEPARATOR_CLASS, SEPARATOR)
     text = pc.utf8_trim(text, SEPARATOR)
-    values, indices = distinct(text)
-    present = [v for v in values if v]
     # One OpenCC call for all distinct names; newlines cannot occur inside a name any more.
-    converted = iter(_t2s().convert("\n".join(present)).split("\n")) if present else iter(())
-    return [next(converted) if v else "" for v in values], indices
+    return convert_lines(_t2s().convert, text).to_pylist(), indices
 
 
 def _readings(ch: str) -> tuple[str, ...]:

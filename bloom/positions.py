@@ -20,12 +20,16 @@ def token_positions(key: bytes, tokens: list[bytes], k: int, nbits: int) -> np.n
     if nbits & (nbits - 1) or not 8 <= nbits <= 65536:
         raise ValueError("filter length must be a power of two between 8 and 65536")
     blocks = -(-k // WORDS_PER_DIGEST)
-    out = bytearray()
-    for token in tokens:
-        for block in range(blocks):
-            size = 2 * min(WORDS_PER_DIGEST, k - block * WORDS_PER_DIGEST)
-            out += hashlib.blake2b(
-                token, key=key, digest_size=size, person=b"pprl/pos/%d" % block
-            ).digest()
-    words = np.frombuffer(bytes(out), dtype=">u2").astype(np.uint16)
-    return (words & np.uint16(nbits - 1)).reshape(len(tokens), k)
+    parts = []
+    for block in range(blocks):
+        words = min(WORDS_PER_DIGEST, k - block * WORDS_PER_DIGEST)
+        # A keyed state is copied per token: the key block is absorbed once per call.
+        keyed = hashlib.blake2b(key=key, digest_size=2 * words, person=b"pprl/pos/%d" % block)
+        digests = []
+        for token in tokens:
+            h = keyed.copy()
+            h.update(token)
+            digests.append(h.digest())
+        parts.append(np.frombuffer(b"".join(digests), dtype=">u2").reshape(len(tokens), words))
+    positions = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+    return (positions.astype(np.uint16) & np.uint16(nbits - 1)).reshape(len(tokens), k)

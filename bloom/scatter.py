@@ -9,7 +9,7 @@ sets in that record, and `positions[m, kmax]` are the tokens' keyed positions.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 def scatter_bits(
@@ -35,11 +35,11 @@ def scatter_bits(
     )
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _scatter(bits, index, row_index, krow, positions):  # pragma: no cover - compiled
     n = row_index.shape[0]
     w = index.shape[1]
-    for r in prange(n):
+    for r in range(n):
         d = row_index[r]
         k = krow[r]
         for j in range(w):

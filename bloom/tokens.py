@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bloom.distinct import distinct_index
+
 Render = Callable[[np.ndarray], list[bytes]]
 
 
@@ -49,14 +51,8 @@ class Symbols:
 
     @classmethod
     def of(cls, codes: np.ndarray) -> Symbols:
-        top = int(codes.max()) if codes.size else 0
-        seen = np.zeros(top + 1, dtype=bool)
-        seen[codes.ravel()] = True
-        seen[0] = False
-        alphabet = np.flatnonzero(seen)
-        lut = np.zeros(seen.size, dtype=np.int32)
-        lut[alphabet] = np.arange(1, alphabet.size + 1, dtype=np.int32)
-        return cls(lut[codes], alphabet)
+        alphabet, index = distinct_index(codes, codes != 0)
+        return cls(index + 1, alphabet)
 
 
 def _alphabet(codes: np.ndarray | Symbols) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,57 @@
+"""Distinct integer keys of one call and, for every entry, its rank among them.
+
+`distinct_index(keys, valid)` returns `(distinct, index)`: the sorted distinct valid keys and
+an int32 array shaped like `keys` holding each valid entry's position in `distinct` (-1 where
+invalid). Small key ranges use a Numba counting pass (linear time, no sort); large ones sort.
+`distinct_index_reference` is the obvious NumPy version the property tests compare against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+DENSE_LIMIT = 1 << 22  # key ranges up to this size use a look-up table
+
+
+def distinct_index(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if keys.shape != valid.shape:
+        raise ValueError("keys and valid must have the same shape")
+    if not valid.any():
+        return np.zeros(0, dtype=np.int64), np.full(keys.shape, -1, dtype=np.int32)
+    lo, hi = int(keys[valid].min()), int(keys[valid].max())
+    if lo >= 0 and hi < DENSE_LIMIT:
+        flat_keys = np.ascontiguousarray(keys).reshape(-1).astype(np.int64, copy=False)
+        flat_valid = np.ascontiguousarray(valid).reshape(-1)
+        distinct, index = _dense(flat_keys, flat_valid, hi)
+        return distinct, index.reshape(keys.shape)
+    return distinct_index_reference(keys, valid)
+
+
+@njit(cache=True, nogil=True)
+def _dense(keys, valid, top):  # pragma: no cover - compiled
+    lut = np.full(top + 1, -1, dtype=np.int32)
+    for i in range(keys.shape[0]):
+        if valid[i]:
+            lut[keys[i]] = 0
+    count = 0
+    for k in range(top + 1):
+        if lut[k] == 0:
+            lut[k] = count + 1
+            count += 1
+    distinct = np.empty(count, dtype=np.int64)
+    for k in range(top + 1):
+        if lut[k] > 0:
+            distinct[lut[k] - 1] = k
+    index = np.full(keys.shape[0], -1, dtype=np.int32)
+    for i in range(keys.shape[0]):
+        if valid[i]:
+            index[i] = lut[keys[i]] - 1
+    return distinct, index
+
+
+def distinct_index_reference(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    index = np.full(keys.shape, -1, dtype=np.int32)
+    distinct, inverse = np.unique(keys[valid], return_inverse=True)
+    index[valid] = inverse.ravel()
+    return distinct.astype(np.int64), index
