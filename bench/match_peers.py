@@ -149,6 +149,15 @@ def compare_greedy(n_pairs=1_000_000, n_records=300_000, *, peers=True, repeats=
 
 
 def _max_rss_bytes() -> int:
+    """Peak resident set of this process. VmHWM, because ru_maxrss survives exec() and would
+    report the parent's peak in a fresh child."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -158,6 +167,7 @@ def match_worker(path_a: str, path_b: str, threshold: float, out: str) -> dict:
     start = time.perf_counter()
     a, b = linkage.load(path_a, verify=False), linkage.load(path_b, verify=False)
     load_s = time.perf_counter() - start
+    rss_loaded = _max_rss_bytes()
     result = linkage.match(a, b, threshold, "keys", "greedy")
     total_s = time.perf_counter() - start
     np.savez(
@@ -176,6 +186,7 @@ def match_worker(path_a: str, path_b: str, threshold: float, out: str) -> dict:
         "candidates": len(result.candidates),
         "pairs": len(result.pairs),
         "peak_rss_bytes": _max_rss_bytes(),
+        "peak_rss_after_load_bytes": rss_loaded,
         "threads": numba.get_num_threads(),
     }
 
