@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bloom import encode
 from bloom.cn_id import check_char
 from bloom.columns import code_matrix
+from bloom.distinct import distinct_index, distinct_index_reference
 from bloom.hardening import blip
 from bloom.positions import token_positions
 from bloom.scatter import scatter_bits, scatter_bits_reference
@@ -327,3 +328,19 @@ def test_qgram_stream_matches_reference(values, q):
         got = stream.render(np.unique(keys[row][valid[row]]))
         expected = {part[i : i + q] for part in value.split("·") for i in range(len(part) - q + 1)}
         assert {g.decode() for g in got} == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 5000), min_size=3, max_size=3), min_size=1, max_size=30),
+    st.randoms(use_true_random=False),
+    st.booleans(),
+)
+def test_distinct_index_kernel_matches_reference(rows, rnd, huge):
+    keys = np.array(rows, dtype=np.int64) + (2**40 if huge else 0)  # huge: the sorting path
+    valid = np.array([[rnd.random() < 0.7 for _ in row] for row in rows], dtype=bool)
+    distinct, index = distinct_index(keys, valid)
+    ref_distinct, ref_index = distinct_index_reference(keys, valid)
+    assert np.array_equal(distinct, ref_distinct)
+    assert np.array_equal(index, ref_index)
+    assert np.array_equal(distinct[index[valid]], keys[valid])
