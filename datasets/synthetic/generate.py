@@ -129,7 +129,13 @@ def generate_scenario(
         for chunk, start in enumerate(range(0, size, CHUNK_PERSONS)):
             n = min(CHUNK_PERSONS, size - start)
             pop = generate_households(
-                chunk_rng(seed, chunk, 0), cfg, n, start, chunk * CHUNK_PERSONS
+                chunk_rng(seed, chunk, 0),
+                cfg,
+                n,
+                start,
+                chunk * CHUNK_PERSONS,
+                chunk=chunk,
+                id_salt=seed,
             )
             ref_mask = None
             listed = np.zeros(n, dtype=bool)

@@ -93,3 +93,20 @@ def test_orphan_scenario_links_children_to_parents_statuses(tmp_path):
     affected = [c for c in children if {c["father_id"], c["mother_id"]} & parents_with_status]
     # Parents of minors have a recorded circumstance at 6 %: some hundreds of children here.
     assert len(affected) > 100
+
+
+def test_different_people_have_different_id_numbers_across_chunks(tmp_path, monkeypatch):
+    import pprl_synthetic.generate as generate
+
+    monkeypatch.setattr(generate, "CHUNK_PERSONS", 4000)  # many chunks, quickly
+    result = generate_scenario(
+        "low-income-vs-household-registration", 48_000, 12, tmp_path, rates=CorruptionRates.none()
+    )
+    number_of = {}
+    for e in result["extracts"]:
+        cols = json.loads((tmp_path / e["columns_file"]).read_text(encoding="utf-8"))
+        for row, t in zip(_rows(tmp_path / e["file"]), _rows(tmp_path / e["truth_file"]),
+                          strict=True):  # fmt: skip
+            number_of[t["person_id"]] = row[cols["id_number"]]
+    assert len(number_of) > 20_000
+    assert len(set(number_of.values())) == len(number_of)
