@@ -133,14 +133,14 @@ def run_create(client, agreement_id, dataset_a, dataset_b, threshold, blocking, 
     )
     _print_status(status)
     if watch:
-        _watch(client, status.run_id)
+        _watch(client, status.run_id, status)
 
 
-def _watch(client, run_id: str) -> None:
-    last = None
+def _watch(client, run_id: str, last=None) -> None:
     for status in client.watch(run_id):
+        if status != last:
+            _print_status(status)
         last = status
-        _print_status(status)
     if last is not None and last.state != runs_pb2.SUCCEEDED:
         raise click.exceptions.Exit(1)
 
