@@ -6,8 +6,10 @@ import dataclasses
 import sys
 
 import click
+from pprl_synthetic import tables
 from pprl_synthetic.corruption import CorruptionRates
 from pprl_synthetic.generate import MAX_SEED, generate_scenario
+from pprl_synthetic.population import PopulationConfig
 from pprl_synthetic.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
 from pprl.errors import InputError
@@ -36,6 +38,28 @@ def parse_rates(
         raise InputError(str(exc)) from None
 
 
+def parse_regions(text: str) -> PopulationConfig:
+    """`xinjiang=1,national=2` -> a population living in those region groups."""
+    groups = sorted(set(tables.regions().group.tolist()))
+    weights = []
+    for item in text.split(","):
+        group, sep, value = item.strip().partition("=")
+        if not sep or group not in groups:
+            raise InputError(
+                f"--regions expects GROUP=WEIGHT, GROUP one of {', '.join(groups)}; got {item!r}"
+            )
+        try:
+            weight = float(value)
+        except ValueError:
+            raise InputError(f"--regions {group}: not a number: {value!r}") from None
+        if weight < 0:
+            raise InputError(f"--regions {group}: weight must not be negative")
+        weights.append((group, weight))
+    if sum(w for _, w in weights) <= 0:
+        raise InputError("--regions: at least one weight must be positive")
+    return PopulationConfig(region_weights=tuple(weights))
+
+
 @click.command("synth")
 @click.option("--scenario", default=DEFAULT_SCENARIO, show_default=True, help="Scenario name.")
 @click.option(
@@ -57,6 +81,12 @@ def parse_rates(
     metavar="KIND=RATE",
     help="Override a corruption rate, e.g. name_homophone=0.05 (repeatable).",
 )
+@click.option(
+    "--regions",
+    metavar="GROUP=WEIGHT,...",
+    help="Where people live: weights of xinjiang, yancheng, bayannur, jian, national "
+    "(default xinjiang=0.25,yancheng=0.2,bayannur=0.15,jian=0.2,national=0.2).",
+)
 @click.option("--clean", is_flag=True, help="No errors at all unless given with --rate.")
 @click.option("--list", "list_only", is_flag=True, help="List the scenarios and exit.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -67,6 +97,7 @@ def synth(
     out_dir: str | None,
     fmt: str,
     rates: tuple[str, ...],
+    regions: str | None,
     clean: bool,
     list_only: bool,
     quiet: bool,
@@ -85,9 +116,11 @@ def synth(
         )
     corruption = parse_rates(rates, clean, SCENARIOS[scenario].corruption)
     progress = not quiet and sys.stderr.isatty()
+    population = parse_regions(regions) if regions else None
     result = generate_scenario(
-        scenario, size, seed, out_dir, fmt, rates=corruption, progress=progress
-    )
+        scenario, size, seed, out_dir, fmt, rates=corruption, population=population,
+        progress=progress,
+    )  # fmt: skip
     if not quiet:
         for e in result["extracts"]:
             click.echo(f"{out_dir}/{e['file']}: {e['rows']} rows ({e['department']})")

@@ -164,6 +164,7 @@ def generate_scenario(
         "seed": seed,
         "format": ext,
         "reference_date": cfg.reference_date,
+        "region_weights": dict(cfg.region_weights),
         "reference_extract": scenario.extracts[0].name,
         "corruption_rates": rates.as_dict(),
         "persons_file": "truth/persons.csv",

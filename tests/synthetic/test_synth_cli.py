@@ -58,3 +58,14 @@ def test_progress_bar_counts_people(tmp_path, capsys):
     generate_scenario("low-income-vs-deaths", 1500, 1, tmp_path, progress=True)
     err = capsys.readouterr().err
     assert "1.50k/1.50k" in err and "person" in err
+
+
+def test_regions_option_places_everyone_in_the_chosen_groups(tmp_path):
+    out = tmp_path / "xj"
+    args = ["synth", "--size", "3000", "--out", str(out), "--regions", "xinjiang=1", "--clean",
+            "--quiet"]  # fmt: skip
+    assert CliRunner().invoke(main, args).exit_code == 0
+    meta = json.loads((out / "scenario.json").read_text(encoding="utf-8"))
+    assert meta["region_weights"] == {"xinjiang": 1.0}
+    text = (out / "mz_low_income.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert text and all(",新疆维吾尔自治区" in line for line in text)
