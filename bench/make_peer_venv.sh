@@ -2,6 +2,7 @@
 # Create the peers' environment (anonlink + clkhash beside this project) for bench/run_peers.py.
 # anonlink imports pkg_resources (setuptools<70); clkhash pins cryptography<41 while this project
 # needs >=42, so clkhash is installed without its pins (the parts it uses work on both).
+# grpcio-tools (dev extra) needs a newer setuptools, so only the runtime and test tools go in.
 # Usage: bench/make_peer_venv.sh [VENV_DIR]   (default /work/venv-bench; skipped if it exists)
 set -euo pipefail
 VENV="${1:-/work/venv-bench}"
@@ -13,7 +14,7 @@ fi
 ( set -o noclobber; echo "$$" > "$LOCK" ) 2>/dev/null || { echo "another process holds $LOCK"; exit 1; }
 trap 'rm -f "$LOCK"' EXIT
 python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q -e "$ROOT[dev]" "pytest-benchmark>=4" "anonlink==0.15.3" \
+"$VENV/bin/pip" install -q -e "$ROOT" "pytest>=7.4" "hypothesis>=6.90" "pytest-benchmark>=4" "anonlink==0.15.3" \
     "setuptools<70" "bitarray>=2.8,<3" "jsonschema>=4.16,<5" "mypy_extensions>=0.4.3,<0.5"
 "$VENV/bin/pip" install -q --no-deps "clkhash==0.18.3"
 "$VENV/bin/python" -c "import anonlink, clkhash; print('anonlink', anonlink.__version__ if hasattr(anonlink, '__version__') else 'ok', 'clkhash ok')"

@@ -312,6 +312,8 @@ def _persons(directory, name, record_ids):
 
 
 def _engine_quality(directory, name_a, name_b, persons_a_all, persons_b_all):
+    import pyarrow.csv as pacsv
+
     from bloom import LinkageSecret, encode_file
     from linkage.evaluation import count_true_pairs, evaluate_files
 
@@ -329,28 +331,28 @@ def _engine_quality(directory, name_a, name_b, persons_a_all, persons_b_all):
         out[f"encode_{name}_s"] = time.perf_counter() - start
     a = linkage.load(f"{directory}/{name_a}.parquet")
     b = linkage.load(f"{directory}/{name_b}.parquet")
-    by_threshold = {}
-    for t in THRESHOLDS:
-        result = linkage.match(a, b, t, "keys", "greedy")
-        path = f"{directory}/pairs_{t}.csv"
-        import pyarrow.csv as pacsv
-
-        pacsv.write_csv(result.to_table(), path)
-        q = evaluate_files(
-            path,
-            f"{directory}/{name_a}.map.parquet",
-            f"{directory}/{name_b}.map.parquet",
-            f"{directory}/truth/{name_a}.csv",
-            f"{directory}/truth/{name_b}.csv",
-        )
-        by_threshold[t] = q.to_dict()
-    best = max(by_threshold, key=lambda t: by_threshold[t]["f1"])
-    default = linkage.DEFAULT_THRESHOLD
+    by_setting = {}
+    for solver in ("many-to-one", "greedy"):
+        for t in THRESHOLDS:
+            result = linkage.match(a, b, t, "keys", solver)
+            path = f"{directory}/pairs.csv"
+            pacsv.write_csv(result.to_table(), path)
+            q = evaluate_files(
+                path,
+                f"{directory}/{name_a}.map.parquet",
+                f"{directory}/{name_b}.map.parquet",
+                f"{directory}/truth/{name_a}.csv",
+                f"{directory}/truth/{name_b}.csv",
+            )
+            by_setting[f"{solver}@{t}"] = q.to_dict()
+    best = max(by_setting, key=lambda k: by_setting[k]["f1"])
+    default = f"{linkage.DEFAULT_SOLVER.value}@{linkage.DEFAULT_THRESHOLD}"
     out.update(
-        default_threshold=default,
-        default=by_threshold[default],
-        best_threshold=best,
-        best=by_threshold[best],
+        default_setting=default,
+        default=by_setting[default],
+        best_setting=best,
+        best=by_setting[best],
+        greedy_at_default_threshold=by_setting[f"greedy@{linkage.DEFAULT_THRESHOLD}"],
         true_pairs=count_true_pairs(np.array(persons_a_all), np.array(persons_b_all)),
     )
     return out

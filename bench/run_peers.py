@@ -147,11 +147,18 @@ def markdown(f: dict) -> str:
     e, p = q["engine"], q["clkhash_anonlink"]
     lines.append(
         f"| F1, {q['scenario']} size {q['size']:,} ({q['records_a']:,} x {q['records_b']:,}), "
-        f"default t={e['default_threshold']} | {e['default']['f1']:.4f} | - | - |"
+        f"engine defaults ({e['default_setting']}) | {e['default']['f1']:.4f} (precision "
+        f"{e['default']['precision']:.4f}, recall {e['default']['recall']:.4f}) | - | - |"
     )
     lines.append(
-        f"| F1 at each side's best threshold | {e['best']['f1']:.4f} (t={e['best_threshold']}) | "
-        f"clkhash+anonlink {p['best']['f1']:.4f} (t={p['best_threshold']}) | - |"
+        f"| F1 at each side's best setting | {e['best']['f1']:.4f} ({e['best_setting']}) | "
+        f"clkhash+anonlink {p['best']['f1']:.4f} (greedy@{p['best_threshold']}) | "
+        f"{e['best']['f1'] - p['best']['f1']:+.4f} |"
+    )
+    lines.append(
+        f"| F1, both greedy, engine at t={e['default_setting'].split('@')[1]} | "
+        f"{e['greedy_at_default_threshold']['f1']:.4f} | clkhash+anonlink at its best "
+        f"{p['best']['f1']:.4f} | - |"
     )
     if "encode" in f:
         c = f["encode"]

@@ -2,13 +2,14 @@
 
     import linkage
     a, b = linkage.load("a.parquet"), linkage.load("b.parquet")
-    result = linkage.match(a, b, threshold=0.8, blocking="keys", solver="greedy")
+    result = linkage.match(a, b, threshold=0.7, blocking="keys", solver="many-to-one")
 
 The detailed layers live in their own modules: `kernel` (Dice over packed rows), `blocking`,
 `plan` and `executor` (what to compare, where), `solvers`, `evaluation`.
 """
 
 from linkage.api import (
+    DEFAULT_SOLVER,
     DEFAULT_THRESHOLD,
     Clusters,
     Groups,
@@ -26,6 +27,7 @@ from linkage.solvers import Solver
 from linkage.store import check_compatible, load
 
 __all__ = [
+    "DEFAULT_SOLVER",
     "DEFAULT_THRESHOLD",
     "BlockingMethod",
     "CandidatePairs",

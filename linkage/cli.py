@@ -16,7 +16,7 @@ from pprl.errors import InputError
 THRESHOLD = click.option(
     "--threshold",
     type=click.FloatRange(0.0, 1.0),
-    default=0.8,
+    default=0.7,
     show_default=True,
     help="Dice similarity a pair must reach.",
 )
@@ -76,9 +76,9 @@ def _rate(count: int, seconds: float) -> str:
 @click.option(
     "--solver",
     type=click.Choice(["greedy", "many-to-one", "none"]),
-    default="greedy",
+    default="many-to-one",
     show_default=True,
-    help="greedy: one-to-one; many-to-one: best B per A record; none: every pair ≥ threshold.",
+    help="many-to-one: best B per A record; greedy: one-to-one; none: every pair ≥ threshold.",
 )
 @BLOCKING
 @click.option("--top-k", type=click.IntRange(min=1), help="Keep at most K best pairs per A record.")
