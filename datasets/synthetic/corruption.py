@@ -31,7 +31,7 @@ class CorruptionRates:
     name_traditional: float = 0.01  # written with traditional characters
     surname_polyphonic: float = 0.2  # polyphonic surname written as its common reading
     name_dot_variant: float = 0.2  # minority names: `·` dropped or mistyped
-    name_swapped: float = 0.01  # surname and given name in the wrong order
+    name_swapped: float = 0.01  # surname and given name in the wrong order (names with both)
     name_missing: float = 0.002
     id_legacy15: float = 0.05  # people born before 1982: the old 15-digit number
     id_digit_typo: float = 0.01  # one of the first 17 digits mistyped
@@ -130,7 +130,7 @@ def corrupt(
         rec.surname[i], rec.given[i] = s, g
     applied["name_traditional"] = m
 
-    swapped = _draw(rng, rates.name_swapped, np.ones(n, dtype=bool))
+    swapped = _draw(rng, rates.name_swapped, rec.surname != "")
     applied["name_swapped"] = swapped
     dot = _draw(rng, rates.name_dot_variant, rec.minority)
     applied["name_dot_variant"] = dot

@@ -80,7 +80,7 @@ class Population:
     region: np.ndarray  # int32 index into tables.regions(): residence
     birth_region: np.ndarray  # int32 index: region code of the ID number
     minority: np.ndarray  # bool: name is `given·father's name`
-    surname: np.ndarray  # object str (father's given name for minority names)
+    surname: np.ndarray  # object str: father's given name for `·` names, "" for Mongolian
     given: np.ndarray  # object str
     name: np.ndarray  # object str, as on the ID card
     id_number: np.ndarray  # S18
@@ -147,6 +147,13 @@ def minority_given_names(rng: np.random.Generator, sex: np.ndarray) -> np.ndarra
     mn = tables.minority_names()
     male = _pick(rng, mn.male, mn.male_cdf, len(sex))
     female = _pick(rng, mn.female, mn.female_cdf, len(sex))
+    return np.where(sex == MALE, male, female)
+
+
+def mongolian_names(rng: np.random.Generator, sex: np.ndarray) -> np.ndarray:
+    mn = tables.minority_names()
+    male = _pick(rng, mn.mongolian_male, mn.mongolian_male_cdf, len(sex))
+    female = _pick(rng, mn.mongolian_female, mn.mongolian_female_cdf, len(sex))
     return np.where(sex == MALE, male, female)
 
 
@@ -274,6 +281,7 @@ def generate_households(
     )
     minority_house = rng.random(n_house) < reg.minority_share[house_region]
     minority = minority_house[hh]
+    mongolian = (rng.random(n_house) < reg.mongolian_share[house_region])[hh]
 
     # Names. Han: children take the father's surname (sometimes the mother's).
     sn = tables.surnames()
@@ -301,6 +309,11 @@ def generate_households(
         kid = is_child[m_idx] & (child_father[m_idx] >= 0)
         fathers[kid] = given[child_father[m_idx[kid]]]
         surname[m_idx] = fathers
+    if mongolian.any():
+        # Mongolian names carry no surname and are not passed on to children.
+        g_idx = np.flatnonzero(mongolian)
+        given[g_idx] = mongolian_names(rng, sex[g_idx])
+        surname[g_idx] = ""
     name = np.where(minority, given + MIDDLE_DOT + surname, surname + given)
 
     # ID numbers: odd sequence for men, even for women.

@@ -92,16 +92,23 @@ class MinorityNames:
     male_cdf: np.ndarray
     female: np.ndarray
     female_cdf: np.ndarray
+    mongolian_male: np.ndarray
+    mongolian_male_cdf: np.ndarray
+    mongolian_female: np.ndarray
+    mongolian_female_cdf: np.ndarray
 
 
 @lru_cache(maxsize=1)
 def minority_names() -> MinorityNames:
     spec = json.loads(_text("minority_names.json"))
-    m = np.array(spec["male"], dtype=object)
-    f = np.array(spec["female"], dtype=object)
     exp = float(spec["zipf_exponent"])
+
+    def pool(key: str) -> tuple[np.ndarray, np.ndarray]:
+        names = np.array(spec[key], dtype=object)
+        return names, np.cumsum(zipf_weights(len(names), exp))
+
     return MinorityNames(
-        m, np.cumsum(zipf_weights(len(m), exp)), f, np.cumsum(zipf_weights(len(f), exp))
+        *pool("male"), *pool("female"), *pool("mongolian_male"), *pool("mongolian_female")
     )
 
 
@@ -112,7 +119,8 @@ class Regions:
     prefecture: np.ndarray
     county: np.ndarray
     group: np.ndarray
-    minority_share: np.ndarray  # float64
+    minority_share: np.ndarray  # float64: households with `given·father` names (Xinjiang)
+    mongolian_share: np.ndarray  # float64: households with Mongolian names (Inner Mongolia)
     plate_prefix: np.ndarray
 
     def indices_of_group(self, group: str) -> np.ndarray:
@@ -133,6 +141,7 @@ def regions() -> Regions:
         county=col("county"),
         group=col("group"),
         minority_share=np.array([float(r["minority_share"]) for r in rows]),
+        mongolian_share=np.array([float(r["mongolian_share"]) for r in rows]),
         plate_prefix=col("plate_prefix"),
     )
 

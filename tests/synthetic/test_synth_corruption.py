@@ -39,6 +39,7 @@ def _eligible(kind, rec):
         "name_traditional": han & _any_char_in(rec, TRAD),
         "name_dot_variant": rec.minority.copy(),
         "id_legacy15": born < 1982,
+        "name_swapped": rec.surname != "",
         "phone_changed": has_phone,
         "phone_missing": has_phone,
     }.get(kind, everyone)

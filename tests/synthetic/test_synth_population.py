@@ -21,6 +21,7 @@ def _population(n=N, seed=11, cfg=None):
 
 
 POP = _population()
+HAN = ~POP.minority & (POP.surname != "")  # `·` and Mongolian names excluded
 
 
 def test_surname_table_matches_the_census_figures():
@@ -34,7 +35,7 @@ def test_surname_table_matches_the_census_figures():
 def test_surname_distribution_matches_the_table():
     """Tolerance: each of the top 10 within 0.4 percentage points (about 4 standard errors
     at 200k people clustered in households), total variation distance below 0.02."""
-    han = ~POP.minority
+    han = HAN
     counts = Counter(POP.surname[han].tolist())
     n = int(han.sum())
     sn = tables.surnames()
@@ -47,7 +48,7 @@ def test_surname_distribution_matches_the_table():
 
 
 def test_given_names_depend_on_era_and_collide():
-    han = ~POP.minority
+    han = HAN
     year = POP.birth_date.astype("datetime64[Y]").astype(int) + 1970
     one_char = np.array([len(g) == 1 for g in POP.given], dtype=bool)
     young = han & (year >= 2000)
@@ -95,3 +96,14 @@ def test_addresses_and_phones_are_consistent_with_the_region():
         if POP.phone[i]:
             assert len(phone) == 11 and int(phone[:3]) in set(tables.MOBILE_PREFIXES.tolist())
     assert (POP.phone[POP.age < 16] == 0).all()
+
+
+def test_mongolian_names_only_in_inner_mongolia_without_surname():
+    reg = tables.regions()
+    mongolian = ~POP.minority & (POP.surname == "")
+    assert mongolian.any()
+    assert (reg.province[POP.region[mongolian]] == "内蒙古自治区").all()
+    assert (POP.name[mongolian] == POP.given[mongolian]).all()
+    in_bayannur = reg.group[POP.region] == "bayannur"
+    heads = (POP.role == int(Role.HEAD)) & in_bayannur
+    assert abs(mongolian[heads].mean() - 0.05) < 0.02
