@@ -147,3 +147,29 @@ def test_bad_inputs_give_one_line_and_non_zero_exit(encoded, tmp_path):
     no_column.write_text("a,b\n1,2\n")
     result = _evaluate(root, no_column, tmp_path / "q.json")
     assert result.exit_code == 2 and "field 'token_a': missing column" in result.output
+
+
+def test_matcher_side_never_loads_key_holder_code(encoded, tmp_path):
+    """The matcher runs without the encoder package or any secret: only encodings go in."""
+    import subprocess
+    import sys
+
+    root = encoded
+    code = (
+        "import sys, linkage, linkage.cli, linkage.evaluation, linkage.dask_executor\n"
+        f"a = linkage.load({str(root / 'mz_low_income.parquet')!r})\n"
+        f"b = linkage.load({str(root / 'gaj_deaths.parquet')!r})\n"
+        "result = linkage.match(a, b)\n"
+        "assert len(result) > 0\n"
+        "loaded = sorted(m for m in sys.modules if m == 'bloom' or m.startswith('bloom.'))\n"
+        "print(','.join(loaded) or 'none')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "none"
+    out = tmp_path / "pairs.csv"
+    result = _run(
+        "match", root / "mz_low_income.parquet", root / "gaj_deaths.parquet", "--out", out
+    )
+    assert result.exit_code == 0
+    header = out.read_text(encoding="utf-8").splitlines()[0]
+    assert header == "token_a,token_b,score"
