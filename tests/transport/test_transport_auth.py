@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from conftest import agreement_of, client, encoded_pair, raw_channel
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from transport_world import agreement_of, client, encoded_pair, raw_channel
 
 from governance import pki
 from pprl.errors import AuthorisationError, TransportError

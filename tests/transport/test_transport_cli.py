@@ -7,8 +7,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import agreement_of, client, encoded_pair
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from transport_world import agreement_of, client, encoded_pair
 
 from pprl.cli import main
 

@@ -8,7 +8,7 @@ import time
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import DEPARTMENTS, PAIRS, agreement_of, client, encoded_pair, plan
+from transport_world import DEPARTMENTS, PAIRS, agreement_of, client, encoded_pair, plan
 
 from pprl.errors import AuthorisationError
 from transport.disclosure import receive, release

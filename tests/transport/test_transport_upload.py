@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import pytest
-from conftest import PAIRS, agreement_of, client, encoded_pair
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from transport_world import PAIRS, agreement_of, client, encoded_pair
 
 from pprl.encoded import Manifest
 from pprl.errors import AuthorisationError, IntegrityError, PprlError, TransportError
