@@ -58,7 +58,9 @@ def _write_csv(table, out: str) -> None:
     path = Path(out)
     tmp = path.with_name(path.name + ".part")
     try:
-        pacsv.write_csv(table, str(tmp), pacsv.WriteOptions(quoting_style="needed"))
+        pacsv.write_csv(
+            table, str(tmp), pacsv.WriteOptions(quoting_style="needed", quoting_header="none")
+        )
         tmp.replace(path)
     except OSError as exc:
         raise InputError(f"cannot write ({exc.strerror})", path=out) from None
