@@ -11,11 +11,13 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 
 import click
 import pyarrow.csv as pacsv
+from tqdm import tqdm
 
 from pprl.errors import InputError
 from transport.generated import runs_pb2
@@ -50,6 +52,30 @@ def client_options(func):
             return func(client=client, **kwargs)
 
     return wrapper
+
+
+class ByteProgress:
+    """A tqdm bar on stderr that learns its total from the first callback."""
+
+    def __init__(self, *, disable: bool) -> None:
+        self.disable = disable
+        self.bar: tqdm | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = tqdm(
+                total=total, unit="B", unit_scale=True, file=sys.stderr, disable=self.disable
+            )
+            self.bar.update(done)
+        else:
+            self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> ByteProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _print_status(status) -> None:
@@ -96,10 +122,14 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb) -> None:
 @click.argument("encoded", type=click.Path(exists=True, dir_okay=False))
 @click.option("--agreement", "agreement_id", required=True)
 @click.option("--name", "dataset_name", required=True, help="Dataset name at the matcher.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @client_options
-def upload(client, encoded, agreement_id, dataset_name) -> None:
+def upload(client, encoded, agreement_id, dataset_name, quiet) -> None:
     """Upload an encoded dataset (signed with the department's key; resumes if interrupted)."""
-    report = client.upload(encoded, agreement_id=agreement_id, dataset_name=dataset_name)
+    with ByteProgress(disable=quiet or not sys.stderr.isatty()) as progress:
+        report = client.upload(
+            encoded, agreement_id=agreement_id, dataset_name=dataset_name, progress=progress
+        )
     resumed = f" (resumed at byte {report.resumed_from})" if report.resumed_from else ""
     click.echo(
         f"dataset {report.dataset_id}: {report.record_count} records, "
@@ -209,7 +239,7 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
     )
     click.echo(
         f"sealed {report.records} records ({', '.join(report.fields)}) to {report.recipient}: "
-        f"{report.disclosure_id}"
+        f"{', '.join(report.disclosure_ids)}"
     )
 
 

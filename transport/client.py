@@ -141,12 +141,20 @@ class MatcherClient:
         return self._call(self.uploads.Begin, request)
 
     @staticmethod
-    def chunks(raw: bytes, upload_id: str, start: int, size: int) -> Iterator:
+    def chunks(
+        raw: bytes,
+        upload_id: str,
+        start: int,
+        size: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator:
         for offset in range(start, len(raw), size):
             data = raw[offset : offset + size]
             yield uploads_pb2.UploadChunk(
                 upload_id=upload_id, offset=offset, data=data, sha256=hashlib.sha256(data).digest()
             )
+            if progress is not None:
+                progress(offset + len(data), len(raw))
 
     def upload(
         self,
@@ -157,6 +165,7 @@ class MatcherClient:
         chunk_bytes: int = CHUNK_BYTES,
         resume_file: str | Path | None = None,
         retries: int = 5,
+        progress: Callable[[int, int], None] | None = None,
     ) -> UploadReport:
         """Upload an encoded Parquet file; resume an earlier broken attempt if one is recorded.
 
@@ -190,7 +199,8 @@ class MatcherClient:
             if state.next_offset < len(raw):
                 try:
                     self.uploads.Send(
-                        self.chunks(raw, upload_id, state.next_offset, chunk_bytes), timeout=600
+                        self.chunks(raw, upload_id, state.next_offset, chunk_bytes, progress),
+                        timeout=600,
                     )
                 except grpc.RpcError as exc:
                     if exc.code() not in RETRYABLE or attempts > retries:

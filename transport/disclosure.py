@@ -27,11 +27,12 @@ from transport.sealing import Sealed, SealHeader, open_sealed, seal
 
 PAYLOAD_FORMAT = "pprl-disclosure"
 PAYLOAD_VERSION = 1
+ROWS_PER_PAYLOAD = 20_000
 
 
 @dataclass(frozen=True)
 class ReleaseReport:
-    disclosure_id: str
+    disclosure_ids: tuple[str, ...]
     recipient: str
     fields: tuple[str, ...]
     records: int
@@ -110,41 +111,46 @@ def release(
             raise InputError(f"record token {token} is not in the map", path=str(map_path))
         row = int(rows_of[token])
         rows.append([match_id, {name: values[name][row] for name in fields}])
-    payload = json.dumps(
-        {
-            "format": PAYLOAD_FORMAT,
-            "version": PAYLOAD_VERSION,
-            "fields": list(fields),
-            "rows": rows,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
-    header = SealHeader(
-        run_id=run_id,
-        agreement_id=agreement_id,
-        sender=client.department,
-        recipient=view.consumer,
-        fields=fields,
-        record_count=len(rows),
-    )
     recipient_cert = client.party_certificate(agreement_id, view.consumer)
-    sealed = seal(payload, header, recipient_cert, client.signer.private_key)
-    disclosure_id = client.submit(
-        disclosure_pb2.SealedPayload(
+    ids = []
+    # Several sealed payloads for a large release, each well under the message size limit.
+    for start in range(0, max(len(rows), 1), ROWS_PER_PAYLOAD):
+        batch = rows[start : start + ROWS_PER_PAYLOAD]
+        header = SealHeader(
             run_id=run_id,
             agreement_id=agreement_id,
-            sender=header.sender,
-            recipient=header.recipient,
-            fields=list(fields),
-            record_count=len(rows),
-            ephemeral_public_key=sealed.ephemeral_public_key,
-            nonce=sealed.nonce,
-            ciphertext=sealed.ciphertext,
-            signature=sealed.signature,
+            sender=client.department,
+            recipient=view.consumer,
+            fields=fields,
+            record_count=len(batch),
         )
+        ids.append(client.submit(_sealed_message(batch, header, recipient_cert, client)))
+    return ReleaseReport(tuple(ids), view.consumer, fields, len(rows))
+
+
+def _sealed_message(
+    rows: list, header: SealHeader, recipient_cert, client: MatcherClient
+) -> disclosure_pb2.SealedPayload:
+    document = {
+        "format": PAYLOAD_FORMAT,
+        "version": PAYLOAD_VERSION,
+        "fields": list(header.fields),
+        "rows": rows,
+    }
+    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    sealed = seal(payload, header, recipient_cert, client.signer.private_key)
+    return disclosure_pb2.SealedPayload(
+        run_id=header.run_id,
+        agreement_id=header.agreement_id,
+        sender=header.sender,
+        recipient=header.recipient,
+        fields=list(header.fields),
+        record_count=header.record_count,
+        ephemeral_public_key=sealed.ephemeral_public_key,
+        nonce=sealed.nonce,
+        ciphertext=sealed.ciphertext,
+        signature=sealed.signature,
     )
-    return ReleaseReport(disclosure_id, view.consumer, fields, len(rows))
 
 
 def _sealed(message: disclosure_pb2.SealedPayload) -> Sealed:

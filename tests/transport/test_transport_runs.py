@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from transport_world import DEPARTMENTS, PAIRS, agreement_of, client, encoded_pair, plan
 
-from pprl.errors import AuthorisationError
+from pprl.errors import AuthorisationError, InputError
 from transport.disclosure import receive, release
 from transport.generated import runs_pb2
 from transport.process import MatcherProcess
@@ -83,8 +83,9 @@ def test_run_streams_progress_and_each_party_sees_only_its_side(world, server, u
 
 
 def test_disclosure_is_sealed_end_to_end_and_limited_to_agreed_fields(
-    world, server, uploaded, tmp_path
+    world, server, uploaded, tmp_path, monkeypatch
 ):
+    monkeypatch.setattr("transport.disclosure.ROWS_PER_PAYLOAD", 40)  # 150 rows: 4 payloads
     out, agreement, ds_a, ds_b, truth = uploaded
     with client(world, server, "MCA") as mca, client(world, server, "MPS") as mps:
         run_id = mca.create_run(agreement, ds_a, ds_b, threshold=0.8).run_id
@@ -114,12 +115,13 @@ def test_disclosure_is_sealed_end_to_end_and_limited_to_agreed_fields(
             source_path=out / "MPS.source.csv",
         )
         assert report.records == len(truth) and report.fields == ("death_date", "cause")
+        assert len(report.disclosure_ids) == 4
         with pytest.raises(AuthorisationError):  # only the consumer collects
             receive(mps, run_id, map_path=out / "MPS.map.parquet", out_path=tmp_path / "x.csv")
         got = receive(
             mca, run_id, map_path=out / "MCA.map.parquet", out_path=tmp_path / "disclosed.csv"
         )
-    assert got.records == len(truth)
+    assert got.records == len(truth) and got.payloads == 4
     rows = list(csv.DictReader((tmp_path / "disclosed.csv").read_text("utf-8").splitlines()))
     expected = {(f"MCA-{a:06d}", f"cause-{b}") for a, b in truth}
     assert {(r["record_id"], r["cause"]) for r in rows} == expected
@@ -133,9 +135,12 @@ def test_a_run_can_be_cancelled(world, server, uploaded):
     _, agreement, ds_a, ds_b, _ = uploaded
     with client(world, server, "MCA") as mca:
         run_id = mca.create_run(agreement, ds_a, ds_b, threshold=0.8).run_id
-        status = mca.cancel_run(run_id)
-        assert status.state in (runs_pb2.CANCELLED, runs_pb2.SUCCEEDED)
-        assert mca.run_status(run_id).state == status.state
+        status = mca.cancel_run(run_id)  # the worker takes longer than this to even start
+        assert status.state == runs_pb2.CANCELLED
+        assert mca.run_status(run_id).state == runs_pb2.CANCELLED
+        with pytest.raises(InputError, match="no results"):
+            mca.results(run_id)
+    assert not (world.matcher_dir / "runs" / run_id / "result.parquet").exists()
 
 
 def test_a_server_killed_during_a_run_resumes_it_with_identical_results(tmp_path):
