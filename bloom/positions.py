@@ -22,14 +22,15 @@ def token_positions(key: bytes, tokens: list[bytes], k: int, nbits: int) -> np.n
     blocks = -(-k // WORDS_PER_DIGEST)
     parts = []
     for block in range(blocks):
-        words = min(WORDS_PER_DIGEST, k - block * WORDS_PER_DIGEST)
-        # A keyed state is copied per token: the key block is absorbed once per call.
-        keyed = hashlib.blake2b(key=key, digest_size=2 * words, person=b"pprl/pos/%d" % block)
+        # Always the full 64-byte digest: a token's positions must not depend on how many
+        # are asked for (BLAKE2b output changes with its digest size).
+        keyed = hashlib.blake2b(key=key, digest_size=64, person=b"pprl/pos/%d" % block)
         digests = []
         for token in tokens:
-            h = keyed.copy()
+            h = keyed.copy()  # the key block is absorbed once per call, not once per token
             h.update(token)
             digests.append(h.digest())
-        parts.append(np.frombuffer(b"".join(digests), dtype=">u2").reshape(len(tokens), words))
-    positions = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-    return (positions.astype(np.uint16) & np.uint16(nbits - 1)).reshape(len(tokens), k)
+        words = np.frombuffer(b"".join(digests), dtype=">u2")
+        parts.append(words.reshape(len(tokens), WORDS_PER_DIGEST))
+    positions = np.concatenate(parts, axis=1)[:, :k]
+    return positions.astype(np.uint16) & np.uint16(nbits - 1)

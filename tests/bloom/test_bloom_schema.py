@@ -42,7 +42,7 @@ def test_fingerprint_ignores_layout_and_description_but_not_meaning(tmp_path):
     assert load_schema(path).fingerprint == load_schema("cn-identity").fingerprint
 
     heavier = copy.deepcopy(data)
-    heavier["fields"][0]["features"][0]["bits_per_token"] += 1
+    heavier["fields"][0]["features"][0]["bits_per_feature"] += 1
     assert parse_schema(heavier).fingerprint != load_schema("cn-identity").fingerprint
     salted = copy.deepcopy(data)
     salted["hardening"]["salt"] = {"field": "birth_date", "part": "year"}
