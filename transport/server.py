@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 
 from governance import pki
 from governance.store import DB_FILE, GovernanceStore
+from pprl.errors import GovernanceError, TransportError
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,
@@ -113,7 +114,11 @@ def serve(
     complete the TLS handshake, and only registered, unrevoked ones get past the interceptor.
     """
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / DB_FILE).exists():
+        raise GovernanceError(
+            f"no governance database in {data_dir}; set it up with `pprl pki init --data-dir "
+            f"{data_dir}` (and register departments and agreements) first"
+        )
     store = GovernanceStore(data_dir / DB_FILE)
     ca_pem = store.ca_certificate().public_bytes(serialization.Encoding.PEM)
     governance = _LockedStore(store)
@@ -134,6 +139,7 @@ def serve(
         options=[
             ("grpc.max_receive_message_length", limits.max_message_bytes),
             ("grpc.max_send_message_length", limits.max_message_bytes),
+            ("grpc.so_reuseport", 0),  # a second matcher on the same port must fail, not share it
         ],
     )
     uploads_pb2_grpc.add_UploadsServicer_to_server(UploadsServicer(matcher), server)
@@ -146,12 +152,15 @@ def serve(
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    bound = server.add_secure_port(
-        f"{host}:{port}", server_credentials(cert, key, ca_pem, key_passphrase)
-    )
+    try:
+        bound = server.add_secure_port(
+            f"{host}:{port}", server_credentials(cert, key, ca_pem, key_passphrase)
+        )
+    except RuntimeError:
+        bound = 0
     if bound == 0:
         store.close()
-        raise OSError(f"cannot listen on {host}:{port}")
+        raise TransportError(f"cannot listen on {host}:{port} (in use or not allowed)")
     server.start()
     resumed = runs.start()
     if resumed:
