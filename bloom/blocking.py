@@ -3,15 +3,40 @@
 The matcher joins records on equal keys without learning the values (birth year, sex, region,
 surname pinyin…). Each blocking key has its own HKDF-derived HMAC key, so equal values under
 two different blocking keys give unrelated numbers. A key is null when any value is missing.
+Each distinct combination of values is hashed once per call.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 import numpy as np
 
 from bloom.tokens import Part
+
+
+class _Hmac:
+    """HMAC-SHA256 (RFC 2104) with the padded-key states computed once per call."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        padded = key.ljust(64, b"\0")
+        self.inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self.outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self.inner.copy()
+        inner.update(message)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    """The standard library's HMAC, the reference for `_Hmac`."""
+    return hmac.digest(key, message, "sha256")
 
 
 def blocking_values(key: bytes, parts: list[Part]) -> tuple[np.ndarray, np.ndarray]:
@@ -31,14 +56,13 @@ def blocking_values(key: bytes, parts: list[Part]) -> tuple[np.ndarray, np.ndarr
         labels.append(part.render(values_i))
         combined = combined * len(values_i) + inverse_i.ravel()
     distinct, inverse = np.unique(combined, return_inverse=True)
+    mac = _Hmac(key)
     hashed = np.empty(len(distinct), dtype=np.uint64)
     for j, code in enumerate(distinct.tolist()):
         digits = []
         for names in reversed(labels):
             code, digit = divmod(code, len(names))
             digits.append(names[digit])
-        message = b"\x1f".join(reversed(digits))
-        digest = hmac.digest(key, message, "sha256")
-        hashed[j] = int.from_bytes(digest[:8], "big")
+        hashed[j] = int.from_bytes(mac.digest(b"\x1f".join(reversed(digits)))[:8], "big")
     values[valid] = hashed[inverse.ravel()]
     return values, valid

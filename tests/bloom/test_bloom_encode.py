@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bloom import encode
+from bloom.blocking import _Hmac, hmac_sha256
 from bloom.cn_id import check_char
 from bloom.columns import code_matrix
 from bloom.distinct import distinct_index, distinct_index_reference
@@ -361,3 +362,8 @@ def test_bits_per_feature_encoding_does_not_depend_on_the_batch():
     together = encode(people, schema, SECRET)
     alone = encode(people[:3], schema, SECRET)
     assert np.array_equal(together.clks[:3], alone.clks)
+
+
+@given(st.binary(min_size=1, max_size=100), st.binary(max_size=200))
+def test_blocking_hmac_matches_the_standard_library(key, message):
+    assert _Hmac(key).digest(message) == hmac_sha256(key, message)
