@@ -25,7 +25,7 @@ from transport.statuses import status_for
 ENGINE_PREFIX = "/pprl.v1."
 log = logging.getLogger("pprl.transport")
 
-AuditSink = Callable[[str, str, dict], None]  # (actor, action, details)
+AuditSink = Callable[[object, str, dict], None]  # (actor code or pki.Identity, action, details)
 
 
 class CallContext:
@@ -75,13 +75,13 @@ class EngineInterceptor(grpc.ServerInterceptor):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "unauthenticated")
             raise  # unreachable: abort raises
 
-    def audit(self, actor: str, method: str, code: grpc.StatusCode) -> None:
+    def audit(self, actor, method: str, code: grpc.StatusCode) -> None:
         try:
             self._audit(
                 actor, f"rpc:{method.rsplit('/', 1)[-1]}", {"method": method, "status": code.name}
             )
         except Exception:  # an audit failure must be visible, never silent
-            log.exception("audit write failed for %s %s", actor, method)
+            log.exception("audit write failed for %s", method)
             raise
 
 
@@ -102,7 +102,7 @@ class _Call:
 
     def _fail(self, caller: Caller, context, error: PprlError):
         code = status_for(error)
-        self.owner.audit(caller.department, self.method, code)
+        self.owner.audit(caller.identity, self.method, code)
         context.abort(code, str(error))
 
     def unary_unary(self, raw: bytes, context):
@@ -112,7 +112,7 @@ class _Call:
             response = self.behavior(request, CallContext(context, caller))
         except PprlError as error:
             self._fail(caller, context, error)
-        self.owner.audit(caller.department, self.method, grpc.StatusCode.OK)
+        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK)
         return response
 
     def unary_stream(self, raw: bytes, context) -> Iterator:
@@ -122,7 +122,7 @@ class _Call:
             yield from self.behavior(request, CallContext(context, caller))
         except PprlError as error:
             self._fail(caller, context, error)
-        self.owner.audit(caller.department, self.method, grpc.StatusCode.OK)
+        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK)
 
     def stream_unary(self, raw_iterator: Iterator[bytes], context):
         caller = self.owner.authenticate(context, self.method)
@@ -131,5 +131,5 @@ class _Call:
             response = self.behavior(requests, CallContext(context, caller))
         except PprlError as error:
             self._fail(caller, context, error)
-        self.owner.audit(caller.department, self.method, grpc.StatusCode.OK)
+        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK)
         return response

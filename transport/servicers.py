@@ -54,7 +54,7 @@ class Matcher:
         return self.governance.authorise(context.caller.department, action, agreement_id)
 
     def audit(self, context, action: str, agreement_id: str | None, **details) -> None:
-        self.governance.audit(context.caller.department, action, agreement_id, details)
+        self.governance.audit(context.caller.identity, action, agreement_id, details)
 
 
 def _upload_state(state) -> uploads_pb2.UploadState:

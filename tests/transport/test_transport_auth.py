@@ -79,3 +79,21 @@ def test_a_department_outside_the_agreement_is_refused(world, server, tmp_path):
             outsider.create_run(agreement, "x", "y", threshold=0.8)
         with pytest.raises(AuthorisationError, match="^permission denied$"):
             outsider.agreement(agreement)
+
+
+def test_every_call_is_audited_with_its_outcome_and_certificate(world, server):
+    from governance.store import DB_FILE, GovernanceStore
+
+    agreement = agreement_of(world, "MCA")
+    with client(world, server, "OUTSIDER") as outsider, pytest.raises(AuthorisationError):
+        outsider.agreement(agreement)
+    with client(world, server, "MCA") as mca:
+        assert mca.agreement(agreement).provider == "MPS"
+    with GovernanceStore(world.matcher_dir / DB_FILE) as store:
+        refused = store.audit_entries(department="OUTSIDER", action="rpc:Agreement")
+        allowed = store.audit_entries(department="MCA", action="rpc:Agreement")
+        assert store.verify_audit().ok
+    assert refused[-1].details["status"] == "PERMISSION_DENIED"
+    assert allowed[-1].details["status"] == "OK"
+    mca_cert = pki.load_certificate(world.parties["MCA"].cert)
+    assert allowed[-1].actor_fingerprint == pki.fingerprint(mca_cert)
