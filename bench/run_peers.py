@@ -3,6 +3,7 @@
     /work/venv-bench/bin/python bench/run_peers.py            # full: dice, greedy, quality, encode
     /work/venv-bench/bin/python bench/run_peers.py --quick    # smaller sizes, for a smoke run
     /work/venv-bench/bin/python bench/run_peers.py --e2e 1000000   # also the 1M x 1M run
+    /work/venv-bench/bin/python bench/run_peers.py --e2e-synthetic 1850000  # generator+encoder
 
 Writes bench/results/peers-<UTC time>.json (figures + a description of the machine and its
 load) and a markdown table beside it. Every ratio is engine / peer measured in this process,
@@ -104,6 +105,10 @@ def run(args) -> dict:
         )
     if args.e2e:
         figures["end_to_end"] = _timed("end to end", match_peers.end_to_end, args.e2e)
+    if args.e2e_synthetic:
+        figures["end_to_end_synthetic"] = _timed(
+            "end to end (synthetic)", match_peers.end_to_end_synthetic, args.e2e_synthetic
+        )
     figures["machine"]["load_average_after"] = os.getloadavg()
     figures["finished_utc"] = dt.datetime.now(dt.timezone.utc).isoformat()
     return figures
@@ -174,6 +179,15 @@ def markdown(f: dict) -> str:
             f"(sample of {x['sample_rows']:,}), peak RSS {x['peak_rss_per_record_bytes']:.0f} "
             "B/record | - | - |"
         )
+    if "end_to_end_synthetic" in f:
+        x = f["end_to_end_synthetic"]
+        q = x["link_quality"]
+        lines.append(
+            f"| synthetic end to end: {x['records_a']:,} list x {x['records_b']:,} register "
+            f"(defaults) | link {x['link_s']:.1f} s, F1 {q['f1']:.4f}, pairs completeness "
+            f"{x['pairs_completeness_sample']:.4f}; register dedup {x['dedup_s']:.1f} s; "
+            f"peak RSS {x['peak_rss_per_record_bytes']:.0f} B/record | - | - |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -181,6 +195,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     parser.add_argument("--e2e", type=int, default=0, help="records per side for end to end")
+    parser.add_argument(
+        "--e2e-synthetic", type=int, default=0, help="population size for the synthetic run"
+    )
     parser.add_argument("--quality-size", type=int, default=20_000)
     parser.add_argument("--out", type=Path, help="JSON path (default bench/results/...)")
     args = parser.parse_args()

@@ -18,6 +18,7 @@ import pytest
 from match_peers import (
     anonlink_candidates,
     end_to_end,
+    end_to_end_synthetic,
     popcounts,
     random_candidates,
     random_filters,
@@ -96,3 +97,13 @@ def test_bench_end_to_end_million(benchmark):
     benchmark.extra_info.update(figures)
     assert figures["match_s"] <= 600
     assert figures["pairs_completeness_sample"] >= 0.995
+
+
+@pytest.mark.slow
+def test_bench_end_to_end_synthetic(benchmark):
+    """Generator + encoder at scale: list x register linked with the defaults, register deduped."""
+    size = int(os.environ.get("PPRL_BENCH_SYNTHETIC_SIZE", "1850000"))
+    figures = benchmark.pedantic(end_to_end_synthetic, args=(size,), rounds=1, iterations=1)
+    benchmark.extra_info.update(figures)
+    assert figures["pairs_completeness_sample"] >= 0.995
+    assert figures["link_s"] + figures["dedup_s"] <= 600
