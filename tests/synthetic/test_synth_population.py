@@ -3,6 +3,8 @@
 from collections import Counter
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 from pprl_synthetic import tables
 from pprl_synthetic.generate import chunk_rng
 from pprl_synthetic.population import (
@@ -11,6 +13,7 @@ from pprl_synthetic.population import (
     PopulationConfig,
     Role,
     generate_households,
+    sample_ages,
 )
 
 N = 200_000
@@ -107,3 +110,21 @@ def test_mongolian_names_only_in_inner_mongolia_without_surname():
     in_bayannur = reg.group[POP.region] == "bayannur"
     heads = (POP.role == int(Role.HEAD)) & in_bayannur
     assert abs(mongolian[heads].mean() - 0.05) < 0.02
+
+
+@given(st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99)), min_size=1, max_size=60),
+       st.integers(0, 2**32 - 1))  # fmt: skip
+def test_truncated_ages_stay_in_their_bounds(bounds, seed):
+    lo = np.array([min(a, b) for a, b in bounds])
+    hi = np.array([max(a, b) for a, b in bounds])
+    ages = sample_ages(np.random.default_rng(seed), lo, hi)
+    assert ((ages >= lo) & (ages <= hi)).all()
+
+
+def test_truncated_ages_follow_the_pyramid():
+    """Reference: the share of 60+ among adults (20-99) from the census bands themselves."""
+    per_year = np.repeat(tables.AGE_BANDS_PERCENT / 5.0, 5)
+    expected = per_year[60:].sum() / per_year[20:].sum()
+    n = 200_000
+    ages = sample_ages(np.random.default_rng(1), np.full(n, 20), np.full(n, 99))
+    assert abs((ages >= 60).mean() - expected) < 0.005

@@ -5,6 +5,7 @@ import json
 from collections import Counter
 
 import pyarrow.parquet as pq
+import pytest
 from pprl_synthetic import CorruptionRates, generate_scenario
 from pprl_synthetic.idnumber import is_valid_reference
 
@@ -110,3 +111,15 @@ def test_different_people_have_different_id_numbers_across_chunks(tmp_path, monk
             number_of[t["person_id"]] = row[cols["id_number"]]
     assert len(number_of) > 20_000
     assert len(set(number_of.values())) == len(number_of)
+
+
+@pytest.mark.slow
+def test_id_numbers_unique_at_a_million_people(tmp_path):
+    result = generate_scenario(
+        "low-income-vs-household-registration", 1_000_000, 3, tmp_path,
+        rates=CorruptionRates.none(), fmt="parquet",
+    )  # fmt: skip
+    register = result["extracts"][1]
+    table = pq.read_table(tmp_path / register["file"], columns=[register["columns"]["id_number"]])
+    numbers = table.column(0).to_pylist()
+    assert len(numbers) > 400_000 and len(set(numbers)) == len(numbers)
