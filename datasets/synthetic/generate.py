@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 from pprl_synthetic.corruption import CorruptionRates, corrupt
+from pprl_synthetic.extracts import ExtractSpec, Selection
 from pprl_synthetic.mixing import uniform_from_ids
 from pprl_synthetic.population import Population, PopulationConfig, generate_households
 from pprl_synthetic.rows import records_of, render_rows
-from pprl_synthetic.scenarios import SCENARIOS, ExtractSpec, Selection
+from pprl_synthetic.scenarios import SCENARIOS
 from pprl_synthetic.writers import OutputFormat, TableWriter
 from tqdm import tqdm
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from pprl_synthetic.corruption import DATE_STYLES, Records
+from pprl_synthetic.extracts import ExtractSpec, Field
 from pprl_synthetic.formats import render_dates, render_phones, render_sex
 from pprl_synthetic.population import Population, phone_text
-from pprl_synthetic.scenarios import ExtractSpec, Field
 
 
 def render_rows(
