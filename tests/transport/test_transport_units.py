@@ -123,3 +123,13 @@ def test_generated_code_is_what_codegen_makes(tmp_path, monkeypatch):
         codegen.GENERATED, copy / "generated", names, shallow=False
     )
     assert mismatch == [] and errors == [], "run `python -m transport.codegen` and commit"
+
+
+def test_the_matcher_process_never_loads_key_holder_code():
+    """The server, its servicers and the run worker import nothing from `bloom`."""
+    code = (
+        "import sys, transport.server, transport.servicers, transport.run_worker, linkage\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'bloom')) or 'none')"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "none"
