@@ -17,15 +17,36 @@ DENSE_LIMIT = 1 << 22  # key ranges up to this size use a look-up table
 def distinct_index(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if keys.shape != valid.shape:
         raise ValueError("keys and valid must have the same shape")
-    if not valid.any():
+    flat_keys = np.ascontiguousarray(keys).reshape(-1)
+    flat_valid = np.ascontiguousarray(valid).reshape(-1)
+    if flat_keys.dtype.kind not in "iu":
+        raise TypeError("keys must be integers")
+    found, lo, hi = _valid_range(flat_keys, flat_valid)
+    if not found:
         return np.zeros(0, dtype=np.int64), np.full(keys.shape, -1, dtype=np.int32)
-    lo, hi = int(keys[valid].min()), int(keys[valid].max())
     if lo >= 0 and hi < DENSE_LIMIT:
-        flat_keys = np.ascontiguousarray(keys).reshape(-1).astype(np.int64, copy=False)
-        flat_valid = np.ascontiguousarray(valid).reshape(-1)
         distinct, index = _dense(flat_keys, flat_valid, hi)
         return distinct, index.reshape(keys.shape)
     return distinct_index_reference(keys, valid)
+
+
+@njit(cache=True, nogil=True)
+def _valid_range(keys, valid):  # pragma: no cover - compiled
+    found = False
+    lo = np.int64(0)
+    hi = np.int64(0)
+    for i in range(keys.shape[0]):
+        if valid[i]:
+            k = np.int64(keys[i]) if keys[i] < 2**62 else np.int64(2**62)
+            if not found:
+                lo = k
+                hi = k
+                found = True
+            elif k < lo:
+                lo = k
+            elif k > hi:
+                hi = k
+    return found, lo, hi
 
 
 @njit(cache=True, nogil=True)

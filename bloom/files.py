@@ -28,10 +28,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from bloom.encoder import EncodeResult, Reject, encode
+from bloom.encoder import Reject, encode
 from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
-from pprl.encoded import Manifest, build_table, content_hash, write_encoded
+from pprl.encoded import Manifest, content_hash, write_encoded
 from pprl.errors import InputError
 
 RECORD_ID = "record_id"
@@ -197,31 +197,29 @@ def encode_file(
     fields_table, ids = select_fields(table, schema, column_map, path)
     n = fields_table.num_rows
 
-    results: list[EncodeResult] = []
+    # Each chunk becomes its Arrow table at once, so only one chunk's working arrays and
+    # filters are held unpacked at a time.
+    tables: list[pa.Table] = []
+    tokens: list[str] = []
+    source_parts: list[np.ndarray] = []
+    rejects: list[Reject] = []
+    counts: dict[str, int] = {}
     for start in range(0, max(n, 1), chunk_size):
         chunk = fields_table.slice(start, chunk_size)
-        results.append(encode(chunk, schema, secret, row_offset=start))
+        result = encode(chunk, schema, secret, row_offset=start)
+        tables.append(result.to_table())
+        tokens.extend(result.record_tokens)
+        source_parts.append(result.source_rows.astype(np.int64))
+        rejects.extend(result.rejects)
+        for k, v in result.counts.items():
+            counts[k] = counts.get(k, 0) + v
+        del result
         if progress is not None:
             progress(chunk.num_rows, n)
-
-    tokens = [t for r in results for t in r.record_tokens]
-    clks = np.concatenate([r.clks for r in results]) if results else np.zeros((0, 128), np.uint8)
-    blocking = {
-        b.name: (
-            np.concatenate([r.blocking[b.name][0] for r in results]),
-            np.concatenate([r.blocking[b.name][1] for r in results]),
-        )
-        for b in schema.blocking
-    }
-    source_rows = np.concatenate([r.source_rows for r in results]).astype(np.int64)
-    rejects: list[Reject] = [x for r in results for x in r.rejects]
-    counts: dict[str, int] = {}
-    for r in results:
-        for k, v in r.counts.items():
-            counts[k] = counts.get(k, 0) + v
     counts["input_rows"] = n
-
-    encoded = build_table(tokens, clks, blocking)
+    source_rows = np.concatenate(source_parts)
+    encoded = pa.concat_tables(tables).combine_chunks()
+    blocking = [b.name for b in schema.blocking]
     created = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
     manifest = Manifest(
         schema_fingerprint=schema.fingerprint,
@@ -237,7 +235,7 @@ def encode_file(
     if ids is not None:
         record_ids = ids.take(pa.array(source_rows)).cast(pa.string())
     else:
-        record_ids = pa.array([str(i) for i in source_rows.tolist()], pa.string())
+        record_ids = pa.array(source_rows, pa.int64()).cast(pa.string())
     map_table = pa.table(
         {
             "record_token": pa.array(tokens, pa.string()),
