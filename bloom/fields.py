@@ -48,11 +48,15 @@ class NameField(Prepared):
         self.col = prepare_names(column)
         super().__init__(spec, self.col.present)
 
+    @cached_property
+    def symbols(self) -> tk.Symbols:
+        return tk.Symbols.of(self.col.codes)
+
     def stream(self, feature: Feature) -> tk.TokenStream:
         c = self.col
         if feature.tokens is TokenKind.CHAR_QGRAMS:
             return tk.qgram_stream(
-                c.codes, feature.q, separator=ord(SEPARATOR), row_index=c.row_index
+                self.symbols, feature.q, separator=ord(SEPARATOR), row_index=c.row_index
             )
         if feature.tokens is TokenKind.PINYIN_SYLLABLES:
             keys = np.concatenate([c.char_syllable, c.surname_syllables], axis=1).astype(np.uint64)
@@ -61,8 +65,11 @@ class NameField(Prepared):
 
     def part(self, name: str) -> tk.Part:
         c = self.col
-        if name == "surname_pinyin":
-            keys = c.surname_key[c.row_index].astype(np.uint64)
+        if name in ("surname_pinyin", "surname_reading"):
+            # surname_pinyin: the character's common reading, shared with misreadings
+            # (单 -> 丹 dān); surname_reading: its reading as a surname (单 shàn, like 善).
+            source = c.surname_syllables[:, 0] if name == "surname_pinyin" else c.surname_key
+            keys = source[c.row_index].astype(np.uint64)
             return tk.Part(keys, keys > 0, tk.lookup_render(c.syllables))
         if name == "surname":
             first = c.codes[:, 0].astype(np.uint64)[c.row_index]

@@ -28,7 +28,12 @@ def test_builtin_schema_loads_with_the_identity_fields():
     ]
     assert schema.field("name").type is FieldType.CHINESE_NAME
     assert schema.field("birth_date").derive_from == "id_number"
-    assert {b.name for b in schema.blocking} == {"yob_sex", "region_yob", "surname_yob"}
+    assert {b.name for b in schema.blocking} == {
+        "yob_sex",
+        "region_yob",
+        "surname_yob",
+        "surname_reading_yob",
+    }
     assert all(f.missing is Missing.SKIP for f in schema.fields)
     assert len(schema.fingerprint) == 64
 
