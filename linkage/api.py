@@ -78,13 +78,13 @@ def plan_match(
     *,
     top_k: int | None = None,
     lsh: LSHOptions | None = None,
-    upper_only: bool = False,
+    one_dataset: bool = False,
 ) -> MatchPlan:
     check_compatible(a, b)
     method = _enum(BlockingMethod, blocking)
     passes = passes_for(method, a, b, lsh)
     return build_plan(
-        passes, a.popcounts, b.popcounts, threshold=threshold, top_k=top_k, upper_only=upper_only
+        passes, a.popcounts, b.popcounts, threshold=threshold, top_k=top_k, one_dataset=one_dataset
     )
 
 
@@ -175,7 +175,7 @@ def dedup(
     """Find records of one dataset that are the same person (connected components)."""
     timings = {}
     start = time.perf_counter()
-    plan = plan_match(a, a, threshold, blocking, lsh=lsh, upper_only=True)
+    plan = plan_match(a, a, threshold, blocking, lsh=lsh, one_dataset=True)
     timings["plan"] = time.perf_counter() - start
     start = time.perf_counter()
     rows = packed_rows(a)

@@ -37,7 +37,7 @@ def run_partition(
         local,
         plan.threshold,
         top_k=plan.top_k,
-        upper_only=plan.upper_only,
+        diagonal=l0 - r0 if plan.one_dataset else None,
     )
 
 

@@ -42,6 +42,7 @@ GROUP = 4  # left rows per register block
 ITEM_ROWS = 64  # left rows per parallel work item
 RIGHT_TILE = 2048  # right rows per cache tile (256 KiB)
 FIXED_BITS = 20
+NO_DIAGONAL = -(1 << 62)
 _NO_LIMIT = 1 << 30
 
 
@@ -63,18 +64,25 @@ def _may_reach(common, total, t_fixed):
     return (common << (FIXED_BITS + 1)) >= t_fixed * total
 
 
-@njit(inline="always", nogil=True)
-def _emit(common, pa, pb, lid, rid, t, t_fixed, upper_only, out, base, cap, found):
-    """Record one pair if it reaches t; returns the new count (past `cap` it only counts)."""
+@njit(nogil=True)  # LLVM inlines it; Numba-level inlining mixed up its tuple arguments
+def _emit(common, pa, pb, lid, rid, rule, sink, found):
+    """Record one pair if it reaches t; returns the new count (past the cap it only counts).
+
+    rule = (t, t in fixed point, ordered: report the smaller id on the left);
+    sink = (left ids, right ids, scores, offset of this work item, its capacity).
+    """
+    t, t_fixed, ordered = rule
     if not _may_reach(common, pa + pb, t_fixed):
         return found
     s = _dice(common, pa, pb)
-    if s < t or (upper_only and lid >= rid):
+    if s < t:
         return found
+    out_l, out_r, out_s, base, cap = sink
     if found < cap:
-        out[0][base + found] = lid
-        out[1][base + found] = rid
-        out[2][base + found] = s
+        swap = ordered and lid > rid  # new names: never rebind an inlined function's arguments
+        out_l[base + found] = rid if swap else lid
+        out_r[base + found] = lid if swap else rid
+        out_s[base + found] = s
     return found + 1
 
 
@@ -108,14 +116,19 @@ def _first_at_least(pops, lo, hi, value):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _threshold_items(L, Lp, Lh, Lid, R, Rp, Rh, Rid, items, offsets, caps, t, upper_only, out):
+def _threshold_items(L, Lp, Lh, Lid, R, Rp, Rh, Rid, items, offsets, caps, t, diagonal, out):
+    """Threshold mode. Writes up to caps[w] pairs of item w at offsets[w]; returns true counts.
+
+    With diagonal != NO_DIAGONAL only pairs with right position > left position + diagonal
+    are compared (one dataset against itself: each unordered pair once).
+    """
     t_fixed = np.int64(math.floor(t * (1 << FIXED_BITS)))
-    """Threshold mode. Writes up to caps[w] pairs of item w at offsets[w]; returns true counts."""
+    triangle = diagonal != NO_DIAGONAL
+    rule = (t, t_fixed, triangle)
     counts = np.zeros(items.shape[0], dtype=np.int64)
     for w in prange(items.shape[0]):
         ls, le, rs, re = items[w, 0], items[w, 1], items[w, 2], items[w, 3]
-        base = offsets[w]
-        cap = caps[w]
+        sink = (out[0], out[1], out[2], offsets[w], caps[w])
         found = 0
         n_groups = (le - ls + GROUP - 1) // GROUP
         lo = np.empty(n_groups, dtype=np.int64)
@@ -131,98 +144,41 @@ def _threshold_items(L, Lp, Lh, Lid, R, Rp, Rh, Rid, items, offsets, caps, t, up
                 i = ls + g * GROUP
                 j0 = max(tile, lo[g])
                 j1 = min(tile_end, hi[g])
-                if i + GROUP <= le:
-                    pa0, pa1, pa2, pa3 = Lp[i], Lp[i + 1], Lp[i + 2], Lp[i + 3]
-                    h0, h1, h2, h3 = Lh[i], Lh[i + 1], Lh[i + 2], Lh[i + 3]
-                    for j in range(j0, j1):
-                        pb = Rp[j]
-                        hb = Rh[j]
-                        # First half, then an exact early exit: the second half can add at most
-                        # min(|a_2nd|, |b_2nd|) common bits. Most non-matches stop here.
-                        c0, c1, c2, c3 = and_count_4x1_first_half(L, i, R, j)
-                        if not (
-                            _may_reach(c0 + min(h0, hb), pa0 + pb, t_fixed)
-                            or _may_reach(c1 + min(h1, hb), pa1 + pb, t_fixed)
-                            or _may_reach(c2 + min(h2, hb), pa2 + pb, t_fixed)
-                            or _may_reach(c3 + min(h3, hb), pa3 + pb, t_fixed)
-                        ):
-                            continue
-                        d0, d1, d2, d3 = and_count_4x1_second_half(L, i, R, j)
-                        rid = Rid[j]
-                        found = _emit(
-                            c0 + d0,
-                            pa0,
-                            pb,
-                            Lid[i],
-                            rid,
-                            t,
-                            t_fixed,
-                            upper_only,
-                            out,
-                            base,
-                            cap,
-                            found,
-                        )
-                        found = _emit(
-                            c1 + d1,
-                            pa1,
-                            pb,
-                            Lid[i + 1],
-                            rid,
-                            t,
-                            t_fixed,
-                            upper_only,
-                            out,
-                            base,
-                            cap,
-                            found,
-                        )
-                        found = _emit(
-                            c2 + d2,
-                            pa2,
-                            pb,
-                            Lid[i + 2],
-                            rid,
-                            t,
-                            t_fixed,
-                            upper_only,
-                            out,
-                            base,
-                            cap,
-                            found,
-                        )
-                        found = _emit(
-                            c3 + d3,
-                            pa3,
-                            pb,
-                            Lid[i + 3],
-                            rid,
-                            t,
-                            t_fixed,
-                            upper_only,
-                            out,
-                            base,
-                            cap,
-                            found,
-                        )
-                else:
-                    for r in range(i, le):
-                        for j in range(j0, j1):
+                if i + GROUP > le or triangle:
+                    # Rows one at a time: the last short group, and the triangle's corner.
+                    last = le if i + GROUP > le else i + GROUP
+                    full_from = j1
+                    if triangle and i + GROUP <= le:
+                        full_from = max(j0, i + diagonal + GROUP)  # all 4 rows allowed from here
+                    for r in range(i, last):
+                        start = max(j0, r + diagonal + 1) if triangle else j0
+                        for j in range(start, min(j1, full_from)):
                             c = and_count_rows(L, r, R, j)
-                            found = _emit(
-                                c,
-                                Lp[r],
-                                Rp[j],
-                                Lid[r],
-                                Rid[j],
-                                t,
-                                t_fixed,
-                                upper_only,
-                                out,
-                                base,
-                                cap,
-                                found,
-                            )
+                            found = _emit(c, Lp[r], Rp[j], Lid[r], Rid[j], rule, sink, found)
+                    if i + GROUP > le:
+                        continue
+                    j0 = full_from
+                pa0, pa1, pa2, pa3 = Lp[i], Lp[i + 1], Lp[i + 2], Lp[i + 3]
+                h0, h1, h2, h3 = Lh[i], Lh[i + 1], Lh[i + 2], Lh[i + 3]
+                for j in range(j0, j1):
+                    pb = Rp[j]
+                    hb = Rh[j]
+                    # First half, then an exact early exit: the second half can add at most
+                    # min(|a_2nd|, |b_2nd|) common bits. Most non-matches stop here.
+                    c0, c1, c2, c3 = and_count_4x1_first_half(L, i, R, j)
+                    if not (
+                        _may_reach(c0 + min(h0, hb), pa0 + pb, t_fixed)
+                        or _may_reach(c1 + min(h1, hb), pa1 + pb, t_fixed)
+                        or _may_reach(c2 + min(h2, hb), pa2 + pb, t_fixed)
+                        or _may_reach(c3 + min(h3, hb), pa3 + pb, t_fixed)
+                    ):
+                        continue
+                    d0, d1, d2, d3 = and_count_4x1_second_half(L, i, R, j)
+                    rid = Rid[j]
+                    found = _emit(c0 + d0, pa0, pb, Lid[i], rid, rule, sink, found)
+                    found = _emit(c1 + d1, pa1, pb, Lid[i + 1], rid, rule, sink, found)
+                    found = _emit(c2 + d2, pa2, pb, Lid[i + 2], rid, rule, sink, found)
+                    found = _emit(c3 + d3, pa3, pb, Lid[i + 3], rid, rule, sink, found)
         counts[w] = found
     return counts
 
@@ -243,7 +199,7 @@ def _offer(best_s, best_r, row, k, s, rid):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _top_k_items(L, Lp, Lid, R, Rp, Rid, items, threshold, upper_only, best_s, best_r):
+def _top_k_items(L, Lp, Lid, R, Rp, Rid, items, threshold, best_s, best_r):
     """Top-k mode: best_s/best_r are [n_left_positions, k], initialised to -1."""
     k = best_s.shape[1]
     t_fixed = np.int64(math.floor(threshold * (1 << FIXED_BITS)))
@@ -258,7 +214,7 @@ def _top_k_items(L, Lp, Lid, R, Rp, Rid, items, threshold, upper_only, best_s, b
                 c = and_count_rows(L, i, R, j)
                 if _may_reach(c, pa + pb, t_fixed):
                     s = _dice(c, pa, pb)
-                    if s >= threshold and (not upper_only or Lid[i] < Rid[j]):
+                    if s >= threshold:
                         _offer(best_s, best_r, i, k, s, Rid[j])
 
 
@@ -322,12 +278,14 @@ def dice_blocks(
     threshold: float,
     *,
     top_k: int | None = None,
-    upper_only: bool = False,
+    diagonal: int | None = None,
 ) -> CandidatePairs:
     """All pairs inside `blocks` with Dice ≥ threshold (with top_k: the k best per left row).
 
     Rows must be sorted by popcount inside each block. Results carry `left.ids`/`right.ids`.
-    With `upper_only` a pair is kept only when left id < right id (one dataset against itself).
+    With `diagonal` d (one dataset against itself, left and right the same rows in the same
+    order, shifted by d positions) only pairs with right position > left position + d are
+    compared, each reported with the smaller id on the left: every unordered pair once.
     In top-k mode each left row must lie in at most one block.
     """
     if not 0.0 <= threshold <= 1.0:
@@ -341,19 +299,20 @@ def dice_blocks(
             raise ValueError("top_k must be at least 1")
         best_s = np.full((len(left), top_k), -1.0)
         best_r = np.full((len(left), top_k), -1, dtype=np.int64)
-        _top_k_items(*_args(left, right), items, t, upper_only, best_s, best_r)
+        if diagonal is not None:
+            raise ValueError("top-k links two datasets; it has no diagonal mode")
+        _top_k_items(*_args(left, right), items, t, best_s, best_r)
         keep = best_r >= 0
         row, _ = np.nonzero(keep)
         return CandidatePairs.from_arrays(left.ids[row], best_r[keep], best_s[keep])
     caps = np.maximum(16, (items[:, 1] - items[:, 0]) * 4)
-    counts, out = _run_threshold(left, right, items, caps, t, upper_only)
+    diag = NO_DIAGONAL if diagonal is None else int(diagonal)
+    counts, out = _run_threshold(left, right, items, caps, t, diag)
     overflow = counts > caps
     if not overflow.any():
         return _compact(out, counts, caps).canonical()
     # Rare: an item found more pairs than its buffer held. Redo those items with exact room.
-    redo_counts, redo = _run_threshold(
-        left, right, items[overflow], counts[overflow], t, upper_only
-    )
+    redo_counts, redo = _run_threshold(left, right, items[overflow], counts[overflow], t, diag)
     parts = [
         _compact(out, np.where(overflow, 0, counts), caps),
         _compact(redo, redo_counts, counts[overflow]),
@@ -379,7 +338,7 @@ def _second_half_pops(filters):
     return out
 
 
-def _run_threshold(left, right, items, caps, t, upper_only):
+def _run_threshold(left, right, items, caps, t, diagonal):
     total = int(caps.sum())
     out = (np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.float64))
     halves = (_second_half_pops(left.filters), _second_half_pops(right.filters))
@@ -396,7 +355,7 @@ def _run_threshold(left, right, items, caps, t, upper_only):
         _offsets(caps),
         caps,
         t,
-        upper_only,
+        diagonal,
         out,
     )
     return counts, out

@@ -52,7 +52,7 @@ class Partition:
 class MatchPlan:
     threshold: float
     top_k: int | None
-    upper_only: bool  # one dataset against itself: keep left < right only
+    one_dataset: bool  # a dataset against itself: each unordered pair once, never (x, x)
     n_left: int
     n_right: int
     passes: tuple[PlannedPass, ...]
@@ -109,9 +109,11 @@ def build_plan(
     *,
     threshold: float,
     top_k: int | None = None,
-    upper_only: bool = False,
+    one_dataset: bool = False,
 ) -> MatchPlan:
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be within [0, 1], got {threshold}")
     planned = tuple(plan_pass(p, left_pops, right_pops) for p in passes)
-    return MatchPlan(threshold, top_k, upper_only, len(left_pops), len(right_pops), planned)
+    if one_dataset and not all(np.array_equal(p.left_order, p.right_order) for p in planned):
+        raise ValueError("a one-dataset plan needs the same rows and keys on both sides")
+    return MatchPlan(threshold, top_k, one_dataset, len(left_pops), len(right_pops), planned)

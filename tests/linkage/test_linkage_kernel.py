@@ -59,7 +59,7 @@ def test_top_k_mode_matches_reference(case, k):
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(2, 40), st.floats(0.3, 0.95))
-def test_blocks_and_upper_only_match_reference(seed, n, t):
+def test_blocks_and_diagonal_mode_match_reference(seed, n, t):
     """Several blocks over one dataset: each block equals the reference on its own rows."""
     rng = np.random.default_rng(seed)
     filters, _ = _related(rng, n, 1, 0.3, 0.0)
@@ -71,7 +71,7 @@ def test_blocks_and_upper_only_match_reference(seed, n, t):
     sorted_keys = keys[order]
     bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
     blocks = np.array([[s, e, s, e] for s, e in zip(bounds[:-1], bounds[1:], strict=True)])
-    got = dice_blocks(rows, rows, blocks, t, upper_only=True)
+    got = dice_blocks(rows, rows, blocks, t, diagonal=0)
     expected = []
     for key in np.unique(keys):
         members = np.flatnonzero(keys == key)

@@ -172,3 +172,15 @@ def test_dedup_and_multiparty_on_simulated_data():
         members = groups.group == g
         assert len(set(groups.dataset[members].tolist())) == members.sum()
     assert len(np.unique(groups.group)) >= 250
+
+
+def test_dedup_compares_each_unordered_pair_once_like_the_reference():
+    pop = population(400, 8)
+    persons = np.concatenate([np.arange(400), np.arange(0, 400, 3)])  # every third person twice
+    data = extract(pop, persons, 9, token_error=0.15)
+    want = ref.threshold_pairs(data.filters, data.filters, 0.6, upper_only=True)
+    for executor in (LocalExecutor(), LocalExecutor(20_000)):  # slabs in separate partitions
+        got = linkage.dedup(data, 0.6, "exhaustive", executor=executor)
+        assert got.pairs.same_as(want)
+    plan = linkage.plan_match(data, data, 0.6, "exhaustive", one_dataset=True)
+    assert len(plan.partitions(20_000)) > 2
