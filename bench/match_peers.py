@@ -550,10 +550,14 @@ def end_to_end_synthetic(size: int = 1_000_000, seed: int = 5, sample: int = 200
         rows_a = pq_source_rows(f"{tmp}/{name_a}.map.parquet", a)
         rows_b = pq_source_rows(f"{tmp}/{name_b}.map.parquet", b)
         missed = wanted - found
-        figures["sample_missed_candidates_true_matches"] = sum(
-            persons_a[rows_a[x]] == persons_b[rows_b[y]] for x, y in missed
-        )
+        true_wanted = {(x, y) for x, y in wanted if persons_a[rows_a[x]] == persons_b[rows_b[y]]}
         figures["sample_missed_candidates"] = len(missed)
+        figures["sample_missed_candidates_true_matches"] = len(true_wanted & missed)
+        # Pairs completeness over the true matches exhaustive comparison finds at t.
+        figures["true_match_completeness_sample"] = (
+            len(true_wanted & found) / len(true_wanted) if true_wanted else 1.0
+        )
+        figures["sample_exhaustive_true_matches"] = len(true_wanted)
         q = quality(
             persons_a[rows_a[saved["left"]]].astype(str),
             persons_b[rows_b[saved["right"]]].astype(str),

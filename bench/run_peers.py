@@ -184,8 +184,10 @@ def markdown(f: dict) -> str:
         q = x["link_quality"]
         lines.append(
             f"| synthetic end to end: {x['records_a']:,} list x {x['records_b']:,} register "
-            f"(defaults) | link {x['link_s']:.1f} s, F1 {q['f1']:.4f}, pairs completeness "
-            f"{x['pairs_completeness_sample']:.4f}; register dedup {x['dedup_s']:.1f} s; "
+            f"(defaults) | link {x['link_s']:.1f} s, F1 {q['f1']:.4f}, pairs completeness on "
+            f"the true matches exhaustive finds {x['true_match_completeness_sample']:.4f}, on "
+            f"exhaustive decisions {x['pairs_completeness_sample']:.4f}; register dedup "
+            f"{x['dedup_s']:.1f} s; "
             f"peak RSS {x['peak_rss_per_record_bytes']:.0f} B/record | - | - |"
         )
     return "\n".join(lines) + "\n"

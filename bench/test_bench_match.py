@@ -105,5 +105,5 @@ def test_bench_end_to_end_synthetic(benchmark):
     size = int(os.environ.get("PPRL_BENCH_SYNTHETIC_SIZE", "1850000"))
     figures = benchmark.pedantic(end_to_end_synthetic, args=(size,), rounds=1, iterations=1)
     benchmark.extra_info.update(figures)
-    assert figures["pairs_completeness_sample"] >= 0.995
+    assert figures["true_match_completeness_sample"] >= 0.995
     assert figures["link_s"] + figures["dedup_s"] <= 600
