@@ -29,7 +29,7 @@ from bloom.fields import Prepared, derive, prepare_field
 from bloom.hardening import balance, balance_permutation, blip, xor_fold
 from bloom.positions import token_positions
 from bloom.scatter import scatter_bits
-from bloom.schema import Feature, Missing, Schema, load_schema
+from bloom.schema import Feature, FieldType, Missing, Schema, load_schema
 from bloom.secret import LinkageSecret
 from bloom.tokens import Part, TokenStream
 from pprl.encoded import FILTER_BYTES, Manifest, build_table, content_hash
@@ -215,6 +215,30 @@ def _select_rows(
     return keep, rejects
 
 
+# Slowest normalisation first, so the two worker threads finish together.
+_PREPARE_ORDER = (
+    FieldType.ADDRESS,
+    FieldType.CHINESE_NAME,
+    FieldType.TEXT,
+    FieldType.CN_ID,
+    FieldType.DATE,
+    FieldType.PHONE,
+    FieldType.SEX,
+)
+
+
+def _blocking(
+    schema: Schema, prepared: dict[str, Prepared], secret: LinkageSecret, keep: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    blocking = {}
+    for spec in schema.blocking:
+        parts = [prepared[p.field].part(p.part) for p in spec.parts]
+        key = secret.derive(_info(schema, "blocking", spec.name))
+        values, valid = blocking_values(key, parts)
+        blocking[spec.name] = (values[keep], valid[keep])
+    return blocking
+
+
 def encode(
     records: list[dict] | pa.Table,
     schema: Schema | str | Path,
@@ -231,22 +255,20 @@ def encode(
     schema = load_schema(schema)
     table = _as_table(records, schema)
     n = table.num_rows
-    # Arrow, NumPy and OpenCC release the GIL for most of the work: two threads use both cores.
+    # Arrow, NumPy, OpenCC and the Numba kernels release the GIL for most of the work, so two
+    # threads use both cores: the slowest fields are started first, and the blocking keys are
+    # derived while the filters are built.
+    specs = sorted(schema.fields, key=lambda f: _PREPARE_ORDER.index(f.type))
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            spec.name: pool.submit(prepare_field, spec, _column(table, spec.name))
-            for spec in schema.fields
+            spec.name: pool.submit(prepare_field, spec, _column(table, spec.name)) for spec in specs
         }
-        prepared = {name: future.result() for name, future in futures.items()}
-    derive(prepared)
-    keep, rejects = _select_rows(schema, prepared, n)
-    bits = _harden(schema, _encode_filters(schema, prepared, secret, n), secret, rng)
-    blocking = {}
-    for spec in schema.blocking:
-        parts = [prepared[p.field].part(p.part) for p in spec.parts]
-        key = secret.derive(_info(schema, "blocking", spec.name))
-        values, valid = blocking_values(key, parts)
-        blocking[spec.name] = (values[keep], valid[keep])
+        prepared = {spec.name: futures[spec.name].result() for spec in schema.fields}
+        derive(prepared)
+        keep, rejects = _select_rows(schema, prepared, n)
+        blocking_future = pool.submit(_blocking, schema, prepared, secret, keep)
+        bits = _harden(schema, _encode_filters(schema, prepared, secret, n), secret, rng)
+        blocking = blocking_future.result()
     counts = {"input_rows": n, "encoded": int(keep.sum()), "rejected_rows": int(n - keep.sum())}
     for field_ in prepared.values():
         counts[f"{field_.spec.name}_present"] = int(field_.present[keep].sum())
