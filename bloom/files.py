@@ -51,12 +51,15 @@ class EncodeSummary:
     counts: Mapping[str, int]
     key_id: str
     schema_fingerprint: str
+    hardening: str = "none"
 
     def lines(self) -> list[str]:
         extra = ", ".join(
             f"{k}={v}"
             for k, v in sorted(self.counts.items())
-            if v and k.startswith(("id_", "sex_derived", "birth_date_derived", "address_province"))
+            if v
+            and k.startswith(("id_", "sex_derived", "birth_date_derived", "address_province"))
+            and not k.endswith("_present")
         )
         return [
             f"encoded {self.encoded} of {self.input_rows} rows from {self.input_path}",
@@ -64,7 +67,8 @@ class EncodeSummary:
             + (f" (see {self.rejects_path})" if self.rejected_rows or self.field_problems else ""),
             *([f"notes: {extra}"] if extra else []),
             f"wrote {self.out_path} and local map {self.map_path}",
-            f"schema {self.schema_fingerprint[:16]}, key id {self.key_id}",
+            f"schema {self.schema_fingerprint[:16]}, key id {self.key_id}, "
+            f"hardening: {self.hardening}",
         ]
 
 
@@ -261,6 +265,7 @@ def encode_file(
         counts=counts,
         key_id=secret.key_id,
         schema_fingerprint=schema.fingerprint,
+        hardening=schema.hardening.describe(),
     )
 
 

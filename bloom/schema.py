@@ -152,6 +152,22 @@ class Hardening:
     xor_fold: bool = False
     blip: Blip | None = None
 
+    def describe(self) -> str:
+        """One line for summaries, with BLIP's epsilon and flip probability stated."""
+        parts = []
+        if self.salt is not None:
+            parts.append(f"salted with {self.salt.field}.{self.salt.part}")
+        if self.xor_fold:
+            parts.append("XOR-folded")
+        if self.balance:
+            parts.append("balanced")
+        if self.blip is not None:
+            parts.append(
+                f"BLIP epsilon={self.blip.epsilon:g} per bit "
+                f"(flip probability {self.blip.flip_probability:.4f})"
+            )
+        return ", ".join(parts) or "none"
+
     @property
     def base_bits_factor(self) -> float:
         """Bits set before hardening relative to the stored filter length."""
