@@ -13,6 +13,7 @@ import hmac
 
 import numpy as np
 
+from bloom.distinct import distinct_index
 from bloom.tokens import Part
 
 
@@ -51,11 +52,12 @@ def blocking_values(key: bytes, parts: list[Part]) -> tuple[np.ndarray, np.ndarr
     # Mixed-radix code of each record's combination of (compacted) part values.
     combined = np.zeros(int(valid.sum()), dtype=np.int64)
     labels = []
+    all_valid = np.ones(combined.size, dtype=bool)
     for part in parts:
-        values_i, inverse_i = np.unique(part.keys[valid], return_inverse=True)
+        values_i, inverse_i = distinct_index(part.keys[valid], all_valid)
         labels.append(part.render(values_i))
-        combined = combined * len(values_i) + inverse_i.ravel()
-    distinct, inverse = np.unique(combined, return_inverse=True)
+        combined = combined * len(values_i) + inverse_i
+    distinct, inverse = distinct_index(combined, all_valid)
     mac = _Hmac(key)
     hashed = np.empty(len(distinct), dtype=np.uint64)
     for j, code in enumerate(distinct.tolist()):
@@ -64,5 +66,5 @@ def blocking_values(key: bytes, parts: list[Part]) -> tuple[np.ndarray, np.ndarr
             code, digit = divmod(code, len(names))
             digits.append(names[digit])
         hashed[j] = int.from_bytes(mac.digest(b"\x1f".join(reversed(digits)))[:8], "big")
-    values[valid] = hashed[inverse.ravel()]
+    values[valid] = hashed[inverse]
     return values, valid
