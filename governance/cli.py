@@ -1,4 +1,4 @@
-"""`pprl` governance commands: pki, catalog, agreement, audit, and keys share/receive.
+"""`pprl` governance commands: pki, catalog, agreement, audit, warnings, keys share/receive.
 
 Every command takes `--data-dir` (default ./pprl-data): the governance database is
 DATA_DIR/governance.sqlite, the office's CA lives in DATA_DIR/ca, issued certificates go to
@@ -15,10 +15,11 @@ from governance.cli_audit import audit
 from governance.cli_catalog import catalog
 from governance.cli_keys import keys_receive, keys_share
 from governance.cli_pki import pki_group
+from governance.cli_warnings import warnings_group
 
 
 def register(main: click.Group) -> None:
-    for group in (pki_group, catalog, agreement, audit):
+    for group in (pki_group, catalog, agreement, audit, warnings_group):
         main.add_command(group)
     keys = main.commands["keys"]
     assert isinstance(keys, click.Group)

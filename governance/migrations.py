@@ -110,6 +110,43 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE code = json_extract(agreements.application, '$.consumer')
     );
     """,
+    # 3: risk warnings (governance.warnings): batches with the seed of their joint-verification
+    #    draw, and one row per warning holding opaque record tokens only
+    """
+    CREATE TABLE warning_batches (
+        batch_id TEXT PRIMARY KEY,
+        agreement_id TEXT NOT NULL REFERENCES agreements(agreement_id),
+        source TEXT NOT NULL,
+        left_dataset TEXT NOT NULL,
+        right_dataset TEXT NOT NULL,
+        rules_version TEXT NOT NULL,
+        seed TEXT NOT NULL,
+        issued_by TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        UNIQUE (agreement_id, source, left_dataset, right_dataset)
+    );
+    CREATE TABLE warnings (
+        warning_id TEXT PRIMARY KEY,
+        batch_id TEXT NOT NULL REFERENCES warning_batches(batch_id),
+        agreement_id TEXT NOT NULL REFERENCES agreements(agreement_id),
+        token_a TEXT NOT NULL,
+        token_b TEXT NOT NULL,
+        score REAL NOT NULL,
+        rule_id TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('red', 'orange', 'yellow', 'blue')),
+        disposition_hint TEXT NOT NULL,
+        joint_verification INTEGER NOT NULL CHECK (joint_verification IN (0, 1)),
+        state TEXT NOT NULL CHECK (state IN ('issued', 'verified', 'disputed', 'cleared')),
+        issued_at TEXT NOT NULL,
+        deadline TEXT,
+        disposition TEXT,
+        dispute_reason TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (batch_id, token_a, token_b)
+    );
+    CREATE INDEX warnings_by_state ON warnings(state, level);
+    CREATE INDEX warnings_by_agreement ON warnings(agreement_id);
+    """,
 )
 
 

@@ -1,0 +1,111 @@
+"""Matched pairs that warnings are issued from: a run's result or a pairs CSV.
+
+Either way only opaque record tokens and scores are read, and every token must look like one
+(32 lowercase hex characters, `pprl.encoded`): a file carrying names or ID numbers instead is
+refused at the row and field where it does, so no plaintext can reach the warnings table.
+
+    a run:   DATA_DIR/runs/<run_id>/{spec.json, status.json, result.parquet} as the matcher
+             writes them (transport.runstate); the run must have succeeded under the agreement
+    a CSV:   token_a,token_b,score as `pprl match` writes it
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pprl.errors import InputError
+
+PAIR_COLUMNS = ("token_a", "token_b", "score")
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_RUN_ID = re.compile(r"^run-[0-9a-f]{16}$")
+
+
+@dataclass(frozen=True)
+class MatchedPair:
+    token_a: str
+    token_b: str
+    score: float
+
+
+@dataclass(frozen=True)
+class PairSource:
+    """Where pairs came from: `label` is the run id or `pairs-sha256:<digest prefix>`."""
+
+    label: str
+    pairs: tuple[MatchedPair, ...]
+
+
+def pairs_from_csv(path: Path) -> PairSource:
+    try:
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        raise InputError("cannot read the pairs file as UTF-8 text", path=str(path)) from None
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != PAIR_COLUMNS:
+        raise InputError(f"header must be {','.join(PAIR_COLUMNS)}", path=str(path), row=1)
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != len(PAIR_COLUMNS):
+            raise InputError(f"expected {len(PAIR_COLUMNS)} values", path=str(path), row=number)
+        rows.append((number, row[0].strip(), row[1].strip(), row[2].strip()))
+    label = f"pairs-sha256:{hashlib.sha256(raw).hexdigest()[:32]}"
+    return PairSource(label, _checked(rows, str(path)))
+
+
+def pairs_from_run(data_dir: Path, run_id: str, agreement_id: str) -> PairSource:
+    if not _RUN_ID.match(run_id):
+        raise InputError("not a run id (run-<16 hex>)", field="run")
+    run_dir = Path(data_dir) / "runs" / run_id
+    try:
+        spec = json.loads((run_dir / "spec.json").read_bytes())
+        state = json.loads((run_dir / "status.json").read_bytes())["state"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(f"no readable run {run_id} in {data_dir}", field="run") from None
+    if spec.get("agreement_id") != agreement_id:
+        raise InputError(f"run {run_id} was not made under agreement {agreement_id}", field="run")
+    if state != "succeeded":
+        raise InputError(f"run {run_id} has not succeeded (state {state})", field="run")
+    path = run_dir / "result.parquet"
+    try:
+        table = pq.read_table(path, columns=list(PAIR_COLUMNS))
+    except (OSError, pa.ArrowInvalid, KeyError):
+        raise InputError("cannot read the run's result", path=str(path)) from None
+    columns = [table.column(c).to_pylist() for c in PAIR_COLUMNS]
+    rows = [(i, a, b, s) for i, (a, b, s) in enumerate(zip(*columns, strict=True), start=1)]
+    return PairSource(run_id, _checked(rows, str(path)))
+
+
+def _checked(rows: list[tuple[int, object, object, object]], where: str) -> tuple[MatchedPair, ...]:
+    pairs, seen = [], {}
+    for number, token_a, token_b, score_text in rows:
+        for field, token in (("token_a", token_a), ("token_b", token_b)):
+            if not isinstance(token, str) or not _TOKEN.match(token):
+                # Say what is wrong without echoing the value: it may be someone's name.
+                raise InputError(
+                    "not a record token (32 hex characters)", path=where, row=number, field=field
+                )
+        try:
+            score = float(score_text)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise InputError("not a number", path=where, row=number, field="score") from None
+        if not (math.isfinite(score) and 0.0 <= score <= 1.0):
+            raise InputError("score must be between 0 and 1", path=where, row=number, field="score")
+        key = (token_a, token_b)
+        if key in seen:
+            raise InputError(f"the same pair as row {seen[key]}", path=where, row=number)
+        seen[key] = number
+        pairs.append(MatchedPair(token_a, token_b, score))  # type: ignore[arg-type]
+    return tuple(pairs)
