@@ -28,7 +28,7 @@ from transport.relay import DisclosureRelay
 from transport.runs import RunManager
 from transport.runstate import RunState, RunStatus, now_iso
 from transport.signing import verify_manifest
-from transport.statuses import NotFound
+from transport.statuses import NotFound, NotReady
 from transport.uploads import DatasetRecord, UploadStore
 
 WATCH_INTERVAL = 0.2
@@ -230,7 +230,7 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
     def Results(self, request, context):
         files, spec, agreement = self._party_run(request, context, Action.FETCH_RESULTS)
         if files.status().state is not RunState.SUCCEEDED:
-            raise InputError("run has no results (not succeeded)")
+            raise NotReady("run has no results (it has not succeeded)")
         side = result_views.side_of(
             context.caller.department,
             self.m.uploads.dataset(spec.dataset_a).department,
@@ -277,8 +277,10 @@ class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
         agreement = self.m.authorise(context, Action.DISCLOSE, request.agreement_id)
         files = self.m.runs.files(request.run_id)
         spec, status = files.spec(), files.status()
-        if spec.agreement_id != request.agreement_id or status.state is not RunState.SUCCEEDED:
+        if spec.agreement_id != request.agreement_id:
             raise NotFound("unknown run under this agreement")
+        if status.state is not RunState.SUCCEEDED:
+            raise NotReady("run has no results to disclose (it has not succeeded)")
         if request.sender != context.caller.department or request.recipient != agreement.consumer:
             raise AuthorisationError()
         extra = set(request.fields) - set(agreement.disclose_fields)

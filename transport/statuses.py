@@ -31,6 +31,10 @@ class LimitExceeded(InputError):
     """Over a configured size limit."""
 
 
+class NotReady(PprlError):
+    """The thing exists but is not in a state that allows this (e.g. results of a failed run)."""
+
+
 def status_for(error: PprlError) -> grpc.StatusCode:
     if isinstance(error, NotFound):
         return grpc.StatusCode.NOT_FOUND

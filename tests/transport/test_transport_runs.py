@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from transport_world import DEPARTMENTS, PAIRS, agreement_of, client, encoded_pair, plan
 
-from pprl.errors import AuthorisationError, InputError
+from pprl.errors import AuthorisationError, TransportError
 from transport.disclosure import receive, release
 from transport.generated import runs_pb2
 from transport.process import MatcherProcess
@@ -138,7 +138,7 @@ def test_a_run_can_be_cancelled(world, server, uploaded):
         status = mca.cancel_run(run_id)  # the worker takes longer than this to even start
         assert status.state == runs_pb2.CANCELLED
         assert mca.run_status(run_id).state == runs_pb2.CANCELLED
-        with pytest.raises(InputError, match="no results"):
+        with pytest.raises(TransportError, match="failed_precondition.*no results"):
             mca.results(run_id)
     assert not (world.matcher_dir / "runs" / run_id / "result.parquet").exists()
 
