@@ -368,3 +368,33 @@ def test_bits_per_feature_encoding_does_not_depend_on_the_batch():
 @given(st.binary(min_size=1, max_size=100), st.binary(max_size=200))
 def test_blocking_hmac_matches_the_standard_library(key, message):
     assert _Hmac(key).digest(message) == hmac_sha256(key, message)
+
+
+def test_a_user_schema_for_other_columns_encodes_and_matches():
+    schema = parse_schema(
+        {
+            "schema_version": 1,
+            "name": "students",
+            "fields": [
+                {"name": "full_name", "type": "text",
+                 "features": [{"tokens": "char_qgrams", "q": 2, "bits_per_feature": 300}]},
+                {"name": "dob", "type": "date",
+                 "features": [{"tokens": "date_parts", "bits_per_token": 20}]},
+                {"name": "student_no", "type": "text",
+                 "features": [{"tokens": "positional_chars", "bits_per_token": 8}]},
+            ],
+            "require_any": ["full_name", "student_no"],
+            "blocking": [{"name": "year", "parts": [{"field": "dob", "part": "year"}]}],
+        }
+    )  # fmt: skip
+    rows = [
+        {"full_name": "Maria  Garcia", "dob": "2001-04-05", "student_no": "S-1001"},
+        {"full_name": "maria garcia", "dob": "2001/4/5", "student_no": "S-1001"},
+        {"full_name": "Mario Garcon", "dob": "2001-04-05", "student_no": "S-2002"},
+        {"full_name": "", "dob": "2001-04-05", "student_no": ""},
+    ]
+    result = encode(rows, schema, SECRET)
+    assert result.source_rows.tolist() == [0, 1, 2]
+    assert dice(result.clks[0], result.clks[1]) == 1.0
+    assert dice(result.clks[0], result.clks[2]) < 0.8
+    assert len(set(result.blocking["year"][0].tolist())) == 1
