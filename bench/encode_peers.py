@@ -143,8 +143,8 @@ def clkhash_schema(fields: list[str]):
 def encode_with_clkhash(records: list[dict[str, str]], secret: str = "bench secret") -> list:
     from clkhash.clk import generate_clks
 
-    fields = list(records[0])
-    rows = [tuple(r[f] for f in fields) for r in records]
+    fields = [f for f in records[0] if f in _CLKHASH_FEATURES]  # e.g. record_id is left out
+    rows = [tuple(r.get(f) or "" for f in fields) for r in records]
     return generate_clks(rows, clkhash_schema(fields), secret)
 
 
