@@ -1,0 +1,106 @@
+"""Warnings hold record tokens only: real encodings matched, warnings issued, files scanned."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+from governance_warnings_world import BEFORE_NATIONAL_DAY, agreement_in_force
+from test_governance_warnings_cli import Pprl
+
+import linkage
+from bloom import LinkageSecret, encode
+from governance.store import DB_FILE
+from pprl.cli import main
+from pprl.encoded import dataset_from_table, with_manifest
+
+# The low-income list (A) and the death registry (B): two of the people are in both.
+LOW_INCOME = [
+    {"name": "张伟", "id_number": "11010519491231002X", "sex": "男", "birth_date": "1949-12-31",
+     "address": "北京市朝阳区建国路88号", "phone": "13800138000"},
+    {"name": "阿依古丽·买买提", "id_number": "650102198501011234", "sex": "女",
+     "birth_date": "1985-01-01", "address": "乌鲁木齐市天山区", "phone": "13911112222"},
+    {"name": "李娜", "id_number": "330106199003031527", "sex": "女", "birth_date": "1990-03-03",
+     "address": "杭州市西湖区文三路", "phone": "13733334444"},
+]  # fmt: skip
+DEATHS = [
+    {"name": "章伟", "id_number": "11010519491231002X", "sex": "男", "birth_date": "1949-12-31",
+     "address": "北京市朝阳区建国路88号"},
+    {"name": "李娜", "id_number": "330106199003031527", "sex": "女", "birth_date": "1990-03-03",
+     "address": "杭州市西湖区文三路"},
+]  # fmt: skip
+PLAINTEXT = sorted(
+    {str(v) for record in LOW_INCOME + DEATHS for k, v in record.items() if k != "sex"}
+)
+
+
+def _encoded(records, secret):
+    result = encode(records, "cn-identity", secret)
+    table = result.to_table()
+    return dataset_from_table(with_manifest(table, result.manifest(table)))
+
+
+def test_nothing_plaintext_reaches_the_warnings(world, monkeypatch, tmp_path):
+    world.clock.now = BEFORE_NATIONAL_DAY
+    pprl = Pprl(world, monkeypatch)
+    agreement_id = agreement_in_force(world)
+    secret = LinkageSecret.generate()
+    a, b = _encoded(LOW_INCOME, secret), _encoded(DEATHS, secret)
+    matched = [
+        (r["token_a"], r["token_b"], r["score"])
+        for r in linkage.match(a, b, threshold=0.7).to_table().to_pylist()
+    ]
+    assert len(matched) == 2
+    path = tmp_path / "pairs.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["token_a", "token_b", "score"])
+        writer.writerows(matched)
+
+    outputs = [
+        pprl(
+            "issue",
+            "--pairs",
+            str(path),
+            "--agreement",
+            agreement_id,
+            "--left-dataset",
+            "mz-low-income",
+            "--right-dataset",
+            "gaj-deaths",
+            "--seed",
+            "3",
+            code="MCA",
+        ).output
+    ]
+    rows = pprl.listed()
+    assert {(r["token_a"], r["token_b"]) for r in rows} == {m[:2] for m in matched}
+    assert {r["token_a"] for r in rows} <= set(a.tokens.to_pylist())
+    outputs.append(
+        pprl("dispute", rows[0]["warning_id"], "--reason", "seen alive", code="MCA").output
+    )
+    outputs.append(json.dumps(rows, ensure_ascii=False))
+    outputs.append(
+        pprl.runner.invoke(main, ["audit", "show", "--data-dir", str(world.data_dir)]).output
+    )
+
+    stored = b"".join(
+        p.read_bytes() for p in world.data_dir.iterdir() if p.name.startswith(DB_FILE)
+    )
+    assert b"seen alive" in stored  # the scan does see what the store holds
+    for text in PLAINTEXT:
+        assert text.encode("utf-8") not in stored, text
+        assert all(text not in out for out in outputs), text
+
+
+def test_warnings_code_loads_no_key_holder_code():
+    code = (
+        "import sys, governance.cli_warnings, governance.warnings\n"
+        "bad = [m for m in sys.modules if m == 'bloom' or m.startswith('bloom.')"
+        " or m == 'governance.keywrap']\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
