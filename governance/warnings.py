@@ -20,7 +20,8 @@ Lifecycle (anything else is refused with a one-line error):
     disputed --reverify(withdrawn)--> cleared  (the provider's record was wrong)
 
 Who: the agreement's consumer issues (it must be allowed to launch runs under an agreement in
-force), verifies and disputes; the provider answers disputes. Every issue and transition is
+force), verifies and disputes; the provider answers disputes. Verification and disputes go on
+after the agreement ends: warnings already issued must still be closed. Every issue and transition is
 written to the audit log in the same transaction as the change; refusals of the wrong party
 are audited too. A warning holds opaque record tokens, dataset names and codes only: the
 matcher never knows who a token is, and dispute reasons carrying ID or phone numbers are
@@ -162,15 +163,6 @@ class WarningRegister:
         rule = rules.rule_for(left_dataset, right_dataset)
         now = self.store.now()
         deadline = _deadline(rule.level, now)
-        previous = self.store._one(
-            "SELECT batch_id FROM warning_batches WHERE agreement_id = ? AND source = ?"
-            " AND left_dataset = ? AND right_dataset = ?",
-            (agreement_id, source.label, left_dataset, right_dataset),
-        )
-        if previous is not None:
-            raise GovernanceError(
-                f"warnings from {source.label} were already issued (batch {previous[0]})"
-            )
         batch_id = f"wb-{secrets.token_hex(8)}"
         ids = [f"w-{secrets.token_hex(8)}" for _ in source.pairs]
         joint = (
@@ -180,6 +172,16 @@ class WarningRegister:
         )
         at = _iso(now)
         with self.store._transaction() as conn:
+            # Checked inside the write transaction, so two issuers cannot both pass it.
+            previous = conn.execute(
+                "SELECT batch_id FROM warning_batches WHERE agreement_id = ? AND source = ?"
+                " AND left_dataset = ? AND right_dataset = ?",
+                (agreement_id, source.label, left_dataset, right_dataset),
+            ).fetchone()
+            if previous is not None:
+                raise GovernanceError(
+                    f"warnings from {source.label} were already issued (batch {previous[0]})"
+                )
             conn.execute(
                 "INSERT INTO warning_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -20,16 +20,12 @@ def issued(world):
     world.clock.now = BEFORE_NATIONAL_DAY
     agreement_id = agreement_in_force(world)
     register = WarningRegister(world.store)
-    report = register.issue(
-        world.signers["MCA"],
-        agreement_id,
-        pairs(10),
-        "mz-low-income",
-        "gaj-deaths",
-        rules=RULES,
-        seed=2026,
-    )
+    report = _issue(register, world.signers["MCA"], agreement_id, pairs(10), 2026)
     return world, register, report, agreement_id
+
+
+def _issue(register, signer, agreement_id, source, seed, datasets=("mz-low-income", "gaj-deaths")):
+    return register.issue(signer, agreement_id, source, *datasets, rules=RULES, seed=seed)
 
 
 def _actions(world, prefix="warning."):
@@ -73,15 +69,7 @@ def test_the_same_source_is_not_issued_twice(issued):
     world, register, report, agreement_id = issued
     before = len(world.store.audit_entries())
     with pytest.raises(GovernanceError, match="already issued"):
-        register.issue(
-            world.signers["MCA"],
-            agreement_id,
-            pairs(10),
-            "mz-low-income",
-            "gaj-deaths",
-            rules=RULES,
-            seed=1,
-        )
+        _issue(register, world.signers["MCA"], agreement_id, pairs(10), 1)
     assert len(register.warnings()) == 10
     assert len(world.store.audit_entries()) == before
 
@@ -90,26 +78,10 @@ def test_only_the_consumer_under_an_agreement_in_force_issues(issued):
     world, register, _, agreement_id = issued
     for code in ("MPS", "MOHRSS"):
         with pytest.raises(AuthorisationError, match="^permission denied$"):
-            register.issue(
-                world.signers[code],
-                agreement_id,
-                pairs(3, code),
-                "mz-low-income",
-                "gaj-deaths",
-                rules=RULES,
-                seed=1,
-            )
+            _issue(register, world.signers[code], agreement_id, pairs(3, code), 1)
     world.store.revoke_agreement(world.signers["OFFICE"], agreement_id)
     with pytest.raises(AuthorisationError):
-        register.issue(
-            world.signers["MCA"],
-            agreement_id,
-            pairs(3, "late"),
-            "mz-low-income",
-            "gaj-deaths",
-            rules=RULES,
-            seed=1,
-        )
+        _issue(register, world.signers["MCA"], agreement_id, pairs(3, "late"), 1)
     assert len(register.warnings()) == 10
     assert len(_actions(world, "authorise.refused")) == 3
 
@@ -253,14 +225,13 @@ def test_levels_without_deadline_and_without_joint_verification(world):
     world.clock.now = BEFORE_NATIONAL_DAY
     agreement_id = agreement_in_force(world, "rs-unemployment")
     register = WarningRegister(world.store)
-    report = register.issue(
+    report = _issue(
+        register,
         world.signers["MCA"],
         agreement_id,
         pairs(4),
-        "mz_low_income",
-        "rs_unemployment",
-        rules=RULES,
-        seed=5,
+        5,
+        ("mz_low_income", "rs_unemployment"),
     )
     assert (report.level, report.deadline, report.joint_verification) == (
         WarningLevel.BLUE,
