@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from pprl.encoded import Manifest, build_table, content_hash, write_encoded
-from transport.client import MatcherClient
+from transport.client import MatcherClient, encoded_ipc
 from transport.process import MatcherProcess
 from transport.provision import AgreementPlan, provision
 
@@ -75,3 +75,28 @@ def test_bench_upload_mtls_loopback(benchmark, matcher, records, chunk):
         records_per_second=round(records / seconds),
     )
     assert report.record_count == records
+
+
+@pytest.mark.parametrize("records", RECORDS[-1:])
+def test_bench_upload_stream_only(benchmark, matcher, records):
+    """The wire part alone: Begin plus the chunk stream (each chunk hashed on both sides),
+    without the commit's whole-file verification and Parquet write."""
+    root, agreement, client = matcher
+    path = root / f"ds{records}.parquet"
+    if not path.exists():
+        _dataset(path, records)
+    raw, manifest = encoded_ipc(path, client.signer.private_key)
+
+    def stream():
+        state = client.begin_upload(raw, manifest, agreement, f"stream{records}")
+        return client.uploads.Send(client.chunks(raw, state.upload_id, 0, 1024 * 1024))
+
+    state = benchmark.pedantic(stream, rounds=3, iterations=1, warmup_rounds=1)
+    seconds = benchmark.stats.stats.mean
+    benchmark.extra_info.update(
+        records=records,
+        wire_bytes=len(raw),
+        mb_per_second=round(len(raw) / seconds / 1e6, 1),
+        records_per_second=round(records / seconds),
+    )
+    assert state.complete

@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pprl.encoded import read_encoded
 from transport.runstate import RunFiles, RunState, RunStatus
+from transport.uploads import DATASET_SUFFIX, load_dataset
 
 
 def _die_with_parent(parent: int) -> None:
@@ -59,8 +59,8 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
     spec = files.spec()
     status = files.status().moved(state=RunState.RUNNING, stage="loading", progress=0.05)
     files.write_status(status)
-    a = read_encoded(datasets / f"{spec.dataset_a}.parquet")
-    b = read_encoded(datasets / f"{spec.dataset_b}.parquet")
+    a = load_dataset(datasets / f"{spec.dataset_a}{DATASET_SUFFIX}")
+    b = load_dataset(datasets / f"{spec.dataset_b}{DATASET_SUFFIX}")
     a.manifest.check_compatible(b.manifest)
     status = status.moved(stage="matching", progress=0.2)
     files.write_status(status)

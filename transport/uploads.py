@@ -5,13 +5,14 @@ Layout under DATA_DIR:
     uploads/<upload_id>/meta.json    who, which agreement, declared size and hash, manifest
     uploads/<upload_id>/data.part    verified bytes so far
     uploads/<upload_id>/offset       how many bytes of data.part are verified (written last)
-    datasets/<dataset_id>.parquet    committed datasets (written to a temporary name, renamed)
-    datasets/<dataset_id>.json       their DatasetRecord
+    datasets/<dataset_id>.arrows     committed datasets: the verified Arrow IPC stream itself
+    datasets/<dataset_id>.json       their DatasetRecord (with the department's signature)
 
 Each chunk is checked against its own SHA-256 and must start exactly at the verified offset, so
 a broken connection loses nothing verified and a damaged chunk is refused without touching the
 file. Commit checks the whole-stream hash, the Arrow contents against the manifest, and the
-manifest's signature by the uploading department; only then is the dataset visible.
+manifest's signature by the uploading department; only then is the verified file renamed into
+`datasets/` (nothing is re-encoded), and runs memory-map it from there.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pprl.encoded import Manifest, dataset_from_table, manifest_of, write_encoded
+from pprl.encoded import EncodedDataset, Manifest, dataset_from_table, manifest_of
 from pprl.errors import AuthorisationError, EncodedFormatError, InputError, IntegrityError
 from transport.limits import Limits
 from transport.statuses import LimitExceeded, NotFound
@@ -62,6 +63,10 @@ class DatasetRecord:
     content_hash: str
     schema_fingerprint: str
     key_id: str
+    manifest_signature: str  # the department's, kept so the upload stays attributable
+
+
+DATASET_SUFFIX = ".arrows"
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -221,12 +226,11 @@ class UploadStore:
         with self._lock(upload_id):
             if self._offset(path) != meta["total_bytes"]:
                 raise InputError("upload is not complete; send the remaining chunks first")
-            raw = (path / "data.part").read_bytes()[: meta["total_bytes"]]
-            if hashlib.sha256(raw).hexdigest() != meta["total_sha256"]:
+            if _file_sha256(path / "data.part") != meta["total_sha256"]:
                 raise IntegrityError("uploaded bytes do not match the declared hash")
             declared = Manifest.from_json(meta["manifest_json"])
             check_signature(declared)
-            table = _read_ipc(raw)
+            table = _read_ipc(path / "data.part")
             carried = manifest_of(table, "upload")
             if carried.signing_bytes() != declared.signing_bytes():
                 raise IntegrityError("manifest in the data differs from the signed manifest")
@@ -241,11 +245,12 @@ class UploadStore:
                 content_hash=declared.content_hash,
                 schema_fingerprint=declared.schema_fingerprint,
                 key_id=declared.key_id,
+                manifest_signature=declared.signature or "",
             )
-            target = self.datasets / f"{record.dataset_id}.parquet"
-            tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-            write_encoded(tmp, table, declared)
-            os.replace(tmp, target)
+            part = path / "data.part"
+            with open(part, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(part, self.datasets / f"{record.dataset_id}{DATASET_SUFFIX}")
             write_atomic(
                 self.datasets / f"{record.dataset_id}.json", json.dumps(asdict(record)).encode()
             )
@@ -266,7 +271,12 @@ class UploadStore:
 
     def dataset_path(self, dataset_id: str) -> Path:
         self.dataset(dataset_id)
-        return self.datasets / f"{dataset_id}.parquet"
+        return self.datasets / f"{dataset_id}{DATASET_SUFFIX}"
+
+
+def load_dataset(path: str | Path, *, verify: bool = True) -> EncodedDataset:
+    """A committed dataset, memory-mapped (its content hash checked again unless told not to)."""
+    return dataset_from_table(_read_ipc(Path(path)), str(path), verify=verify)
 
 
 def dataset_id(name: str, agreement_id: str, manifest: Manifest) -> str:
@@ -275,9 +285,18 @@ def dataset_id(name: str, agreement_id: str, manifest: Manifest) -> str:
     return f"{name}-{digest[:12]}"
 
 
-def _read_ipc(raw: bytes) -> pa.Table:
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    """The uploaded stream, memory-mapped rather than read into memory."""
     try:
-        with pa.ipc.open_stream(pa.py_buffer(raw)) as reader:
+        with pa.memory_map(str(path)) as source, pa.ipc.open_stream(source) as reader:
             return reader.read_all()
     except (pa.ArrowException, OSError, ValueError):
         raise EncodedFormatError("upload is not an Arrow IPC stream") from None

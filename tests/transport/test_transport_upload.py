@@ -181,7 +181,7 @@ def test_eight_departments_upload_at_once(world, server, tmp_path):
         assert reports[provider].record_count == 700 + i
     datasets = world.matcher_dir / "datasets"
     for report in reports.values():
-        assert (datasets / f"{report.dataset_id}.parquet").exists()
+        assert (datasets / f"{report.dataset_id}.arrows").exists()
 
 
 GARBAGE = b"\x0a\xff\xff\xff\xff\x0f\x00garbage"
