@@ -22,6 +22,17 @@ from governance.warnings import RiskWarning, WarningRegister, WarningState
 from pprl.errors import InputError
 
 SEED_RANGE = click.IntRange(0, 2**63 - 1)
+LIST_COLUMNS = (
+    "warning_id",
+    "level",
+    "state",
+    "deadline",
+    "overdue",
+    "joint_verification",
+    "disposition_hint",
+    "disposition",
+    "agreement_id",
+)
 
 
 def _open(data_dir: Path) -> GovernanceStore:
@@ -128,27 +139,14 @@ def warnings_list(
             agreement_id=agreement_id,
             overdue=overdue,
         )
+    if not as_json:
+        click.echo("\t".join(LIST_COLUMNS))
     for w in found:
         row = _as_dict(w, now)
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
-            click.echo(
-                "\t".join(
-                    str(row[k] if row[k] is not None else "-")
-                    for k in (
-                        "warning_id",
-                        "level",
-                        "state",
-                        "deadline",
-                        "overdue",
-                        "joint_verification",
-                        "disposition_hint",
-                        "disposition",
-                        "agreement_id",
-                    )
-                )
-            )
+            click.echo("\t".join(_cell(row[column]) for column in LIST_COLUMNS))
     if not as_json:
         click.echo(f"{len(found)} warning(s)", err=True)
 
@@ -214,6 +212,14 @@ def warnings_rules(rules_path: Path | None) -> None:
     for rule in rules.rules:
         pair = " x ".join(sorted(rule.datasets))
         click.echo(f"{rule.rule_id}\t{pair}\t{rule.level.value}\t{rule.disposition_hint.value}")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _as_dict(w: RiskWarning, now) -> dict:

@@ -21,11 +21,11 @@ Lifecycle (anything else is refused with a one-line error):
 
 Who: the agreement's consumer issues (it must be allowed to launch runs under an agreement in
 force), verifies and disputes; the provider answers disputes. Verification and disputes go on
-after the agreement ends: warnings already issued must still be closed. Every issue and transition is
-written to the audit log in the same transaction as the change; refusals of the wrong party
-are audited too. A warning holds opaque record tokens, dataset names and codes only: the
-matcher never knows who a token is, and dispute reasons carrying ID or phone numbers are
-refused. Deadlines: `governance.workdays`; county joint verification of red warnings:
+after the agreement ends: warnings already issued must still be closed. Every issue and
+transition is written to the audit log in the same transaction as the change; refusals of the
+wrong party are audited too. A warning holds opaque record tokens, dataset names and codes
+only: the matcher never knows who a token is, and dispute reasons carrying ID or phone numbers
+are refused. Deadlines: `governance.workdays`; county joint verification of red warnings:
 `governance.joint_verification`.
 """
 
@@ -48,8 +48,9 @@ from governance.workdays import add_working_days, china_date
 from pprl.errors import AuthorisationError, GovernanceError, InputError
 
 MAX_REASON = 200
-# Long digit runs look like ID numbers (15/18 digits) or phone numbers (11): not for a reason.
-_IDENTITY_NUMBER = re.compile(r"\d{11,}|\d{14}[\dXx]")
+# 11 or more digits in a row: a mobile number, or the digits of an ID number (15 or 18 long,
+# the last may be X): identity data that a dispute reason must not carry.
+_IDENTITY_NUMBER = re.compile(r"\d{11,}")
 
 
 class WarningState(enum.Enum):

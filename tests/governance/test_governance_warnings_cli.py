@@ -99,8 +99,10 @@ def test_issue_from_pairs_csv_then_list_resolve_dispute(pprl, tmp_path):
     # The same file again is refused: nothing is issued twice.
     again = _issue_csv(pprl, path, exit_code=1)
     assert again.stderr.count("\n") == 1 and "already issued" in again.stderr
-    text = pprl("list").stdout
-    assert len(text.splitlines()) == 5
+    header, *lines = pprl("list").stdout.splitlines()
+    assert header.split("\t")[:4] == ["warning_id", "level", "state", "deadline"]
+    assert len(lines) == 5
+    assert f"{first}\tred\tverified\t2026-10-15\tno\t" in "\n".join(lines)
 
 
 def test_illegal_steps_and_wrong_party_are_one_line_errors(pprl, tmp_path):
