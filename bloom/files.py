@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from bloom.encoder import Reject, encode
+from bloom.reading import open_input
 from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, content_hash, write_encoded
@@ -104,39 +104,10 @@ def parse_map(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-def read_input(path: str | Path, encoding: str = "utf-8") -> pa.Table:
-    """A CSV (every column read as text, so leading zeros survive) or Parquet file."""
-    p = str(path)
-    if not os.path.exists(p):
-        raise InputError("no such file", path=p)
-    try:
-        if p.endswith((".parquet", ".pq")):
-            return pq.read_table(p)
-        with open(p, encoding=encoding, newline="") as handle:
-            header = next(csv.reader(handle), None)
-        if not header:
-            raise InputError("empty file (no header row)", path=p)
-        header = [h.lstrip("\ufeff") for h in header]
-        return pacsv.read_csv(
-            p,
-            read_options=pacsv.ReadOptions(encoding=encoding, column_names=header, skip_rows=1),
-            convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
-                strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-    except UnicodeDecodeError:
-        raise InputError(f"not {encoding} text (try --encoding gbk)", path=p) from None
-    except (pa.ArrowInvalid, pa.ArrowException, csv.Error, OSError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"unreadable input: {reason}", path=p) from None
-
-
-def select_fields(
-    table: pa.Table, schema: Schema, mapping: Mapping[str, str], path: str
-) -> tuple[pa.Table, pa.Array | None]:
-    """Rename department columns to schema fields; returns (fields table, record ids or None)."""
+def resolve_columns(
+    names: list[str], schema: Schema, mapping: Mapping[str, str], path: str
+) -> dict[str, str]:
+    """Schema field (and record_id) -> the file's column, checked once against the header."""
     fields = {f.name for f in schema.fields}
     for field in mapping:
         if field != RECORD_ID and field not in fields:
@@ -144,24 +115,33 @@ def select_fields(
                 f"column mapping names {field!r}, which is not a field of schema {schema.name!r}",
                 path=path,
             )
-    columns = {}
-    for name in [*fields, RECORD_ID]:
+    resolved = {}
+    for name in [*sorted(fields), RECORD_ID]:
         source = mapping.get(name, name)
-        if source in table.column_names:
-            columns[name] = table.column(source)
+        if source in names:
+            resolved[name] = source
         elif name in mapping:
             raise InputError(f"has no column {source!r} (mapped to field {name!r})", path=path)
-    ids = columns.pop(RECORD_ID, None)
-    present = {k: v for k, v in columns.items()}
-    if not present:
+    if not set(resolved) - {RECORD_ID}:
         raise InputError(
             f"has none of the schema's fields ({', '.join(sorted(fields))}); "
             "map columns with --columns or --map field=column",
             path=path,
         )
+    return resolved
+
+
+def select_fields(
+    table: pa.Table, schema: Schema, resolved: Mapping[str, str]
+) -> tuple[pa.Table, pa.Array | None]:
+    """The schema's fields under their own names (absent ones null) and the record ids."""
     n = table.num_rows
-    data = {k: present.get(k, pa.nulls(n, pa.string())) for k in sorted(fields)}
-    return pa.table(data), (ids.combine_chunks() if ids is not None else None)
+    data = {
+        f.name: table.column(resolved[f.name]) if f.name in resolved else pa.nulls(n, pa.string())
+        for f in schema.fields
+    }
+    ids = table.column(resolved[RECORD_ID]).combine_chunks() if RECORD_ID in resolved else None
+    return pa.table(data), ids
 
 
 def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
@@ -185,41 +165,51 @@ def encode_file(
     mapping: Mapping[str, str] | None = None,
     encoding: str = "utf-8",
     chunk_size: int = DEFAULT_CHUNK,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
     now: dt.datetime | None = None,
 ) -> EncodeSummary:
     """Encode one CSV/Parquet file; see the module docstring for what is written."""
     schema = load_schema(schema)
     path = str(input)
-    table = read_input(path, encoding)
     column_map: dict[str, str] = {}
     if isinstance(columns, str | Path):
         column_map.update(read_columns_file(columns))
     elif columns is not None:
         column_map.update(columns)
     column_map.update(mapping or {})
-    fields_table, ids = select_fields(table, schema, column_map, path)
-    n = fields_table.num_rows
+    source = open_input(path, encoding, chunk_size)
+    resolved = resolve_columns(source.columns, schema, column_map, path)
 
-    # Each chunk becomes its Arrow table at once, so only one chunk's working arrays and
-    # filters are held unpacked at a time.
+    # Chunk by chunk: each becomes its Arrow table at once, so only one chunk's working
+    # arrays and unpacked filters are held at a time.
     tables: list[pa.Table] = []
     tokens: list[str] = []
     source_parts: list[np.ndarray] = []
+    id_parts: list[pa.Array] = []
     rejects: list[Reject] = []
     counts: dict[str, int] = {}
-    for start in range(0, max(n, 1), chunk_size):
-        chunk = fields_table.slice(start, chunk_size)
-        result = encode(chunk, schema, secret, row_offset=start)
+    n = 0
+    for chunk in source.chunks:
+        fields_table, ids = select_fields(chunk, schema, resolved)
+        result = encode(fields_table, schema, secret, row_offset=n)
         tables.append(result.to_table())
         tokens.extend(result.record_tokens)
         source_parts.append(result.source_rows.astype(np.int64))
+        if ids is not None:
+            id_parts.append(ids.take(pa.array(result.source_rows - n)).cast(pa.string()))
         rejects.extend(result.rejects)
         for k, v in result.counts.items():
             counts[k] = counts.get(k, 0) + v
+        n += chunk.num_rows
         del result
         if progress is not None:
-            progress(chunk.num_rows, n)
+            progress(chunk.num_rows, source.total_rows)
+    if not tables:  # a file with a header and no rows
+        empty = pa.table({c: pa.array([], pa.string()) for c in source.columns})
+        result = encode(select_fields(empty, schema, resolved)[0], schema, secret)
+        tables.append(result.to_table())
+        source_parts.append(result.source_rows)
+        counts.update(result.counts)
     counts["input_rows"] = n
     source_rows = np.concatenate(source_parts)
     encoded = pa.concat_tables(tables).combine_chunks()
@@ -236,8 +226,8 @@ def encode_file(
         counts=counts,
     )
     out_path, map_path, rejects_path = output_paths(out)
-    if ids is not None:
-        record_ids = ids.take(pa.array(source_rows)).cast(pa.string())
+    if RECORD_ID in resolved:
+        record_ids = pa.concat_arrays(id_parts) if id_parts else pa.array([], pa.string())
     else:
         record_ids = pa.array(source_rows, pa.int64()).cast(pa.string())
     map_table = pa.table(
@@ -286,7 +276,7 @@ class ProgressBar:
         disable = quiet or not sys.stderr.isatty()
         self.bar = tqdm(unit="rec", file=sys.stderr, disable=disable, leave=False)
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
         if self.bar.total != total:
             self.bar.total = total
         self.bar.update(done)
