@@ -30,7 +30,9 @@ def demo_run(tmp_path_factory):
 def test_demo_reports_quality_stages_and_a_verified_audit(demo_run):
     _, out = demo_run
     assert re.search(r"audit verify: OK \(\d+ entries", out)
-    rows = re.findall(r"^\s+(gaj_\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$", out, re.M)
+    rows = re.findall(
+        r"^\s+(gaj_\w+)\s+[\d.]+\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$", out, re.M
+    )
     assert [r[0] for r in rows] == ["gaj_deaths", "gaj_vehicles"]
     for _, matches, precision, recall, _, disclosed in rows:
         assert int(matches) > 0 and int(disclosed) == int(matches)
