@@ -36,6 +36,10 @@ class DisclosureRelay:
         target.mkdir(parents=True, exist_ok=True)
         write_atomic(target / f"{disclosure_id}.bin", payload)
 
+    def records_relayed(self, run_id: str, recipient: str, count_of) -> int:
+        """Records already relayed for a run and recipient (`count_of` reads one payload's)."""
+        return sum(count_of(raw) for raw in self.for_recipient(run_id, recipient))
+
     def for_recipient(self, run_id: str, recipient: str) -> list[bytes]:
         target = self._dir(run_id, recipient)
         return [p.read_bytes() for p in sorted(target.glob("disc-*.bin"))]

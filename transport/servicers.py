@@ -286,7 +286,12 @@ class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
         extra = set(request.fields) - set(agreement.disclose_fields)
         if extra or not request.fields:
             raise AuthorisationError()
-        if request.record_count > status.matches:
+        already = self.m.relay.records_relayed(
+            request.run_id,
+            request.recipient,
+            lambda raw: disclosure_pb2.SealedPayload.FromString(raw).record_count,
+        )
+        if already + request.record_count > status.matches:
             raise InputError("more records disclosed than the run matched", field="record_count")
         disclosure_id = self.m.relay.new_id()
         request.disclosure_id = disclosure_id

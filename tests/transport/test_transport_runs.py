@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from transport_world import DEPARTMENTS, PAIRS, agreement_of, client, encoded_pair, plan
 
-from pprl.errors import AuthorisationError, TransportError
+from pprl.errors import AuthorisationError, InputError, TransportError
 from transport.disclosure import receive, release
 from transport.generated import runs_pb2
 from transport.process import MatcherProcess
@@ -116,6 +116,14 @@ def test_disclosure_is_sealed_end_to_end_and_limited_to_agreed_fields(
         )
         assert report.records == len(truth) and report.fields == ("death_date", "cause")
         assert len(report.disclosure_ids) == 4
+        with pytest.raises(InputError, match="more records disclosed than the run matched"):
+            release(
+                mps,
+                run_id,
+                agreement,
+                map_path=out / "MPS.map.parquet",
+                source_path=out / "MPS.source.csv",
+            )
         with pytest.raises(AuthorisationError):  # only the consumer collects
             receive(mps, run_id, map_path=out / "MPS.map.parquet", out_path=tmp_path / "x.csv")
         got = receive(
