@@ -249,3 +249,23 @@ def test_secret_never_reaches_outputs_logs_or_terminal(tmp_path, key_file, extra
     for blob in blobs:
         for needle in needles:
             assert needle not in blob
+
+
+def test_exported_filters_read_the_same_in_clkhash_and_anonlink(
+    tmp_path, key_file, extract, runner
+):
+    serialization = pytest.importorskip("clkhash.serialization")
+    similarities = pytest.importorskip("anonlink.similarities")
+    out = tmp_path / "mz.parquet"
+    columns = str(tmp_path / "mz_low_income.columns.json")
+    runner.invoke(main, ["encode", "--secret", str(key_file), "--input", str(extract),
+                         "--out", str(out), "--columns", columns])  # fmt: skip
+    runner.invoke(main, ["clk", "export", str(out), "--out", str(tmp_path / "c.json")])
+    peer = [serialization.deserialize_bitarray(c)
+            for c in json.loads((tmp_path / "c.json").read_text())["clks"]]  # fmt: skip
+    ours = np.unpackbits(read_encoded(out).filters.view(np.uint8), axis=1)
+    assert [list(map(int, b.tolist())) for b in peer] == ours.tolist()
+    sims, (left, right) = similarities.dice_coefficient_accelerated([peer, peer], 0.0)
+    for score, i, j in zip(sims, left, right, strict=True):
+        a, b = ours[i], ours[j]
+        assert score == pytest.approx(2 * (a & b).sum() / (a.sum() + b.sum()))
