@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pprl.errors import InputError
+from pprl.errors import GovernanceError, InputError
 
 RULES_FORMAT = "pprl-warning-rules/1"
 DEFAULT_RULES = "warning_rules.json"
@@ -91,7 +91,13 @@ def dataset_key(name: str) -> str:
 
 
 def default_rules() -> RuleSet:
-    text = resources.files("governance").joinpath(DEFAULT_RULES).read_text(encoding="utf-8")
+    try:
+        text = resources.files("governance").joinpath(DEFAULT_RULES).read_text(encoding="utf-8")
+    except OSError:
+        # The JSON file ships as package data; an install without it must say so plainly.
+        raise GovernanceError(
+            f"the built-in {DEFAULT_RULES} is missing from this installation; pass --rules"
+        ) from None
     return parse_rules(text, f"<built-in {DEFAULT_RULES}>")
 
 
