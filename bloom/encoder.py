@@ -29,7 +29,7 @@ from bloom.fields import Prepared, derive, prepare_field
 from bloom.hardening import balance, balance_permutation, blip, xor_fold
 from bloom.positions import token_positions
 from bloom.scatter import scatter_bits
-from bloom.schema import Feature, FieldType, Missing, Schema, load_schema
+from bloom.schema import Feature, FieldSpec, FieldType, Missing, Schema, load_schema
 from bloom.secret import LinkageSecret
 from bloom.tokens import Part, TokenStream
 from pprl.encoded import FILTER_BYTES, Manifest, build_table, content_hash
@@ -135,16 +135,18 @@ def _info(schema: Schema, *parts: str) -> bytes:
 
 
 def _encode_filters(
-    schema: Schema, prepared: dict[str, Prepared], secret: LinkageSecret, n: int
+    schema: Schema,
+    prepared: dict[str, Prepared],
+    secret: LinkageSecret,
+    n: int,
+    fields: list[FieldSpec],
+    salt: Part | None,
 ) -> np.ndarray:
+    """The filter bits set by `fields` (the caller ORs the groups of fields together)."""
     nbits = schema.base_bits
     bits = np.zeros((n, nbits // 8), dtype=np.uint8)
-    salt = None
-    if schema.hardening.salt is not None:
-        ref = schema.hardening.salt
-        salt = prepared[ref.field].part(ref.part)
     identity = np.arange(n, dtype=np.int64)
-    for spec in schema.fields:
+    for spec in fields:
         field_ = prepared[spec.name]
         for j, feature in enumerate(spec.features):
             stream = field_.stream(feature)
@@ -266,9 +268,17 @@ def encode(
         prepared = {spec.name: futures[spec.name].result() for spec in schema.fields}
         derive(prepared)
         keep, rejects = _select_rows(schema, prepared, n)
-        blocking_future = pool.submit(_blocking, schema, prepared, secret, keep)
-        bits = _harden(schema, _encode_filters(schema, prepared, secret, n), secret, rng)
-        blocking = blocking_future.result()
+        salt = None
+        if schema.hardening.salt is not None:
+            salt = prepared[schema.hardening.salt.field].part(schema.hardening.salt.part)
+        # Two groups of fields build their bits side by side; OR is order-free.
+        groups = [specs[0::2], specs[1::2]]
+        parts = [pool.submit(_encode_filters, schema, prepared, secret, n, g, salt) for g in groups]
+        blocking = _blocking(schema, prepared, secret, keep)
+        bits = parts[0].result()
+        for part in parts[1:]:
+            bits |= part.result()
+        bits = _harden(schema, bits, secret, rng)
     counts = {"input_rows": n, "encoded": int(keep.sum()), "rejected_rows": int(n - keep.sum())}
     for field_ in prepared.values():
         counts[f"{field_.spec.name}_present"] = int(field_.present[keep].sum())
