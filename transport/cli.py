@@ -96,14 +96,22 @@ def _print_status(status) -> None:
 @click.option("--key", required=True, type=click.Path(exists=True), help="Matcher private key.")
 @click.option("--port-file", type=click.Path(), help="Write the bound port here once listening.")
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
-def serve(data_dir, host, port, cert, key, port_file, max_upload_mb) -> None:
+@click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
+def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_parallelism) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted."""
     from transport.server import serve as start
     from transport.uploads import write_atomic
 
     limits = Limits(max_upload_bytes=max_upload_mb * MIB)
     server = start(
-        data_dir, port, cert=cert, key=key, key_passphrase=_passphrase(), host=host, limits=limits
+        data_dir,
+        port,
+        cert=cert,
+        key=key,
+        key_passphrase=_passphrase(),
+        host=host,
+        limits=limits,
+        run_parallelism=run_parallelism,
     )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

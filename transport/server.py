@@ -75,12 +75,14 @@ class MatcherServer:
     grpc_server: grpc.Server
     runs: RunManager
     store: GovernanceStore
+    health: health.HealthServicer
     resumed_runs: list[str] = field(default_factory=list)
 
     def wait(self) -> None:
         self.grpc_server.wait_for_termination()
 
     def stop(self, grace: float | None = 1.0) -> None:
+        self.health.enter_graceful_shutdown()  # health checks answer NOT_SERVING from now on
         self.runs.stop()
         self.grpc_server.stop(grace).wait()
         self.store.close()
@@ -165,4 +167,4 @@ def serve(
     resumed = runs.start()
     if resumed:
         log.info("resumed %d unfinished run(s): %s", len(resumed), ", ".join(resumed))
-    return MatcherServer(bound, server, runs, store, resumed)
+    return MatcherServer(bound, server, runs, store, health_servicer, resumed)
