@@ -32,8 +32,10 @@ from numba import njit, prange
 from linkage.candidates import CandidatePairs
 from linkage.popcount import (
     and_count_4x1_first_half,
-    and_count_4x1_second_half,
+    and_count_4x1_last_quarter,
+    and_count_4x1_third_quarter,
     and_count_rows,
+    popcount_last_quarter,
     popcount_second_half,
 )
 
@@ -116,7 +118,9 @@ def _first_at_least(pops, lo, hi, value):
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _threshold_items(L, Lp, Lh, Lid, R, Rp, Rh, Rid, items, offsets, caps, t, diagonal, out):
+def _threshold_items(
+    L, Lp, Lh, Lq, Lid, R, Rp, Rh, Rq, Rid, items, offsets, caps, t, diagonal, out
+):
     """Threshold mode. Writes up to caps[w] pairs of item w at offsets[w]; returns true counts.
 
     With diagonal != NO_DIAGONAL only pairs with right position > left position + diagonal
@@ -154,31 +158,55 @@ def _threshold_items(L, Lp, Lh, Lid, R, Rp, Rh, Rid, items, offsets, caps, t, di
                         start = max(j0, r + diagonal + 1) if triangle else j0
                         for j in range(start, min(j1, full_from)):
                             c = and_count_rows(L, r, R, j)
-                            found = _emit(c, Lp[r], Rp[j], Lid[r], Rid[j], rule, sink, found)
+                            if _may_reach(c, Lp[r] + Rp[j], t_fixed):
+                                found = _emit(c, Lp[r], Rp[j], Lid[r], Rid[j], rule, sink, found)
                     if i + GROUP > le:
                         continue
                     j0 = full_from
                 pa0, pa1, pa2, pa3 = Lp[i], Lp[i + 1], Lp[i + 2], Lp[i + 3]
                 h0, h1, h2, h3 = Lh[i], Lh[i + 1], Lh[i + 2], Lh[i + 3]
+                q0, q1, q2, q3 = Lq[i], Lq[i + 1], Lq[i + 2], Lq[i + 3]
                 for j in range(j0, j1):
                     pb = Rp[j]
                     hb = Rh[j]
-                    # First half, then an exact early exit: the second half can add at most
-                    # min(|a_2nd|, |b_2nd|) common bits. Most non-matches stop here.
+                    qb = Rq[j]
+                    # Exact early exits: after half the row, then after three quarters, stop
+                    # when the rest (at most min(|a_rest|, |b_rest|) common bits) cannot lift
+                    # any of the four pairs to t. Most non-matches stop at one of them.
                     c0, c1, c2, c3 = and_count_4x1_first_half(L, i, R, j)
-                    if not (
+                    if not (  # `|`, not `or`: one branch instead of four
                         _may_reach(c0 + min(h0, hb), pa0 + pb, t_fixed)
-                        or _may_reach(c1 + min(h1, hb), pa1 + pb, t_fixed)
-                        or _may_reach(c2 + min(h2, hb), pa2 + pb, t_fixed)
-                        or _may_reach(c3 + min(h3, hb), pa3 + pb, t_fixed)
+                        | _may_reach(c1 + min(h1, hb), pa1 + pb, t_fixed)
+                        | _may_reach(c2 + min(h2, hb), pa2 + pb, t_fixed)
+                        | _may_reach(c3 + min(h3, hb), pa3 + pb, t_fixed)
                     ):
                         continue
-                    d0, d1, d2, d3 = and_count_4x1_second_half(L, i, R, j)
-                    rid = Rid[j]
-                    found = _emit(c0 + d0, pa0, pb, Lid[i], rid, rule, sink, found)
-                    found = _emit(c1 + d1, pa1, pb, Lid[i + 1], rid, rule, sink, found)
-                    found = _emit(c2 + d2, pa2, pb, Lid[i + 2], rid, rule, sink, found)
-                    found = _emit(c3 + d3, pa3, pb, Lid[i + 3], rid, rule, sink, found)
+                    d0, d1, d2, d3 = and_count_4x1_third_quarter(L, i, R, j)
+                    c0 += d0
+                    c1 += d1
+                    c2 += d2
+                    c3 += d3
+                    if not (  # `|`, not `or`: one branch instead of four
+                        _may_reach(c0 + min(q0, qb), pa0 + pb, t_fixed)
+                        | _may_reach(c1 + min(q1, qb), pa1 + pb, t_fixed)
+                        | _may_reach(c2 + min(q2, qb), pa2 + pb, t_fixed)
+                        | _may_reach(c3 + min(q3, qb), pa3 + pb, t_fixed)
+                    ):
+                        continue
+                    d0, d1, d2, d3 = and_count_4x1_last_quarter(L, i, R, j)
+                    c0 += d0
+                    c1 += d1
+                    c2 += d2
+                    c3 += d3
+                    # The integer test inline; the (rare) pairs passing it go through _emit.
+                    if _may_reach(c0, pa0 + pb, t_fixed):
+                        found = _emit(c0, pa0, pb, Lid[i], Rid[j], rule, sink, found)
+                    if _may_reach(c1, pa1 + pb, t_fixed):
+                        found = _emit(c1, pa1, pb, Lid[i + 1], Rid[j], rule, sink, found)
+                    if _may_reach(c2, pa2 + pb, t_fixed):
+                        found = _emit(c2, pa2, pb, Lid[i + 2], Rid[j], rule, sink, found)
+                    if _may_reach(c3, pa3 + pb, t_fixed):
+                        found = _emit(c3, pa3, pb, Lid[i + 3], Rid[j], rule, sink, found)
         counts[w] = found
     return counts
 
@@ -331,25 +359,31 @@ def _offsets(caps: np.ndarray) -> np.ndarray:
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _second_half_pops(filters):
-    out = np.empty(filters.shape[0], dtype=np.int64)
+def _tail_pops(filters):
+    """Popcounts of each row's last half and last quarter (bounds for the early exits)."""
+    half = np.empty(filters.shape[0], dtype=np.int64)
+    quarter = np.empty(filters.shape[0], dtype=np.int64)
     for i in prange(filters.shape[0]):
-        out[i] = popcount_second_half(filters, i)
-    return out
+        half[i] = popcount_second_half(filters, i)
+        quarter[i] = popcount_last_quarter(filters, i)
+    return half, quarter
 
 
 def _run_threshold(left, right, items, caps, t, diagonal):
     total = int(caps.sum())
     out = (np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.float64))
-    halves = (_second_half_pops(left.filters), _second_half_pops(right.filters))
+    left_half, left_quarter = _tail_pops(left.filters)
+    right_half, right_quarter = _tail_pops(right.filters)
     counts = _threshold_items(
         left.filters,
         left.pops,
-        halves[0],
+        left_half,
+        left_quarter,
         left.ids,
         right.filters,
         right.pops,
-        halves[1],
+        right_half,
+        right_quarter,
         right.ids,
         items,
         _offsets(caps),

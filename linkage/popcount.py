@@ -109,20 +109,27 @@ def _four_rows(parts):
 
 
 # popcount(left[i + r] & right[j]) for r = 0..3 (the right row is loaded once): over the whole
-# row, over its first 512 bits, and over its last 512 bits.
+# row, its first 512 bits, its third 256 bits and its last 256 bits.
 and_count_4x1 = intrinsic(_four_rows(range(4)))
 and_count_4x1_first_half = intrinsic(_four_rows(range(2)))
-and_count_4x1_second_half = intrinsic(_four_rows(range(2, 4)))
+and_count_4x1_third_quarter = intrinsic(_four_rows(range(2, 3)))
+and_count_4x1_last_quarter = intrinsic(_four_rows(range(3, 4)))
 
 
-@intrinsic
-def popcount_second_half(typingctx, rows, i):
-    """popcount of the last 512 bits of rows[i] (an upper bound helper for early exits)."""
-    if not _is_filter_matrix(rows):
-        return None
+def _popcount_of(parts):
+    def popcount(typingctx, rows, i):
+        if not _is_filter_matrix(rows):
+            return None
 
-    def codegen(context, builder, signature, args):
-        v = _row_vectors(context, builder, signature.args[0], args[0], args[1], range(2, 4))
-        return _common_bits(builder, v, v)
+        def codegen(context, builder, signature, args):
+            v = _row_vectors(context, builder, signature.args[0], args[0], args[1], parts)
+            return _common_bits(builder, v, v)
 
-    return types.int64(rows, types.int64), codegen
+        return types.int64(rows, types.int64), codegen
+
+    return popcount
+
+
+# Popcounts of the last 512 and last 256 bits of rows[i]: upper bounds for the early exits.
+popcount_second_half = intrinsic(_popcount_of(range(2, 4)))
+popcount_last_quarter = intrinsic(_popcount_of(range(3, 4)))
