@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import secrets as _secrets
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,15 @@ from bloom.fields import Prepared, derive, prepare_field
 from bloom.hardening import balance, balance_permutation, blip, xor_fold
 from bloom.positions import token_positions
 from bloom.scatter import scatter_bits
-from bloom.schema import Feature, FieldSpec, FieldType, Missing, Schema, load_schema
+from bloom.schema import (
+    MAX_BITS_PER_TOKEN,
+    Feature,
+    FieldSpec,
+    FieldType,
+    Missing,
+    Schema,
+    load_schema,
+)
 from bloom.secret import LinkageSecret
 from bloom.tokens import Part, TokenStream
 from pprl.encoded import FILTER_BYTES, Manifest, build_table, content_hash
@@ -54,7 +62,6 @@ class EncodeResult:
     schema_fingerprint: str
     key_id: str
     input_rows: int = 0
-    notes: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.record_tokens)
@@ -127,7 +134,7 @@ def _krow(feature: Feature, counts: np.ndarray) -> np.ndarray:
     if feature.bits_per_token is not None:
         return np.full(counts.shape, feature.bits_per_token, dtype=np.int32)
     per = -(-int(feature.bits_per_feature) // np.maximum(counts, 1))
-    return np.clip(per, 1, 64).astype(np.int32)
+    return np.clip(per, 1, MAX_BITS_PER_TOKEN).astype(np.int32)
 
 
 def _info(schema: Schema, *parts: str) -> bytes:
