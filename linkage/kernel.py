@@ -135,19 +135,17 @@ def _threshold_items(
         sink = (out[0], out[1], out[2], offsets[w], caps[w])
         found = 0
         n_groups = (le - ls + GROUP - 1) // GROUP
-        lo = np.empty(n_groups, dtype=np.int64)
-        hi = np.empty(n_groups, dtype=np.int64)
-        for g in range(n_groups):
-            first = ls + g * GROUP
-            last = min(first + GROUP, le) - 1
-            lo[g] = _first_at_least(Rp, rs, re, _min_partner_pop(Lp[first], t))
-            hi[g] = _first_at_least(Rp, rs, re, _max_partner_pop(Lp[last], t) + 1)
-        for tile in range(lo.min(), hi.max(), RIGHT_TILE):
-            tile_end = tile + RIGHT_TILE
+        # Rows are sorted by popcount, so the windows move right with the rows: the item's
+        # span runs from the first row's window start to the last row's window end.
+        span_lo = _first_at_least(Rp, rs, re, _min_partner_pop(Lp[ls], t))
+        span_hi = _first_at_least(Rp, rs, re, _max_partner_pop(Lp[le - 1], t) + 1)
+        for tile in range(span_lo, span_hi, RIGHT_TILE):
+            tile_end = min(tile + RIGHT_TILE, span_hi)
             for g in range(n_groups):
                 i = ls + g * GROUP
-                j0 = max(tile, lo[g])
-                j1 = min(tile_end, hi[g])
+                last = min(i + GROUP, le) - 1
+                j0 = _first_at_least(Rp, tile, tile_end, _min_partner_pop(Lp[i], t))
+                j1 = _first_at_least(Rp, j0, tile_end, _max_partner_pop(Lp[last], t) + 1)
                 if i + GROUP > le or triangle:
                     # Rows one at a time: the last short group, and the triangle's corner.
                     last = le if i + GROUP > le else i + GROUP
