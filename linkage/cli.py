@@ -216,19 +216,38 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
 @click.option("--map-b", required=True, type=click.Path(dir_okay=False))
 @click.option("--truth-a", required=True, type=click.Path(dir_okay=False))
 @click.option("--truth-b", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--candidates",
+    type=click.Path(dir_okay=False),
+    help="Pairs before the solver (pprl match --solver none): report pairs completeness.",
+)
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False),
+    help="The run's --summary JSON: report the reduction ratio of its blocking.",
+)
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write JSON here.")
-def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, json_out):
+def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary, json_out):
     """Precision, recall and F1 of a pairs file against ground truth."""
-    from linkage.evaluation import evaluate_files
+    from linkage.evaluation import evaluate_files, reduction_ratio_of_summary
 
     q = evaluate_files(pairs, map_a, map_b, truth_a, truth_b)
+    figures = q.to_dict()
     click.echo(
         f"pairs {q.pairs:,}  true pairs {q.true_pairs:,}  TP {q.true_positives:,}  "
         f"FP {q.false_positives:,}  FN {q.false_negatives:,}"
     )
     click.echo(f"precision {q.precision:.4f}  recall {q.recall:.4f}  F1 {q.f1:.4f}")
+    if candidates:
+        # Pairs completeness: the share of true pairs that survived blocking and the threshold.
+        c = evaluate_files(candidates, map_a, map_b, truth_a, truth_b)
+        figures["pairs_completeness"] = c.recall
+        click.echo(f"pairs completeness {c.recall:.4f} ({c.true_positives:,} of {c.true_pairs:,})")
+    if summary:
+        figures["reduction_ratio"] = reduction_ratio_of_summary(summary)
+        click.echo(f"reduction ratio {figures['reduction_ratio']:.6f}")
     if json_out:
-        Path(json_out).write_text(json.dumps(q.to_dict(), indent=2) + "\n", encoding="utf-8")
+        Path(json_out).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 def register(main: click.Group) -> None:

@@ -141,3 +141,21 @@ def evaluate_files(pairs_path: str, map_a: str, map_b: str, truth_a: str, truth_
         np.asarray(tb.column("person_id").to_pylist(), dtype=object).astype(str),
     )
     return quality(sides[0].astype(str), sides[1].astype(str), true_pairs)
+
+
+def reduction_ratio_of_summary(path: str) -> float:
+    """1 - comparisons / (records_a * records_b) from a `pprl match --summary` file."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"not a run summary ({exc.__class__.__name__})", path=path) from None
+    for key in ("comparisons", "records_a", "records_b"):
+        if not isinstance(data.get(key), int):
+            raise InputError("missing or not an integer", path=path, field=key)
+    total = data["records_a"] * data["records_b"]
+    return 1.0 - data["comparisons"] / total if total else 0.0

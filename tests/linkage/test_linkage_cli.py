@@ -47,7 +47,7 @@ def _run(*args):
     return result
 
 
-def _evaluate(root, pairs, json_out):
+def _evaluate(root, pairs, json_out, *extra):
     return _run(
         "evaluate",
         pairs,
@@ -61,6 +61,7 @@ def _evaluate(root, pairs, json_out):
         root / "syn" / "truth" / "gaj_deaths.csv",
         "--json",
         json_out,
+        *extra,
     )
 
 
@@ -89,11 +90,20 @@ def test_match_then_evaluate_gives_high_quality(encoded):
     assert (root / "hist.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((root / "summary.json").read_text())
     assert summary["pairs"] == table.num_rows and summary["comparisons"] > 0
-    evaluated = _evaluate(root, pairs, root / "q.json")
+    candidates = root / "candidates.csv"
+    args = ["match", root / "mz_low_income.parquet", root / "gaj_deaths.parquet", "--quiet"]
+    assert _run(*args, "--threshold", "0.8", "--solver", "none", "--out", candidates).exit_code == 0
+    evaluated = _evaluate(
+        root, pairs, root / "q.json", "--candidates", candidates, "--summary", root / "summary.json"
+    )
     assert evaluated.exit_code == 0, evaluated.output
     q = json.loads((root / "q.json").read_text())
     assert q["precision"] >= 0.95 and q["recall"] >= 0.9, q
-    assert f"F1 {q['f1']:.4f}" in evaluated.output
+    assert q["recall"] <= q["pairs_completeness"] <= 1.0
+    assert q["reduction_ratio"] == pytest.approx(
+        1 - summary["comparisons"] / (summary["records_a"] * summary["records_b"])
+    )
+    assert f"F1 {q['f1']:.4f}" in evaluated.output and "pairs completeness" in evaluated.output
 
 
 def test_solvers_and_blockings_through_the_cli(encoded):
