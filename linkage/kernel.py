@@ -14,8 +14,14 @@ when t·|a|/(2−t) ≤ |b| ≤ |a|·(2−t)/t, so each left row only scans a po
 binary search. The filter is exact (it never drops a pair at or above t): its bounds are
 widened by one and every surviving pair is scored and tested exactly.
 
+Early exits, also exact: common bits are counted over the first half of the row, then the
+third quarter, then the last; after each step a pair whose count plus the most the rest could
+add (the smaller of the two rows' popcounts over the rest) cannot reach t is dropped. Most
+non-matching pairs stop after half or three quarters of the work.
+
 Register blocking: four left rows are compared with one right row at a time, so each right
 word is loaded once for four popcounts; right rows are visited in tiles that stay in L2.
+Popcounts use AVX2 (or wider) vector code through LLVM intrinsics (`linkage.popcount`).
 
 Results are `CandidatePairs` in canonical order (score desc, left asc, right asc) with the
 caller's row ids, so they never depend on how the work was split.
