@@ -33,6 +33,27 @@ def _ca_passphrase() -> bytes:
     return read_passphrase(CA_ENV, "the CA private key")
 
 
+def _key_home(data_dir: Path, out: Path | None, code: str) -> Path:
+    """Where a party's new private key may go: never inside the matcher's data directory.
+
+    The matcher keeps the wrapped linkage secrets; a department's key beside them would let
+    whoever runs the matcher unwrap the secret. Only the matcher's own key lives there.
+    """
+    if out is None:
+        raise InputError(
+            f"give --out: the directory where {code} keeps its private key "
+            "(never the matcher's data directory)",
+            field="--out",
+        )
+    data, target = data_dir.resolve(), out.resolve()
+    if target == data or data in target.parents:
+        raise GovernanceError(
+            f"{out} is inside the matcher's data directory {data_dir}; "
+            f"{code}'s private key must be kept elsewhere"
+        )
+    return out
+
+
 key_passphrase_option = click.option(
     "--key-passphrase/--no-key-passphrase",
     "encrypt_key",
@@ -56,7 +77,7 @@ def pki_group() -> None:
     "--out",
     type=DIRECTORY,
     default=None,
-    help="Where to write the office's certificate and key (default DATA_DIR/certs).",
+    help="Where to write the office's certificate and key (required; outside DATA_DIR).",
 )
 @key_passphrase_option
 def pki_init(
@@ -73,7 +94,7 @@ def pki_init(
     """
     pki.check_department_code(office_code)
     ca_dir = resolve_ca_dir(data_dir, ca_dir)
-    out = out or data_dir / CERTS_SUBDIR
+    out = _key_home(data_dir, out, office_code)
     db_path = data_dir / DB_FILE
     if (ca_dir / pki.CA_CERT).exists() or db_path.exists():
         raise GovernanceError(f"{data_dir} is already initialised")
@@ -153,7 +174,8 @@ def pki_request(department: str, name: str, out: Path, encrypt_key: bool) -> Non
     "--out",
     type=DIRECTORY,
     default=None,
-    help="Where to write CODE.crt (and CODE.key) (default DATA_DIR/certs).",
+    help="Where to write CODE.crt and CODE.key; required unless --csr or --role matcher, and "
+    "outside DATA_DIR (default DATA_DIR/certs for the matcher and for --csr).",
 )
 @ca_dir_option
 @key_passphrase_option
@@ -175,6 +197,8 @@ def pki_issue(
     pki.check_department_code(department)
     if request_path is None and not name:
         raise InputError("give --name (or --csr with a request that names the department)")
+    if request_path is None and role != pki.Role.MATCHER.value:
+        out = _key_home(data_dir, out, department)
     out = out or data_dir / CERTS_SUBDIR
     with open_store(data_dir) as store:
         ca_pass = _ca_passphrase()

@@ -22,7 +22,8 @@ class Pprl:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.data = root / "pprl-data"
-        self.certs = self.data / "certs"
+        self.certs = self.data / "certs"  # certificates issued from requests, the matcher's
+        self.keys = root / "keys"  # the parties' keys: never inside the matcher's data directory
         self.runner = CliRunner(env=ENV)
 
     def __call__(self, *args: str, ok: bool = True):
@@ -37,16 +38,17 @@ class Pprl:
         return result
 
     def signer(self, code: str) -> list[str]:
-        return ["--cert", str(self.certs / f"{code}.crt"), "--key", str(self.certs / f"{code}.key")]
+        return ["--cert", str(self.keys / f"{code}.crt"), "--key", str(self.keys / f"{code}.key")]
 
 
 @pytest.fixture
 def pprl(tmp_path: Path) -> Pprl:
     p = Pprl(tmp_path)
-    p("pki", "init", "--name", "Provincial Big Data Office")
-    p("pki", "issue", "--department", "MCA", "--name", "民政厅")
-    p("pki", "issue", "--department", "MPS", "--name", "公安厅")
-    p("pki", "issue", "--department", "MOHRSS", "--name", "人社厅")
+    keys = ["--out", str(p.keys)]
+    p("pki", "init", "--name", "Provincial Big Data Office", *keys)
+    p("pki", "issue", "--department", "MCA", "--name", "民政厅", *keys)
+    p("pki", "issue", "--department", "MPS", "--name", "公安厅", *keys)
+    p("pki", "issue", "--department", "MOHRSS", "--name", "人社厅", *keys)
     p(
         "catalog", "add", *p.signer("MPS"), "--id", "MPS-DEATHS", "--category", "人口信息",
         "--name", "死亡人口信息", "--provider", "MPS", "--format", "parquet",
@@ -128,7 +130,8 @@ def test_bad_input_is_one_line(pprl, tmp_path):
         "invalid department code"
         in pprl("pki", "issue", "--department", "bad code", "--name", "x", ok=False).stderr
     )
-    assert "already initialised" in pprl("pki", "init", "--name", "again", ok=False).stderr
+    again = pprl("pki", "init", "--name", "again", "--out", str(pprl.root / "o2"), ok=False)
+    assert "already initialised" in again.stderr
     assert "valid_from" in pprl(
         "agreement", "apply", *pprl.signer("MCA"), "--provider", "MPS", "--entry", "MPS-DEATHS",
         "--purpose", "p", "--scenario", "s", "--scope", "330000",
@@ -174,7 +177,7 @@ def test_keys_share_and_receive(pprl):
     key_id = made.stdout.strip()
     shared = pprl(
         "keys", "share", "--secret", str(dept / "linkage.key"),
-        "--to", str(pprl.certs / "MPS.crt"), "--to", str(pprl.certs / "MOHRSS.crt"), "--relay",
+        "--to", str(pprl.keys / "MPS.crt"), "--to", str(pprl.keys / "MOHRSS.crt"), "--relay",
     ).stdout  # fmt: skip
     assert shared.count(key_id) == 2
     wrapped = pprl.data / "wrapped" / f"MOHRSS.{key_id}.wrapped"
@@ -196,7 +199,7 @@ def test_keys_share_and_receive(pprl):
     pprl("pki", "revoke", "--department", "MOHRSS")
     refused = pprl(
         "keys", "share", "--secret", str(dept / "linkage.key"),
-        "--to", str(pprl.certs / "MOHRSS.crt"), ok=False,
+        "--to", str(pprl.keys / "MOHRSS.crt"), ok=False,
     )  # fmt: skip
     assert "revoked" in refused.stderr
     again = pprl(
@@ -213,11 +216,12 @@ def test_failed_init_leaves_nothing(tmp_path, monkeypatch):
 
     p = Pprl(tmp_path)
     monkeypatch.setattr(pki, "issue", broken_issue)
-    result = p.runner.invoke(main, ["pki", "init", "--data-dir", str(p.data), "--name", "Office"])
+    init = ["pki", "init", "--data-dir", str(p.data), "--name", "Office", "--out", str(p.keys)]
+    result = p.runner.invoke(main, init)
     assert result.exit_code != 0
     assert not (p.data / "ca").exists() and not (p.data / "governance.sqlite").exists()
     monkeypatch.undo()
-    p("pki", "init", "--name", "Office")
+    p("pki", "init", "--name", "Office", "--out", str(p.keys))
     assert (p.data / "ca" / "ca.crt").exists()
 
 
@@ -249,7 +253,7 @@ def test_rotation_relays_the_new_key_and_keeps_the_old(pprl):
         ids.append(made.stdout.strip())
         pprl(
             "keys", "share", "--secret", str(dept / f"k{n}.key"),
-            "--to", str(pprl.certs / "MPS.crt"), "--relay",
+            "--to", str(pprl.keys / "MPS.crt"), "--relay",
         )  # fmt: skip
     assert ids[0] != ids[1]
     newest = pprl("keys", "receive", *pprl.signer("MPS"), "--out", str(pprl.root / "a.key"))
@@ -266,10 +270,30 @@ def test_ca_and_office_key_can_live_off_the_matcher(tmp_path):
     office = tmp_path / "office"
     ca = ["--ca-dir", str(office / "ca")]
     p("pki", "init", "--name", "Office", *ca, "--out", str(office))
-    p("pki", "issue", "--department", "MCA", "--name", "民政厅", *ca)
+    p("pki", "issue", "--department", "MCA", "--name", "民政厅", *ca, "--out", str(p.keys))
     p("pki", "revoke", "--department", "MCA", *ca)
     p("pki", "crl", *ca)
     assert (office / "ca" / "ca.key").exists() and (office / "OFFICE.key").exists()
-    assert sorted(k.name for k in p.data.rglob("*.key")) == ["MCA.key"]
+    assert sorted(k.name for k in p.data.rglob("*.key")) == []
     assert not (p.data / "ca").exists()
     p("pki", "issue", "--department", "MPS", "--name", "公安厅", ok=False)  # no CA here
+
+
+def test_no_party_key_is_written_into_the_matcher_data_dir(tmp_path):
+    """The matcher holds wrapped linkage secrets: a department's key beside them would open
+    them. Only the matcher's own key may be written there."""
+    p = Pprl(tmp_path)
+    missing = p("pki", "init", "--name", "Office", ok=False).stderr
+    assert "give --out" in missing and "OFFICE" in missing
+    inside = p("pki", "init", "--name", "Office", "--out", str(p.data / "certs"), ok=False)
+    assert "inside the matcher's data directory" in inside.stderr
+    assert not p.data.exists()  # refused before anything was created
+    p("pki", "init", "--name", "Office", "--out", str(p.keys))
+    for out in ([], ["--out", str(p.data)], ["--out", str(p.data / "certs" / "MCA")]):
+        p("pki", "issue", "--department", "MCA", "--name", "民政厅", *out, ok=False)
+    p("pki", "issue", "--department", "MATCHER", "--name", "Central matcher", "--role", "matcher")
+    p("pki", "issue", "--department", "MCA", "--name", "民政厅", "--out", str(p.keys))
+    # (the CA's own key follows --ca-dir, see test_ca_and_office_key_can_live_off_the_matcher)
+    party_keys = [k.name for k in p.data.rglob("*.key") if k.parent != p.data / "ca"]
+    assert party_keys == ["MATCHER.key"]
+    assert sorted(k.name for k in p.keys.glob("*.key")) == ["MCA.key", "OFFICE.key"]

@@ -5,7 +5,9 @@ relay: the CA and certificates, catalogue, a conditional agreement, the secret w
 departments and relayed, both departments collecting it, audit entries with counts, the
 office's anchor. Then every file under the data directory is searched for the secret (raw,
 hex, base64) and for the names and ID numbers the departments hold. The search itself is
-checked on a planted file so that a silent search cannot pass the test.
+checked on a planted file so that a silent search cannot pass the test. Finally the matcher
+tries to open every wrapped secret it relays with every private key under its data directory,
+knowing every passphrase: none opens, while the department's own key does.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bloom.secret import LinkageSecret
+from governance import keywrap, pki
 from governance.store import GovernanceStore
 from pprl.cli import main
+from pprl.errors import PprlError
 
 ENV = {
     "PPRL_CA_PASSPHRASE": "ca passphrase",
@@ -60,10 +64,29 @@ def _search(root: Path, needles: dict[str, bytes]) -> list[str]:
     return found
 
 
+def _unwrappable(data: Path, blobs: list[bytes]) -> list[str]:
+    """Which relayed blobs the matcher could open with a key it holds (all passphrases known)."""
+    opened = []
+    for key_path in data.rglob("*.key"):
+        for cert_path in data.rglob("*.crt"):
+            for passphrase in (None, *(v.encode() for v in ENV.values())):
+                try:
+                    signer = pki.Signer.load(cert_path, key_path, passphrase)
+                except PprlError:
+                    continue
+                for n, blob in enumerate(blobs):
+                    try:
+                        keywrap.unwrap(blob, signer)
+                        opened.append(f"blob {n} with {key_path.relative_to(data)}")
+                    except PprlError:
+                        pass
+    return opened
+
+
 def test_matcher_data_dir_holds_no_secret_or_plaintext(tmp_path: Path):
     runner = CliRunner(env=ENV)
     data = tmp_path / "matcher-data"
-    certs = data / "certs"
+    certs = tmp_path / "party-keys"  # each party's certificate and key, off the matcher
 
     printed: list[str] = []  # everything any command wrote to stdout or stderr
 
@@ -77,9 +100,11 @@ def test_matcher_data_dir_holds_no_secret_or_plaintext(tmp_path: Path):
         return ["--cert", str(certs / f"{code}.crt"), "--key", str(certs / f"{code}.key")]
 
     d = ["--data-dir", str(data)]
-    pprl("pki", "init", *d, "--name", "Provincial Big Data Office")
+    out = ["--out", str(certs)]
+    pprl("pki", "init", *d, "--name", "Provincial Big Data Office", *out)
+    pprl("pki", "issue", *d, "--department", "MATCHER", "--name", "matcher", "--role", "matcher")
     for code in ("MCA", "MPS", "MOHRSS"):
-        pprl("pki", "issue", *d, "--department", code, "--name", f"{code} 厅")
+        pprl("pki", "issue", *d, "--department", code, "--name", f"{code} 厅", *out)
     pprl(
         "catalog", "add", *d, *signer("MPS"), "--id", "MPS-DEATHS", "--category", "人口信息",
         "--name", "死亡人口信息", "--provider", "MPS", "--format", "parquet",
@@ -142,3 +167,11 @@ def test_matcher_data_dir_holds_no_secret_or_plaintext(tmp_path: Path):
         (planted / f"{len(label)}-{abs(hash(label))}.bin").write_bytes(b"xx" + needle + b"yy")
     assert len(_search(planted, needles)) >= len(needles)
     assert len(_search(mca, needles)) >= 2 * len(PEOPLE)  # the endpoint does hold plaintext
+
+    # Nothing the matcher holds opens a relayed secret; the recipient's own key does.
+    with GovernanceStore(data / "governance.sqlite") as store:
+        blobs = [b for code in ("MPS", "MOHRSS") for _, b in store.wrapped_secrets(code)]
+    blobs += [p.read_bytes() for p in data.rglob("*.wrapped")]
+    assert len(blobs) == 4 and (data / "certs" / "MATCHER.key").exists()
+    assert _unwrappable(data, blobs) == []
+    assert len(_unwrappable(certs, blobs)) == 4  # each blob opens with its recipient's key
