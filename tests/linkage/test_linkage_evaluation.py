@@ -1,0 +1,34 @@
+"""Quality figures: counting true pairs with duplicates, and the edge cases of the ratios."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from linkage.blocking import pairs_completeness, reduction_ratio
+from linkage.evaluation import count_true_pairs, quality
+
+
+def test_true_pairs_count_every_record_combination_of_a_person():
+    # p1: 2 records in A, 1 in B -> 2 pairs; p2: 1 x 3 -> 3; p3 only in A; p4 only in B
+    a = np.array(["p1", "p1", "p2", "p3"])
+    b = np.array(["p1", "p2", "p2", "p2", "p4"])
+    assert count_true_pairs(a, b) == 5
+
+
+def test_quality_figures():
+    q = quality(np.array(["x", "y", "z"]), np.array(["x", "y", "w"]), true_pairs=4)
+    assert (q.true_positives, q.false_positives, q.false_negatives) == (2, 1, 2)
+    assert q.precision == pytest.approx(2 / 3) and q.recall == pytest.approx(0.5)
+    assert q.f1 == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+    empty = quality(np.array([]), np.array([]), true_pairs=3)
+    assert empty.precision == 1.0 and empty.recall == 0.0 and empty.f1 == 0.0
+
+
+def test_blocking_ratios():
+    assert reduction_ratio(0, 10, 10) == 1.0 and reduction_ratio(100, 10, 10) == 0.0
+    assert reduction_ratio(5, 0, 10) == 0.0
+    found = (np.array([1, 2]), np.array([5, 6]))
+    reference = (np.array([1, 2, 3, 1]), np.array([5, 6, 7, 5]))  # (1, 5) listed twice
+    assert pairs_completeness(*found, *reference) == pytest.approx(2 / 3)
+    assert pairs_completeness(*found, np.array([], int), np.array([], int)) == 1.0
