@@ -37,3 +37,17 @@ def test_dask_executor_matches_local_run(client):
         assert remote.candidates.same_as(local.candidates)
         assert remote.pairs.same_as(local.pairs)
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_workers_reading_the_files_give_the_same_result(client, tmp_path):
+    from linkage.store import save_arrow
+
+    a, b, *_ = linked_pair(800, 900, 500, seed=43)
+    save_arrow(a, tmp_path / "a.arrow")
+    save_arrow(b, tmp_path / "b.arrow")
+    a, b = linkage.load(tmp_path / "a.arrow"), linkage.load(tmp_path / "b.arrow")
+    executor = DaskExecutor(client, 5_000, files=(tmp_path / "a.arrow", tmp_path / "b.arrow"))
+    local = linkage.match(a, b, 0.7, "keys", "greedy")
+    remote = linkage.match(a, b, 0.7, "keys", "greedy", executor=executor)
+    assert len(local.pairs) > 100
+    assert remote.candidates.same_as(local.candidates) and remote.pairs.same_as(local.pairs)
