@@ -34,6 +34,8 @@ def chunk_rng(seed: int, chunk: int, stream: int) -> np.random.Generator:
 
 
 def person_ids(ids: np.ndarray) -> np.ndarray:
+    if ids.size == 0:  # a chunk may list nobody (np.char.zfill cannot size an empty array)
+        return np.empty(0, dtype=object)
     return np.char.add("P", np.char.zfill(ids.astype(str), 10)).astype(object)
 
 

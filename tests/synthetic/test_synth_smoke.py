@@ -25,3 +25,22 @@ def test_every_scenario_runs(tmp_path):
     for name in SCENARIOS:
         result = generate_scenario(name, 800, 2, tmp_path / name)
         assert all((tmp_path / name / e["file"]).exists() for e in result["extracts"])
+
+
+def test_a_chunk_that_lists_nobody_is_written_as_empty(tmp_path, monkeypatch):
+    """Tiny populations, and a last chunk of one person, may put nobody in an extract."""
+    import pprl_synthetic.generate as generate
+    import pyarrow.parquet as pq
+
+    for fmt in ("csv", "parquet"):
+        result = generate_scenario("low-income-vs-deaths", 1, 1, tmp_path / fmt, fmt=fmt)
+        for e in result["extracts"]:
+            assert (tmp_path / fmt / e["file"]).exists()
+        persons = tmp_path / fmt / "truth" / "persons.csv"
+        assert persons.read_text(encoding="utf-8").startswith("person_id,")
+    assert sum(e["rows"] for e in result["extracts"]) == 0
+    monkeypatch.setattr(generate, "CHUNK_PERSONS", 300)
+    whole = generate_scenario("low-income-vs-deaths", 301, 4, tmp_path / "chunks", fmt="parquet")
+    for e in whole["extracts"]:
+        assert pq.read_table(tmp_path / "chunks" / e["file"]).num_rows == e["rows"]
+    assert sum(e["rows"] for e in whole["extracts"]) > 0
