@@ -59,7 +59,7 @@ class NameField(Prepared):
                 self.symbols, feature.q, separator=ord(SEPARATOR), row_index=c.row_index
             )
         if feature.tokens is TokenKind.PINYIN_SYLLABLES:
-            keys = np.concatenate([c.char_syllable, c.surname_syllables], axis=1).astype(np.uint64)
+            keys = np.concatenate([c.char_syllable, c.surname_syllables, c.romanised], axis=1)
             return tk.TokenStream(keys, keys > 0, tk.lookup_render(c.syllables), c.row_index)
         return tk.value_stream(c.codes, row_index=c.row_index)
 

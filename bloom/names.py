@@ -90,6 +90,12 @@ def name_parts(name: str) -> list[str]:
     return [p for p in name.split(SEPARATOR) if p]
 
 
+def romanised_syllables(name: str) -> list[str]:
+    """Parts of a name written in pinyin ("zhang·wei") that are single pinyin syllables."""
+    known = pinyin_table.table().syllable_ids
+    return [p for p in name_parts(name) if p.isascii() and p in known][:ROMANISED_SLOTS]
+
+
 def reference_syllables(name: str) -> set[str]:
     """Reference: the pinyin syllable tokens of one normalised name."""
     out = {r for ch in name if (r := default_reading(ch))}
@@ -97,10 +103,12 @@ def reference_syllables(name: str) -> set[str]:
         out.update(all_readings(name[0]))
         if (s := surname_reading(name[0])) is not None:
             out.add(s)
+    out.update(romanised_syllables(name))
     return out
 
 
 SURNAME_SLOTS = pinyin_table.SLOTS  # readings kept for the surname character
+ROMANISED_SLOTS = 4  # pinyin-written name parts kept as syllables
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ class NameColumn:
     char_syllable: np.ndarray  # int64[D, w]: default reading id (0: none)
     surname_syllables: np.ndarray  # int64[D, SURNAME_SLOTS]: readings of the first char
     surname_key: np.ndarray  # int64[D]: surname reading id (0: none)
+    romanised: np.ndarray  # int64[D, ROMANISED_SLOTS]: syllables written in pinyin (0: none)
 
     @property
     def present(self) -> np.ndarray:
@@ -127,6 +136,11 @@ def prepare_names(column: pa.Array) -> NameColumn:
     t = pinyin_table.table()
     char_syllable = t.lookup(codes)[..., 0].astype(np.int64)
     first = codes[:, 0] if codes.shape[1] else np.zeros(len(names), np.uint32)
+    romanised = np.zeros((len(names), ROMANISED_SLOTS), dtype=np.int64)
+    latin = (codes >= ord("a")) & (codes <= ord("z"))
+    for d in np.flatnonzero(latin.any(axis=1)).tolist():  # rare: names typed in pinyin
+        ids = [t.syllable_ids[p] for p in romanised_syllables(names[d])]
+        romanised[d, : len(ids)] = ids
     return NameColumn(
         names=names,
         codes=codes,
@@ -135,4 +149,5 @@ def prepare_names(column: pa.Array) -> NameColumn:
         char_syllable=char_syllable,
         surname_syllables=t.lookup(first).astype(np.int64),
         surname_key=t.surname_of(first).astype(np.int64),
+        romanised=romanised,
     )

@@ -33,6 +33,7 @@ class PinyinTable:
     syllables: list[str]  # id k (>= 1) is syllables[k - 1]
     readings: np.ndarray  # int32[max code point + 1, SLOTS], 0: none
     surname: np.ndarray  # int32[max code point + 1]: reading as a surname, 0: none
+    syllable_ids: dict[str, int]  # syllable -> id
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
         """Readings of code points (any shape) -> int32[..., SLOTS]."""
@@ -64,7 +65,7 @@ def _build() -> PinyinTable:
     surname = readings[:, 0].copy()
     for ch, reading in SURNAME_READINGS.items():
         surname[ord(ch)] = ids[reading]
-    return PinyinTable(syllables, readings, surname)
+    return PinyinTable(syllables, readings, surname, ids)
 
 
 _LOCK = threading.Lock()

@@ -398,3 +398,10 @@ def test_a_user_schema_for_other_columns_encodes_and_matches():
     assert dice(result.clks[0], result.clks[1]) == 1.0
     assert dice(result.clks[0], result.clks[2]) < 0.8
     assert len(set(result.blocking["year"][0].tolist())) == 1
+
+
+def test_a_name_typed_in_pinyin_is_closer_to_its_characters_than_to_other_names():
+    names = ["张伟", "Zhang Wei", "ZHANG·WEI", "李娜", "王芳", "刘洋"]
+    result = encode([{"name": n} for n in names], "cn-identity", SECRET)
+    scores = [dice(result.clks[0], c) for c in result.clks]
+    assert min(scores[1:3]) > max(scores[3:])

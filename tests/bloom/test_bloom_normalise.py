@@ -225,3 +225,19 @@ def test_address_forms_of_one_place():
     assert parse_address("北京海淀区中关村大街1号") == parse_address("北京市海淀区中关村大街1号")
     assert parse_address("内蒙古自治区包头市").province == 15
     assert np.array_equal(prepare_addresses(pa.array([None, ""])).province, [0, 0])
+
+
+@given(st.lists(st.one_of(names, st.sampled_from(["zhang wei", "Li·Na", "xiaoming li", "欧阳 Na"])),
+                min_size=1, max_size=8))  # fmt: skip
+def test_pinyin_tokens_of_a_name_column_agree_with_reference(values):
+    from bloom.fields import NameField
+    from bloom.schema import TokenKind, load_schema
+
+    spec = load_schema("cn-identity").field("name")
+    field = NameField(spec, pa.array(values, pa.string()))
+    feature = next(f for f in spec.features if f.tokens is TokenKind.PINYIN_SYLLABLES)
+    stream = field.stream(feature)
+    keys, valid = stream.per_row()
+    for row, raw in enumerate(values):
+        got = {t.decode() for t in stream.render(np.unique(keys[row][valid[row]]))}
+        assert got == reference_syllables(normalise_name(raw))
