@@ -10,6 +10,8 @@ department and certificate fingerprint, ephemeral public key) is the associated 
 envelope re-addressed to another department or relabelled with another key id fails to open.
 The blob is ASCII JSON, safe to relay and store; the matcher keeps it opaque and has no code
 that calls `unwrap` (the governance store and transport import only `governance.envelope`).
+Only a department's certificate can be a recipient: the matcher and the office never hold the
+secret, so `wrap` refuses their certificates.
 Every failure to unwrap is the same SecretError, whatever its cause.
 """
 
@@ -30,7 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from governance import pki
 from governance.envelope import FORMAT, VERSION
-from pprl.errors import InputError, SecretError
+from pprl.errors import GovernanceError, InputError, SecretError
 
 _HKDF_INFO = b"pprl/keywrap/v1"
 
@@ -60,6 +62,11 @@ def wrap(secret: bytes, key_id: str, recipient: x509.Certificate) -> bytes:
     if not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != "secp256r1":
         raise InputError("the recipient certificate does not hold a P-256 key")
     ident = pki.identity_of(recipient)
+    if ident.role is not pki.Role.DEPARTMENT:
+        raise GovernanceError(
+            f"{ident.department} is the {ident.role.value}, not a department: "
+            "the linkage secret is wrapped to departments only"
+        )
     ephemeral = ec.generate_private_key(ec.SECP256R1())
     eph_point, rcpt_point = _point(ephemeral.public_key()), _point(public)
     header = {

@@ -15,7 +15,8 @@ import pytest
 from bloom.secret import LinkageSecret
 from governance import keywrap
 from governance.envelope import envelope_header
-from pprl.errors import InputError, SecretError
+from governance.pki import Role
+from pprl.errors import GovernanceError, InputError, SecretError
 
 
 @pytest.fixture
@@ -32,6 +33,14 @@ def test_round_trip_to_the_recipient(world, secret):
     header = envelope_header(blob)
     assert (header.key_id, header.recipient) == (secret.key_id, "MPS")
     assert LinkageSecret.from_bytes(keywrap.unwrap(blob, world.signers["MPS"])) == secret
+
+
+def test_only_departments_can_receive_the_secret(world, secret):
+    # The matcher and the office never hold the linkage secret, even by mistake.
+    world.issue("MATCHER", Role.MATCHER)
+    for code in ("MATCHER", "OFFICE"):
+        with pytest.raises(GovernanceError, match="wrapped to departments only"):
+            _wrapped(world, secret, to=code)
 
 
 def test_two_wraps_differ(world, secret):
