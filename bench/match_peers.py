@@ -583,3 +583,60 @@ def pq_source_rows(map_path: str, dataset) -> np.ndarray:
     mapping = pq.read_table(map_path, columns=["record_token", "source_row"])
     index = pc.index_in(dataset.tokens, value_set=mapping.column("record_token"))
     return mapping.column("source_row").to_numpy()[index.to_numpy(zero_copy_only=False)]
+
+
+def dedup_quality(size: int = 20_000, seed: int = 3, threshold: float | None = None) -> dict:
+    """Deduplication of the synthetic low-income list (scenario low-income-dedup), defaults.
+
+    Found pairs are the record pairs inside each cluster; true pairs are record pairs of the
+    same person in the truth file.
+    """
+    import tempfile
+
+    from pprl_synthetic import generate_scenario
+
+    from bloom import LinkageSecret, encode_file
+    from linkage.evaluation import count_true_pairs, quality
+
+    name = "mz_low_income"
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_scenario("low-income-dedup", size, seed, tmp)
+        encode_file(
+            f"{tmp}/{name}.csv",
+            f"{tmp}/{name}.parquet",
+            "cn-identity",
+            LinkageSecret.generate(),
+            columns=f"{tmp}/{name}.columns.json",
+        )
+        data = linkage.load(f"{tmp}/{name}.parquet")
+        start = time.perf_counter()
+        t = linkage.DEFAULT_DEDUP_THRESHOLD if threshold is None else threshold
+        clusters = linkage.dedup(data, t)
+        seconds = time.perf_counter() - start
+        ids = _extract_records(tmp, name)[1]
+        persons, everyone = _persons(tmp, name, ids)
+        rows = pq_source_rows(f"{tmp}/{name}.map.parquet", data)
+        labels = clusters.labels
+        members = np.argsort(labels, kind="stable")
+        left, right = [], []
+        bounds = np.flatnonzero(np.r_[True, labels[members][1:] != labels[members][:-1], True])
+        for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+            group = members[s:e]
+            for x in range(len(group)):
+                for y in range(x + 1, len(group)):
+                    left.append(group[x])
+                    right.append(group[y])
+        left, right = np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)
+        everyone = np.array(everyone)
+        true_pairs = (count_true_pairs(everyone, everyone) - len(everyone)) // 2
+        q = quality(persons[rows[left]].astype(str), persons[rows[right]].astype(str), true_pairs)
+    return {
+        "scenario": "low-income-dedup",
+        "size": size,
+        "records": len(data),
+        "threshold": t,
+        "dedup_s": seconds,
+        "comparisons": clusters.comparisons,
+        "clusters": int((np.bincount(labels) > 1).sum()),
+        "quality": q.to_dict(),
+    }

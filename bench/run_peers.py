@@ -95,6 +95,9 @@ def run(args) -> dict:
     figures["quality"] = _timed(
         "linkage quality", match_peers.compare_quality, 5_000 if quick else args.quality_size
     )
+    figures["dedup_quality"] = _timed(
+        "deduplication quality", match_peers.dedup_quality, 20_000 if quick else 100_000
+    )
     try:
         import encode_peers
     except ImportError:
@@ -165,6 +168,14 @@ def markdown(f: dict) -> str:
         f"{e['greedy_at_default_threshold']['f1']:.4f} | clkhash+anonlink at its best "
         f"{p['best']['f1']:.4f} | - |"
     )
+    if "dedup_quality" in f:
+        x = f["dedup_quality"]
+        q = x["quality"]
+        lines.append(
+            f"| F1, dedup of {x['scenario']} ({x['records']:,} records), default t={x['threshold']}"
+            f" | {q['f1']:.4f} (precision {q['precision']:.4f}, recall {q['recall']:.4f}) "
+            "| - | - |"
+        )
     if "encode" in f:
         c = f["encode"]
         lines.append(

@@ -5,43 +5,40 @@
     result = linkage.match(a, b, threshold=0.7, blocking="keys", solver="many-to-one")
 
 The detailed layers live in their own modules: `kernel` (Dice over packed rows), `blocking`,
-`plan` and `executor` (what to compare, where), `solvers`, `evaluation`.
+`plan` and `executor` (what to compare, where), `solvers`, `evaluation`. Names below load on
+first use, so the command line starts without compiling anything.
 """
 
-from linkage.api import (
-    DEFAULT_SOLVER,
-    DEFAULT_THRESHOLD,
-    Clusters,
-    Groups,
-    MatchResult,
-    dedup,
-    link_groups,
-    match,
-    plan_match,
-)
-from linkage.blocking import BlockingMethod, LSHOptions
-from linkage.candidates import CandidatePairs
-from linkage.executor import LocalExecutor
-from linkage.plan import MatchPlan
-from linkage.solvers import Solver
-from linkage.store import check_compatible, load
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_SOLVER",
-    "DEFAULT_THRESHOLD",
-    "BlockingMethod",
-    "CandidatePairs",
-    "Clusters",
-    "Groups",
-    "LSHOptions",
-    "LocalExecutor",
-    "MatchPlan",
-    "MatchResult",
-    "Solver",
-    "check_compatible",
-    "dedup",
-    "link_groups",
-    "load",
-    "match",
-    "plan_match",
-]
+import importlib
+from typing import Any
+
+from linkage.defaults import DEFAULT_DEDUP_THRESHOLD as DEFAULT_DEDUP_THRESHOLD
+from linkage.defaults import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+
+_EXPORTS = {
+    "DEFAULT_SOLVER": "linkage.api",
+    "Clusters": "linkage.api",
+    "Groups": "linkage.api",
+    "MatchResult": "linkage.api",
+    "dedup": "linkage.api",
+    "link_groups": "linkage.api",
+    "match": "linkage.api",
+    "plan_match": "linkage.api",
+    "BlockingMethod": "linkage.blocking",
+    "LSHOptions": "linkage.blocking",
+    "CandidatePairs": "linkage.candidates",
+    "LocalExecutor": "linkage.executor",
+    "MatchPlan": "linkage.plan",
+    "Solver": "linkage.solvers",
+    "check_compatible": "linkage.store",
+    "load": "linkage.store",
+}
+__all__ = sorted([*_EXPORTS, "DEFAULT_DEDUP_THRESHOLD", "DEFAULT_THRESHOLD"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'linkage' has no attribute {name!r}")

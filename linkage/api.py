@@ -18,18 +18,14 @@ import pyarrow as pa
 
 from linkage.blocking import BlockingMethod, LSHOptions, passes_for
 from linkage.candidates import CandidatePairs
+from linkage.defaults import DEFAULT_DEDUP_THRESHOLD, DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
 from linkage.executor import LocalExecutor, Progress
 from linkage.plan import MatchPlan, build_plan
 from linkage.solvers import Solver, cluster_labels, group_labels, solve
 from linkage.store import check_compatible, packed_rows
 from pprl.encoded import EncodedDataset
 
-# Defaults chosen on synthetic extracts with the default corruption (bench/README.md): at 0.7
-# precision stays >= 0.998 while recall is 1-2 points above 0.8. Many-to-one by default: the
-# usual run checks a department's list (A) against a register (B), and every list entry, even
-# a duplicate one, should get its best register record.
-DEFAULT_THRESHOLD = 0.7
-DEFAULT_SOLVER = Solver.MANY_TO_ONE
+DEFAULT_SOLVER = Solver(DEFAULT_SOLVER_NAME)
 
 
 @dataclass(frozen=True)
@@ -165,7 +161,7 @@ class Clusters:
 
 def dedup(
     a: EncodedDataset,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = DEFAULT_DEDUP_THRESHOLD,
     blocking: BlockingMethod | str = BlockingMethod.KEYS,
     *,
     lsh: LSHOptions | None = None,

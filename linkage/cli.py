@@ -11,19 +11,25 @@ import click
 import pyarrow.csv as pacsv
 from tqdm import tqdm
 
+from linkage.defaults import (
+    DEFAULT_BLOCKING_NAME,
+    DEFAULT_DEDUP_THRESHOLD,
+    DEFAULT_SOLVER_NAME,
+    DEFAULT_THRESHOLD,
+)
 from pprl.errors import InputError
 
 THRESHOLD = click.option(
     "--threshold",
     type=click.FloatRange(0.0, 1.0),
-    default=0.7,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Dice similarity a pair must reach.",
 )
 BLOCKING = click.option(
     "--blocking",
     type=click.Choice(["keys", "lsh", "exhaustive"]),
-    default="keys",
+    default=DEFAULT_BLOCKING_NAME,
     show_default=True,
     help="keys: shared keyed blocking keys; lsh: Hamming LSH on filters; exhaustive: all pairs.",
 )
@@ -78,7 +84,7 @@ def _rate(count: int, seconds: float) -> str:
 @click.option(
     "--solver",
     type=click.Choice(["greedy", "many-to-one", "none"]),
-    default="many-to-one",
+    default=DEFAULT_SOLVER_NAME,
     show_default=True,
     help="many-to-one: best B per A record; greedy: one-to-one; none: every pair ≥ threshold.",
 )
@@ -179,7 +185,13 @@ def match_command(
 
 @click.command("dedup")
 @click.argument("a", type=click.Path(dir_okay=False))
-@THRESHOLD
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_DEDUP_THRESHOLD,
+    show_default=True,
+    help="Dice similarity a pair must reach (clusters chain, so a little above match's).",
+)
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="clusters.csv to write."
 )
