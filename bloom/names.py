@@ -67,10 +67,6 @@ def _readings(ch: str) -> tuple[str, ...]:
     return tuple(t.syllables[i - 1] for i in ids.tolist() if i)
 
 
-def is_han(ch: str) -> bool:
-    return bool(_readings(ch))
-
-
 def default_reading(ch: str) -> str | None:
     readings = _readings(ch)
     return readings[0] if readings else None

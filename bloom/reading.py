@@ -91,12 +91,3 @@ def _guarded(path: str, encoding: str, batches, chunk_rows: int) -> Iterator[pa.
         raise InputError(_reason(exc, encoding), path=path) from None
     if pending:
         yield pa.Table.from_batches(pending)
-
-
-def read_input(path: str, encoding: str = "utf-8") -> pa.Table:
-    """The whole file as one table (for small inputs and tests)."""
-    source = open_input(path, encoding)
-    tables = list(source.chunks)
-    if not tables:
-        return pa.table({c: pa.array([], pa.string()) for c in source.columns})
-    return pa.concat_tables(tables)
