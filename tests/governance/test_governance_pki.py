@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from governance import pki
-from pprl.errors import AuthorisationError, GovernanceError, IntegrityError
+from pprl.errors import AuthorisationError, GovernanceError, IntegrityError, PprlError
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)  # the fixtures' clock start
 CA_PASS = b"ca passphrase for tests"
@@ -33,6 +33,14 @@ def test_department_certificate_carries_identity_and_usages(world):
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and usage.key_agreement and not usage.key_cert_sign
     assert stat.S_IMODE(world.issued["MCA"].key_path.stat().st_mode) == 0o600
+
+
+def test_ca_key_is_encrypted_and_private(world):
+    key_path = world.ca_dir / pki.CA_KEY
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert key_path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    with pytest.raises(PprlError):
+        pki.load_private_key(key_path, None)
 
 
 def test_server_certificate_names_loopback(world):
