@@ -89,6 +89,12 @@ def run(args) -> dict:
         20_000 if quick else 100_000,
         0.8,
     )
+    figures["dice_synthetic"] = _timed(
+        "raw Dice on synthetic encodings",
+        match_peers.compare_dice_synthetic,
+        50_000 if quick else 200_000,
+        1000 if quick else 2000,
+    )
     figures["greedy"] = _timed(
         "greedy solver", match_peers.compare_greedy, 200_000 if quick else 1_000_000
     )
@@ -145,6 +151,14 @@ def markdown(f: dict) -> str:
         f"| raw Dice, one thread | {_m(d['engine_one_thread_per_s'])} | anonlink "
         f"{_m(d['anonlink_per_s'])} | {d['ratio_one_thread']:.1f}x |"
     )
+    if "dice_synthetic" in f:
+        d = f["dice_synthetic"]
+        lines.append(
+            f"| raw Dice on synthetic encodings (list x register) {d['n_left']:,} x "
+            f"{d['n_right']:,}, t={d['threshold']}, {d['cores']} threads / one thread | "
+            f"{_m(d['engine_per_s'])} / {_m(d['engine_one_thread_per_s'])} | anonlink "
+            f"{_m(d['anonlink_per_s'])} | {d['ratio']:.1f}x / {d['ratio_one_thread']:.1f}x |"
+        )
     g = f["greedy"]
     lines.append(
         f"| greedy solver, {g['candidates']:,} candidate pairs/s | {_m(g['engine_per_s'])} | "
