@@ -49,22 +49,30 @@ def blocking_values(key: bytes, parts: list[Part]) -> tuple[np.ndarray, np.ndarr
     values = np.zeros(n, dtype=np.uint64)
     if not valid.any():
         return values, valid
-    # Mixed-radix code of each record's combination of (compacted) part values.
+    # Each part's values are numbered 0..m-1; a record's combination is the mixed-radix
+    # number of its part numbers, so distinct combinations are distinct integers.
     combined = np.zeros(int(valid.sum()), dtype=np.int64)
-    labels = []
     all_valid = np.ones(combined.size, dtype=bool)
+    labels = []
     for part in parts:
         values_i, inverse_i = distinct_index(part.keys[valid], all_valid)
         labels.append(part.render(values_i))
         combined = combined * len(values_i) + inverse_i
     distinct, inverse = distinct_index(combined, all_valid)
+    digits = []
+    rest = distinct
+    for names in reversed(labels):
+        rest, digit = np.divmod(rest, len(names))
+        digits.append(digit.tolist())
+    columns = [[names[d] for d in ds] for names, ds in zip(labels, reversed(digits), strict=True)]
     mac = _Hmac(key)
-    hashed = np.empty(len(distinct), dtype=np.uint64)
-    for j, code in enumerate(distinct.tolist()):
-        digits = []
-        for names in reversed(labels):
-            code, digit = divmod(code, len(names))
-            digits.append(names[digit])
-        hashed[j] = int.from_bytes(mac.digest(b"\x1f".join(reversed(digits)))[:8], "big")
+    hashed = np.fromiter(
+        (
+            int.from_bytes(mac.digest(b"\x1f".join(values))[:8], "big")
+            for values in zip(*columns, strict=True)
+        ),
+        dtype=np.uint64,
+        count=len(distinct),
+    )
     values[valid] = hashed[inverse]
     return values, valid
