@@ -179,7 +179,7 @@ def read_key_id(path: str | Path) -> str:
 
 
 def _scrypt(passphrase: bytes, salt: bytes, params: ScryptParams) -> bytes:
-    if not 10 <= params.log2_n <= 22 or not 1 <= params.r <= 32 or not 1 <= params.p <= 16:
+    if not 10 <= params.log2_n <= 20 or not 1 <= params.r <= 32 or not 1 <= params.p <= 16:
         raise ValueError("scrypt parameters out of range")
     return Scrypt(salt=salt, length=32, n=2**params.log2_n, r=params.r, p=params.p).derive(
         bytes(passphrase)
