@@ -38,6 +38,7 @@ FILE_FORMAT = "pprl-linkage-secret"
 FILE_VERSION = 1
 _KEY_ID_TAG = b"pprl/linkage-secret/key-id/v1\0"
 _HKDF_SALT = b"pprl/linkage-secret/hkdf/v1"
+_SCRYPT_MEMORY_LIMIT = 1 << 30  # a damaged or hostile file cannot make us allocate more
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,8 @@ def read_key_id(path: str | Path) -> str:
 def _scrypt(passphrase: bytes, salt: bytes, params: ScryptParams) -> bytes:
     if not 10 <= params.log2_n <= 20 or not 1 <= params.r <= 32 or not 1 <= params.p <= 16:
         raise ValueError("scrypt parameters out of range")
+    if 128 * params.r * 2**params.log2_n > _SCRYPT_MEMORY_LIMIT:
+        raise ValueError("scrypt parameters ask for too much memory")
     return Scrypt(salt=salt, length=32, n=2**params.log2_n, r=params.r, p=params.p).derive(
         bytes(passphrase)
     )
