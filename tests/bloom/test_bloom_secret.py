@@ -47,7 +47,9 @@ def test_save_never_overwrites(tmp_path):
         LinkageSecret.generate().save(path, b"pw", params=FAST)
 
 
-@pytest.mark.parametrize("damage", ["passphrase", "header", "ciphertext", "truncate", "missing"])
+@pytest.mark.parametrize(
+    "damage", ["passphrase", "header", "ciphertext", "truncate", "missing", "hostile cost"]
+)
 def test_every_failure_is_the_same_uninformative_error(tmp_path, damage):
     path = tmp_path / "dept.key"
     LinkageSecret.generate().save(path, b"pw", params=FAST)
@@ -60,6 +62,9 @@ def test_every_failure_is_the_same_uninformative_error(tmp_path, damage):
         path.write_text(json.dumps(doc))
     elif damage == "ciphertext":
         doc["ciphertext"] = doc["ciphertext"][:-4] + "AAAA"
+        path.write_text(json.dumps(doc))
+    elif damage == "hostile cost":  # would need 128 GiB: refused before any allocation
+        doc["kdf"].update(log2_n=20, r=1024)
         path.write_text(json.dumps(doc))
     elif damage == "truncate":
         path.write_text(path.read_text()[:40])
