@@ -10,6 +10,7 @@ Errors from the engine's hierarchy become one line on stderr and a non-zero exit
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -37,6 +38,18 @@ class EngineGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            # An unexpected failure: its message may quote input rows (plaintext), so only the
+            # type is shown unless the operator asks for the traceback.
+            if os.environ.get("PPRL_DEBUG"):
+                raise
+            click.echo(
+                f"error: unexpected {type(exc).__name__}; set PPRL_DEBUG=1 to see the traceback",
+                err=True,
+            )
+            sys.exit(70)
 
 
 @click.group(cls=EngineGroup)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pprl.errors import EncodedFormatError, IncompatibleEncodingsError
@@ -34,6 +35,7 @@ FILTER_BYTES = FILTER_BITS // 8
 FILTER_WORDS = FILTER_BITS // 64
 MANIFEST_KEY = b"pprl.manifest"
 BLOCK_PREFIX = "bk_"
+TOKEN_PATTERN = "^[0-9a-f]{32}$"
 
 
 @dataclass(frozen=True)
@@ -101,16 +103,35 @@ def arrow_schema(blocking_keys: tuple[str, ...] | list[str]) -> pa.Schema:
     return pa.schema(fields)
 
 
+def check_tokens(table: pa.Table, path: str = "<table>") -> None:
+    """Refuse record tokens that are not 32 lowercase hex characters.
+
+    Tokens are opaque random values; anything else (an ID number, a name) would carry
+    plaintext to the matcher, so it is refused before it is hashed, stored or compared.
+    """
+    column = table.column("record_token")
+    ok = pc.fill_null(pc.match_substring_regex(column, TOKEN_PATTERN), False)
+    if not pc.all(ok).as_py() and len(column):
+        row = int(pc.index(ok, False).as_py())
+        raise EncodedFormatError(
+            "record token is not 32 lowercase hex characters",
+            path=path,
+            row=row,
+            field="record_token",
+        )
+
+
 def content_hash(table: pa.Table) -> str:
     """SHA-256 over the data columns in order, independent of Parquet layout."""
+    check_tokens(table)
     h = hashlib.sha256()
     h.update(b"pprl-encoded-v1\0")
     for name in table.column_names:
         h.update(name.encode() + b"\0")
         column = table.column(name)
         if name == "record_token":
-            for token in column.to_pylist():
-                h.update(token.encode("ascii") + b"\n")
+            if len(column):
+                h.update(("\n".join(column.to_pylist()) + "\n").encode("ascii"))
         elif name == "clk":
             h.update(clk_matrix(table).tobytes())
         else:
@@ -203,6 +224,7 @@ def dataset_from_table(
     expected = arrow_schema(manifest.blocking_keys)
     if not table.schema.remove_metadata().equals(expected):
         raise EncodedFormatError(f"{path}: columns do not match the encoded-dataset format")
+    check_tokens(table, path)
     if table.num_rows != manifest.record_count:
         raise EncodedFormatError(
             f"{path}: manifest says {manifest.record_count} records, file has {table.num_rows}"

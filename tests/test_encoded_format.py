@@ -80,3 +80,17 @@ def test_manifests_with_different_fingerprint_or_key_are_incompatible():
         manifest.check_compatible(other_schema)
     with pytest.raises(IncompatibleEncodingsError, match="different linkage secrets"):
         manifest.check_compatible(other_key)
+
+
+@pytest.mark.parametrize("bad", ["110101199003078515", "张伟", "ABCDEF" * 5 + "AB", ""])
+def test_tokens_that_are_not_opaque_hex_are_refused_naming_the_row(tmp_path, bad):
+    table, manifest, clks, values, valid = _dataset(n=5)
+    tokens = table.column("record_token").to_pylist()
+    tokens[3] = bad
+    forged = build_table(tokens, clks, {"yob_sex": (values, valid)})
+    with pytest.raises(EncodedFormatError, match="row 3, field 'record_token'"):
+        content_hash(forged)
+    path = tmp_path / "forged.parquet"
+    write_encoded(path, forged, manifest)
+    with pytest.raises(EncodedFormatError, match="forged.parquet, row 3, field 'record_token'"):
+        read_encoded(path, verify=False)
