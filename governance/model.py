@@ -167,3 +167,27 @@ class Agreement:
         if now >= self.application.valid_until:
             return AgreementStatus.EXPIRED
         return AgreementStatus.IN_FORCE
+
+
+@dataclass(frozen=True)
+class SignedApproval:
+    party: str
+    signature: bytes
+    certificate_pem: bytes
+
+
+@dataclass(frozen=True)
+class AgreementEvidence:
+    """What lets a party check an agreement itself against its own copy of the CA.
+
+    The application text exactly as the consumer signed it, with the consumer's signature and
+    certificate, and each approval over (agreement id, application) with the approver's
+    certificate. Whoever relays it (the matcher) can neither alter nor invent it.
+    """
+
+    agreement_id: str
+    application_json: str
+    sharing_type: str
+    applicant_signature: bytes
+    applicant_certificate_pem: bytes
+    approvals: tuple[SignedApproval, ...]

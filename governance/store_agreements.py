@@ -16,11 +16,13 @@ from governance import pki, rules
 from governance.model import (
     Action,
     Agreement,
+    AgreementEvidence,
     CatalogueEntry,
     DataFormat,
     SecurityLevel,
     SharingMethod,
     SharingType,
+    SignedApproval,
     UpdateCycle,
     UseApplication,
 )
@@ -312,6 +314,31 @@ class AgreementMixin:
             revoked_at=_parse(revoked),
             rejected_approvals=tuple(rejected),
             application_signed=signed,
+        )
+
+    def agreement_evidence(self, agreement_id: str) -> AgreementEvidence:
+        """The signed application and approvals with their certificates, for a party to check."""
+        row = self._one(
+            "SELECT a.application, a.sharing_type, a.applicant_signature, c.pem FROM agreements a"
+            " LEFT JOIN certificates c ON c.fingerprint = a.applicant_fingerprint"
+            " WHERE a.agreement_id = ?",
+            (agreement_id,),
+        )
+        if row is None:
+            raise GovernanceError(f"no agreement {agreement_id}")
+        approvals = self._all(
+            "SELECT p.party, p.signature, c.pem FROM approvals p"
+            " JOIN certificates c ON c.fingerprint = p.certificate_fingerprint"
+            " WHERE p.agreement_id = ? ORDER BY p.approved_at, p.party",
+            (agreement_id,),
+        )
+        return AgreementEvidence(
+            agreement_id=agreement_id,
+            application_json=row[0],
+            sharing_type=row[1],
+            applicant_signature=bytes(row[2] or b""),
+            applicant_certificate_pem=bytes(row[3] or b""),
+            approvals=tuple(SignedApproval(p, bytes(s), bytes(pem)) for p, s, pem in approvals),
         )
 
     def _signature_verifies(

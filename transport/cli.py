@@ -2,8 +2,8 @@
 
 Client commands take the matcher's address and the department's mutual-TLS identity from
 options or the environment: --server/PPRL_SERVER, --cert/PPRL_CERT, --key/PPRL_KEY,
---ca/PPRL_CA (the CA certificate the department trusts). A passphrase-protected key is opened
-with PPRL_KEY_PASSPHRASE.
+--ca/PPRL_CA (the CA certificate the department trusts), --crl/PPRL_CRL (the office's latest
+revocation list, optional). A passphrase-protected key is opened with PPRL_KEY_PASSPHRASE.
 """
 
 from __future__ import annotations
@@ -42,12 +42,18 @@ def client_options(func):
     @click.option("--cert", envvar="PPRL_CERT", required=True, type=click.Path(exists=True))
     @click.option("--key", envvar="PPRL_KEY", required=True, type=click.Path(exists=True))
     @click.option("--ca", envvar="PPRL_CA", required=True, type=click.Path(exists=True))
+    @click.option(
+        "--crl",
+        envvar="PPRL_CRL",
+        type=click.Path(exists=True),
+        help="The office's revocation list: revoked parties are refused.",
+    )
     @functools.wraps(func)
-    def wrapper(server, cert, key, ca, **kwargs):
+    def wrapper(server, cert, key, ca, crl, **kwargs):
         from transport.client import MatcherClient
 
         with MatcherClient.connect(
-            server, cert=cert, key=key, ca=ca, key_passphrase=_passphrase()
+            server, cert=cert, key=key, ca=ca, crl=crl, key_passphrase=_passphrase()
         ) as client:
             return func(client=client, **kwargs)
 
@@ -253,14 +259,15 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
 
 @click.command()
 @click.option("--run", "run_id", required=True)
+@click.option("--agreement", "agreement_id", required=True)
 @click.option("--map", "map_path", required=True, type=click.Path(exists=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @client_options
-def receive(client, run_id, map_path, out):
+def receive(client, run_id, agreement_id, map_path, out):
     """Consumer: collect, verify and decrypt disclosed fields for its matched records."""
     from transport.disclosure import receive as collect
 
-    report = collect(client, run_id, map_path=map_path, out_path=out)
+    report = collect(client, run_id, agreement_id, map_path=map_path, out_path=out)
     click.echo(f"{report.records} disclosed records from {report.payloads} payload(s) in {out}")
 
 

@@ -8,6 +8,7 @@ Every gRPC failure comes back as one engine error (`statuses.error_for`), never 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -23,8 +24,20 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from governance import pki
 from pprl.encoded import manifest_of
-from pprl.errors import EncodedFormatError, InputError, PprlError, TransportError
+from pprl.errors import (
+    AuthorisationError,
+    EncodedFormatError,
+    InputError,
+    PprlError,
+    TransportError,
+)
 from transport import results as result_views
+from transport.agreement_proof import (
+    VerifiedAgreement,
+    evidence_from_view,
+    party_identity,
+    verify_agreement,
+)
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,
@@ -72,10 +85,17 @@ def encoded_ipc(path: str | Path, key: ec.EllipticCurvePrivateKey) -> tuple[byte
 
 
 class MatcherClient:
-    def __init__(self, channel: grpc.Channel, signer: pki.Signer, ca: x509.Certificate) -> None:
+    def __init__(
+        self,
+        channel: grpc.Channel,
+        signer: pki.Signer,
+        ca: x509.Certificate,
+        crl: x509.CertificateRevocationList | None = None,
+    ) -> None:
         self.channel = channel
         self.signer = signer
         self.ca = ca
+        self.crl = crl
         self.uploads = uploads_pb2_grpc.UploadsStub(channel)
         self.runs = runs_pb2_grpc.RunsStub(channel)
         self.disclosure = disclosure_pb2_grpc.DisclosureStub(channel)
@@ -89,8 +109,10 @@ class MatcherClient:
         key: str | Path,
         ca: str | Path,
         key_passphrase: bytes | None = None,
+        crl: str | Path | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> MatcherClient:
+        """Connect with our certificate; `ca` (and `crl`, if given) are our own trusted copies."""
         signer = pki.Signer.load(cert, key, key_passphrase)
         credentials = grpc.ssl_channel_credentials(
             root_certificates=Path(ca).read_bytes(),
@@ -105,7 +127,8 @@ class MatcherClient:
                 ("grpc.max_send_message_length", limits.max_message_bytes),
             ],
         )
-        return cls(channel, signer, pki.load_certificate(ca))
+        ca_cert = pki.load_certificate(ca)
+        return cls(channel, signer, ca_cert, pki.load_crl(crl) if crl else None)
 
     @property
     def department(self) -> str:
@@ -260,21 +283,32 @@ class MatcherClient:
         return pieces[0].side, result_views.read_ipc(raw)
 
     # --- disclosure ----------------------------------------------------------------------
-    def agreement(self, agreement_id: str) -> disclosure_pb2.AgreementView:
-        return self._call(
+    def agreement(self, agreement_id: str) -> VerifiedAgreement:
+        """The agreement as its signatures prove it against our own CA (the matcher relays it)."""
+        view = self._call(
             self.disclosure.Agreement, disclosure_pb2.AgreementRef(agreement_id=agreement_id)
         )
+        return verify_agreement(evidence_from_view(view), agreement_id, self.ca, self.crl)
 
     def party_certificate(self, agreement_id: str, department: str) -> x509.Certificate:
-        """A party's certificate, checked against our own copy of the CA (not the matcher's)."""
+        """A department's certificate, checked against our own copy of the CA and CRL.
+
+        Only a department certificate naming `department` passes: the matcher's or the
+        office's own CA-issued certificates are never a party to seal to or accept from.
+        """
         view = self._call(
             self.disclosure.PartyCertificate,
             disclosure_pb2.PartyRef(agreement_id=agreement_id, department=department),
         )
-        cert = pki.certificate_from_pem(view.certificate_pem)
-        identity = pki.verify_certificate(cert, self.ca)
-        if identity.department != department:
-            raise TransportError("matcher returned a certificate for another department")
+        now = dt.datetime.now(dt.timezone.utc)
+        try:
+            cert, _ = party_identity(
+                view.certificate_pem, self.ca, self.crl, now, department=department
+            )
+        except AuthorisationError:
+            raise TransportError(
+                f"the matcher did not return a valid {department} certificate"
+            ) from None
         return cert
 
     def submit(self, payload: disclosure_pb2.SealedPayload) -> str:

@@ -221,7 +221,7 @@ def disclose_all(world, server, ids, runs, encoded) -> dict[str, int]:
             )
             out = world.parties[CONSUMER].dir / f"disclosed-{link.extract}.csv"
             received[link.extract] = receive(
-                consumer, run_id, map_path=encoded[REFERENCE].map_path, out_path=out
+                consumer, run_id, agreement, map_path=encoded[REFERENCE].map_path, out_path=out
             ).records
     return received
 

@@ -2,11 +2,16 @@
 
 Provider (`release`): fetch its side of the run's matched pairs, map its own record tokens back
 to its records through its local token map (which never leaves the department), take only the
-fields the agreement allows, seal them to the consumer's certificate key (checked against the
-department's own copy of the CA) and hand the sealed payload to the matcher to relay.
+fields the agreement allows, seal them to the consumer's certificate key and hand the sealed
+payload to the matcher to relay.
 
-Consumer (`receive`): fetch sealed payloads addressed to it, check the provider's signature,
-decrypt, and join each disclosed row to its own record through the match id and its own map.
+Consumer (`receive`): fetch sealed payloads addressed to it, check that each comes from the
+agreement's provider under this agreement and run, check the provider's signature, decrypt,
+and join each disclosed row to its own record through the match id and its own map.
+
+Both sides take the provider, the consumer and the fields only from the agreement's signed
+application and approvals, verified against their own copy of the CA (`agreement_proof`),
+and accept only department certificates: the matcher relays, it never vouches.
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ def release(
     columns: dict[str, str] | None = None,
 ) -> ReleaseReport:
     view = client.agreement(agreement_id)
-    if view.provider != client.department:
+    if view.provider != client.department or view.consumer == client.department:
         raise AuthorisationError()
     allowed = tuple(view.fields)
     fields = tuple(fields) or allowed
@@ -168,9 +173,18 @@ def _sealed(message: disclosure_pb2.SealedPayload) -> Sealed:
 
 
 def receive(
-    client: MatcherClient, run_id: str, *, map_path: str | Path, out_path: str | Path
+    client: MatcherClient,
+    run_id: str,
+    agreement_id: str,
+    *,
+    map_path: str | Path,
+    out_path: str | Path,
 ) -> ReceiveReport:
     me = client.department
+    agreement = client.agreement(agreement_id)
+    if agreement.consumer != me:
+        raise AuthorisationError()
+    sender_cert = client.party_certificate(agreement_id, agreement.provider)
     ids_of = token_index(map_path, "record_id")
     _, matches = client.results(run_id)
     token_of = dict(
@@ -184,13 +198,21 @@ def receive(
     fields: list[str] = []
     payloads = client.fetch(run_id)
     for message in payloads:
-        if message.recipient != me or message.run_id != run_id:
+        if (
+            message.recipient != me
+            or message.run_id != run_id
+            or message.agreement_id != agreement_id
+            or message.sender != agreement.provider
+        ):
             raise IntegrityError("sealed payload cannot be opened")
-        sender_cert = client.party_certificate(message.agreement_id, message.sender)
         document = json.loads(open_sealed(_sealed(message), client.signer.private_key, sender_cert))
         if (
             document.get("format") != PAYLOAD_FORMAT
             or len(document["rows"]) != message.record_count
+        ):
+            raise IntegrityError("sealed payload cannot be opened")
+        if list(document["fields"]) != list(message.fields) or set(message.fields) - set(
+            agreement.fields
         ):
             raise IntegrityError("sealed payload cannot be opened")
         fields += [f for f in document["fields"] if f not in fields]

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from governance.model import Action
 from pprl.errors import AuthorisationError, IncompatibleEncodingsError, InputError
 from transport import results as result_views
+from transport.agreement_proof import evidence_to_view
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,
@@ -253,15 +254,9 @@ class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
         self.m = matcher
 
     def Agreement(self, request, context):
-        agreement = self.m.authorise(context, Action.FETCH_RESULTS, request.agreement_id)
-        return disclosure_pb2.AgreementView(
-            agreement_id=request.agreement_id,
-            provider=agreement.provider,
-            consumer=agreement.consumer,
-            fields=list(agreement.disclose_fields),
-            purpose=agreement.purpose,
-            counterpart_tokens=bool(getattr(agreement, "counterpart_tokens", False)),
-        )
+        self.m.authorise(context, Action.FETCH_RESULTS, request.agreement_id)
+        # The signed application and approvals: the party checks them itself.
+        return evidence_to_view(self.m.governance.agreement_evidence(request.agreement_id))
 
     def PartyCertificate(self, request, context):
         agreement = self.m.authorise(context, Action.FETCH_RESULTS, request.agreement_id)

@@ -70,6 +70,8 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
             "receive",
             "--run",
             run_id,
+            "--agreement",
+            agreement,
             "--map",
             str(tmp_path / "MCA.map.parquet"),
             "--out",

@@ -125,9 +125,15 @@ def test_disclosure_is_sealed_end_to_end_and_limited_to_agreed_fields(
                 source_path=out / "MPS.source.csv",
             )
         with pytest.raises(AuthorisationError):  # only the consumer collects
-            receive(mps, run_id, map_path=out / "MPS.map.parquet", out_path=tmp_path / "x.csv")
+            receive(
+                mps, run_id, agreement, map_path=out / "MPS.map.parquet", out_path=out / "x.csv"
+            )
         got = receive(
-            mca, run_id, map_path=out / "MCA.map.parquet", out_path=tmp_path / "disclosed.csv"
+            mca,
+            run_id,
+            agreement,
+            map_path=out / "MCA.map.parquet",
+            out_path=tmp_path / "disclosed.csv",
         )
     assert got.records == len(truth) and got.payloads == 4
     rows = list(csv.DictReader((tmp_path / "disclosed.csv").read_text("utf-8").splitlines()))

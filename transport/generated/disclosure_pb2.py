@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$transport/generated/disclosure.proto\x12\x07pprl.v1\"$\n\x0c\x41greementRef\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"\x86\x01\n\rAgreementView\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x10\n\x08\x63onsumer\x18\x03 \x01(\t\x12\x0e\n\x06\x66ields\x18\x04 \x03(\t\x12\x0f\n\x07purpose\x18\x05 \x01(\t\x12\x1a\n\x12\x63ounterpart_tokens\x18\x06 \x01(\x08\"4\n\x08PartyRef\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\">\n\x0f\x43\x65rtificateView\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x02 \x01(\x0c\"\xe9\x01\n\rSealedPayload\x12\x15\n\rdisclosure_id\x18\x01 \x01(\t\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x03 \x01(\t\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12\x11\n\trecipient\x18\x05 \x01(\t\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12\x14\n\x0crecord_count\x18\x07 \x01(\x04\x12\x1c\n\x14\x65phemeral_public_key\x18\x08 \x01(\x0c\x12\r\n\x05nonce\x18\t \x01(\x0c\x12\x12\n\nciphertext\x18\n \x01(\x0c\x12\x11\n\tsignature\x18\x0b \x01(\x0c\"&\n\rSubmitReceipt\x12\x15\n\rdisclosure_id\x18\x01 \x01(\t\"\x1e\n\x0c\x46\x65tchRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t2\xfd\x01\n\nDisclosure\x12:\n\tAgreement\x12\x15.pprl.v1.AgreementRef\x1a\x16.pprl.v1.AgreementView\x12?\n\x10PartyCertificate\x12\x11.pprl.v1.PartyRef\x1a\x18.pprl.v1.CertificateView\x12\x38\n\x06Submit\x12\x16.pprl.v1.SealedPayload\x1a\x16.pprl.v1.SubmitReceipt\x12\x38\n\x05\x46\x65tch\x12\x15.pprl.v1.FetchRequest\x1a\x16.pprl.v1.SealedPayload0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$transport/generated/disclosure.proto\x12\x07pprl.v1\"$\n\x0c\x41greementRef\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"\xc7\x01\n\rAgreementView\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x18\n\x10\x61pplication_json\x18\x07 \x01(\t\x12\x14\n\x0csharing_type\x18\x08 \x01(\t\x12\x1b\n\x13\x61pplicant_signature\x18\t \x01(\x0c\x12!\n\x19\x61pplicant_certificate_pem\x18\n \x01(\x0c\x12*\n\tapprovals\x18\x0b \x03(\x0b\x32\x17.pprl.v1.SignedApprovalJ\x04\x08\x02\x10\x07\"K\n\x0eSignedApproval\x12\r\n\x05party\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\x0c\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x03 \x01(\x0c\"4\n\x08PartyRef\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\">\n\x0f\x43\x65rtificateView\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x02 \x01(\x0c\"\xe9\x01\n\rSealedPayload\x12\x15\n\rdisclosure_id\x18\x01 \x01(\t\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x03 \x01(\t\x12\x0e\n\x06sender\x18\x04 \x01(\t\x12\x11\n\trecipient\x18\x05 \x01(\t\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12\x14\n\x0crecord_count\x18\x07 \x01(\x04\x12\x1c\n\x14\x65phemeral_public_key\x18\x08 \x01(\x0c\x12\r\n\x05nonce\x18\t \x01(\x0c\x12\x12\n\nciphertext\x18\n \x01(\x0c\x12\x11\n\tsignature\x18\x0b \x01(\x0c\"&\n\rSubmitReceipt\x12\x15\n\rdisclosure_id\x18\x01 \x01(\t\"\x1e\n\x0c\x46\x65tchRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t2\xfd\x01\n\nDisclosure\x12:\n\tAgreement\x12\x15.pprl.v1.AgreementRef\x1a\x16.pprl.v1.AgreementView\x12?\n\x10PartyCertificate\x12\x11.pprl.v1.PartyRef\x1a\x18.pprl.v1.CertificateView\x12\x38\n\x06Submit\x12\x16.pprl.v1.SealedPayload\x1a\x16.pprl.v1.SubmitReceipt\x12\x38\n\x05\x46\x65tch\x12\x15.pprl.v1.FetchRequest\x1a\x16.pprl.v1.SealedPayload0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,17 +34,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AGREEMENTREF']._serialized_start=49
   _globals['_AGREEMENTREF']._serialized_end=85
   _globals['_AGREEMENTVIEW']._serialized_start=88
-  _globals['_AGREEMENTVIEW']._serialized_end=222
-  _globals['_PARTYREF']._serialized_start=224
-  _globals['_PARTYREF']._serialized_end=276
-  _globals['_CERTIFICATEVIEW']._serialized_start=278
-  _globals['_CERTIFICATEVIEW']._serialized_end=340
-  _globals['_SEALEDPAYLOAD']._serialized_start=343
-  _globals['_SEALEDPAYLOAD']._serialized_end=576
-  _globals['_SUBMITRECEIPT']._serialized_start=578
-  _globals['_SUBMITRECEIPT']._serialized_end=616
-  _globals['_FETCHREQUEST']._serialized_start=618
-  _globals['_FETCHREQUEST']._serialized_end=648
-  _globals['_DISCLOSURE']._serialized_start=651
-  _globals['_DISCLOSURE']._serialized_end=904
+  _globals['_AGREEMENTVIEW']._serialized_end=287
+  _globals['_SIGNEDAPPROVAL']._serialized_start=289
+  _globals['_SIGNEDAPPROVAL']._serialized_end=364
+  _globals['_PARTYREF']._serialized_start=366
+  _globals['_PARTYREF']._serialized_end=418
+  _globals['_CERTIFICATEVIEW']._serialized_start=420
+  _globals['_CERTIFICATEVIEW']._serialized_end=482
+  _globals['_SEALEDPAYLOAD']._serialized_start=485
+  _globals['_SEALEDPAYLOAD']._serialized_end=718
+  _globals['_SUBMITRECEIPT']._serialized_start=720
+  _globals['_SUBMITRECEIPT']._serialized_end=758
+  _globals['_FETCHREQUEST']._serialized_start=760
+  _globals['_FETCHREQUEST']._serialized_end=790
+  _globals['_DISCLOSURE']._serialized_start=793
+  _globals['_DISCLOSURE']._serialized_end=1046
 # @@protoc_insertion_point(module_scope)

@@ -1,8 +1,8 @@
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -13,20 +13,30 @@ class AgreementRef(_message.Message):
     def __init__(self, agreement_id: _Optional[str] = ...) -> None: ...
 
 class AgreementView(_message.Message):
-    __slots__ = ("agreement_id", "provider", "consumer", "fields", "purpose", "counterpart_tokens")
+    __slots__ = ("agreement_id", "application_json", "sharing_type", "applicant_signature", "applicant_certificate_pem", "approvals")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
-    PROVIDER_FIELD_NUMBER: _ClassVar[int]
-    CONSUMER_FIELD_NUMBER: _ClassVar[int]
-    FIELDS_FIELD_NUMBER: _ClassVar[int]
-    PURPOSE_FIELD_NUMBER: _ClassVar[int]
-    COUNTERPART_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_JSON_FIELD_NUMBER: _ClassVar[int]
+    SHARING_TYPE_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_CERTIFICATE_PEM_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
-    provider: str
-    consumer: str
-    fields: _containers.RepeatedScalarFieldContainer[str]
-    purpose: str
-    counterpart_tokens: bool
-    def __init__(self, agreement_id: _Optional[str] = ..., provider: _Optional[str] = ..., consumer: _Optional[str] = ..., fields: _Optional[_Iterable[str]] = ..., purpose: _Optional[str] = ..., counterpart_tokens: _Optional[bool] = ...) -> None: ...
+    application_json: str
+    sharing_type: str
+    applicant_signature: bytes
+    applicant_certificate_pem: bytes
+    approvals: _containers.RepeatedCompositeFieldContainer[SignedApproval]
+    def __init__(self, agreement_id: _Optional[str] = ..., application_json: _Optional[str] = ..., sharing_type: _Optional[str] = ..., applicant_signature: _Optional[bytes] = ..., applicant_certificate_pem: _Optional[bytes] = ..., approvals: _Optional[_Iterable[_Union[SignedApproval, _Mapping]]] = ...) -> None: ...
+
+class SignedApproval(_message.Message):
+    __slots__ = ("party", "signature", "certificate_pem")
+    PARTY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_PEM_FIELD_NUMBER: _ClassVar[int]
+    party: str
+    signature: bytes
+    certificate_pem: bytes
+    def __init__(self, party: _Optional[str] = ..., signature: _Optional[bytes] = ..., certificate_pem: _Optional[bytes] = ...) -> None: ...
 
 class PartyRef(_message.Message):
     __slots__ = ("agreement_id", "department")
