@@ -272,7 +272,7 @@ class MatcherClient:
         return self._call(self.runs.Cancel, runs_pb2.RunRef(run_id=run_id))
 
     def results(self, run_id: str) -> tuple[str, pa.Table]:
-        """(side, table of match_id, own_token[, counterpart_token], score)."""
+        """(side, table of match_id, own_token, score): never the counterpart's tokens."""
         try:
             pieces = list(self.runs.Results(runs_pb2.RunRef(run_id=run_id), timeout=600))
         except grpc.RpcError as exc:

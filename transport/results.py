@@ -1,8 +1,8 @@
 """What each party of an agreement may see of a run's matched pairs (pure functions).
 
-A party sees the match ids and its own record tokens, and the score; the counterpart's
-tokens only where the agreement allows it (an agreement attribute `counterpart_tokens`, absent
-meaning no). Anybody else gets nothing: the servicer refuses before calling these.
+A party sees the match ids, its own record tokens and the score, never the counterpart's
+tokens (they would let it follow the other department's records across runs). Anybody else
+gets nothing: the servicer refuses before calling these.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ def side_of(department: str, dept_a: str, dept_b: str) -> str:
     raise AuthorisationError()
 
 
-def party_view(result: pa.Table, side: str, *, counterpart: bool) -> pa.Table:
-    own, other = ("token_a", "token_b") if side == "a" else ("token_b", "token_a")
-    columns = {"match_id": result.column("match_id"), "own_token": result.column(own)}
-    if counterpart:
-        columns["counterpart_token"] = result.column(other)
-    columns["score"] = result.column("score")
-    return pa.table(columns)
+def party_view(result: pa.Table, side: str) -> pa.Table:
+    own = "token_a" if side == "a" else "token_b"
+    return pa.table(
+        {
+            "match_id": result.column("match_id"),
+            "own_token": result.column(own),
+            "score": result.column("score"),
+        }
+    )
 
 
 def ipc_bytes(table: pa.Table) -> bytes:

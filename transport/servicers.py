@@ -229,7 +229,7 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
         return _run_status(spec, status)
 
     def Results(self, request, context):
-        files, spec, agreement = self._party_run(request, context, Action.FETCH_RESULTS)
+        files, spec, _ = self._party_run(request, context, Action.FETCH_RESULTS)
         if files.status().state is not RunState.SUCCEEDED:
             raise NotReady("run has no results (it has not succeeded)")
         side = result_views.side_of(
@@ -237,11 +237,7 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
             self.m.uploads.dataset(spec.dataset_a).department,
             self.m.uploads.dataset(spec.dataset_b).department,
         )
-        view = result_views.party_view(
-            pq.read_table(str(files.result_path)),
-            side,
-            counterpart=bool(getattr(agreement, "counterpart_tokens", False)),
-        )
+        view = result_views.party_view(pq.read_table(str(files.result_path)), side)
         self.m.audit(
             context, "results", spec.agreement_id, run_id=spec.run_id, rows=view.num_rows, side=side
         )

@@ -77,15 +77,13 @@ RESULT = pa.table(
 )
 
 
-def test_each_party_sees_its_own_tokens_and_the_counterpart_only_if_allowed():
-    view_a = party_view(RESULT, "a", counterpart=False)
+def test_each_party_sees_its_own_tokens_never_the_counterparts():
+    view_a = party_view(RESULT, "a")
     assert view_a.column_names == ["match_id", "own_token", "score"]
     assert view_a.column("own_token").to_pylist() == ["a0", "a1"]
-    view_b = party_view(RESULT, "b", counterpart=False)
+    view_b = party_view(RESULT, "b")
     assert view_b.column("own_token").to_pylist() == ["b0", "b1"]
     assert "b0" not in str(view_a.to_pydict()) and "a0" not in str(view_b.to_pydict())
-    both = party_view(RESULT, "b", counterpart=True)
-    assert both.column("counterpart_token").to_pylist() == ["a0", "a1"]
     assert side_of("X", "X", "Y") == "a" and side_of("Y", "X", "Y") == "b"
     with pytest.raises(AuthorisationError):
         side_of("Z", "X", "Y")
