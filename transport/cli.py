@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 from tqdm import tqdm
 
 from pprl.errors import InputError
+from transport.childenv import MATCHER_KEY_ENV
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 
@@ -104,17 +105,22 @@ def _print_status(status) -> None:
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
 @click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
 def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_parallelism) -> None:
-    """Run the central matcher (gRPC, mutual TLS required) until interrupted."""
+    """Run the central matcher (gRPC, mutual TLS required) until interrupted.
+
+    An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE.
+    """
     from transport.server import serve as start
     from transport.uploads import write_atomic
 
     limits = Limits(max_upload_bytes=max_upload_mb * MIB)
+    # The matcher's key has its own variable; a department's passphrase never opens it.
+    matcher_passphrase = os.environ.pop(MATCHER_KEY_ENV, "")
     server = start(
         data_dir,
         port,
         cert=cert,
         key=key,
-        key_passphrase=_passphrase(),
+        key_passphrase=matcher_passphrase.encode() or None,
         host=host,
         limits=limits,
         run_parallelism=run_parallelism,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,14 +9,24 @@ import time
 from pathlib import Path
 
 from pprl.errors import TransportError
+from transport.childenv import MATCHER_KEY_ENV, child_environment
 
 
 class MatcherProcess:
     """`pprl serve` in a child process, bound to a free loopback port."""
 
-    def __init__(self, data_dir: Path, cert: Path, key: Path, *, log_path: Path | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        cert: Path,
+        key: Path,
+        *,
+        log_path: Path | None = None,
+        key_passphrase: bytes | None = None,
+    ):
         self.data_dir = Path(data_dir)
         self.cert, self.key = Path(cert), Path(key)
+        self._key_passphrase = key_passphrase
         self.log_path = log_path or self.data_dir / "server.log"
         self.port_file = self.data_dir / "server.port"
         self.proc: subprocess.Popen | None = None
@@ -32,7 +41,10 @@ class MatcherProcess:
         args = [sys.executable, "-m", "transport", "serve", "--data-dir", str(self.data_dir)]
         args += ["--port", "0", "--cert", str(self.cert), "--key", str(self.key), *extra_args]
         args += ["--port-file", str(self.port_file)]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        extra = {"PYTHONUNBUFFERED": "1"}
+        if self._key_passphrase:  # the matcher's own key: only this process gets it
+            extra[MATCHER_KEY_ENV] = self._key_passphrase.decode()
+        env = child_environment(**extra)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

@@ -15,6 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
+from transport.childenv import child_environment
 from transport.runstate import RunFiles, RunSpec, RunState, RunStatus
 from transport.statuses import NotFound
 
@@ -122,6 +123,7 @@ class RunManager:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                env=child_environment(),  # no passphrase reaches a run worker
             )
             self._procs[run_id] = proc
         _, err = proc.communicate()

@@ -1,0 +1,30 @@
+"""The environment a child process starts with: the parent's, without any secret in it.
+
+The matcher server and its run workers never need a department's, the office's or a linkage
+secret's passphrase; inheriting them would put them in `/proc/<pid>/environ` of every child
+and in any crash report. The matcher's own key passphrase travels in its own variable,
+`PPRL_MATCHER_KEY_PASSPHRASE`, given to the server process only (never to run workers).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+MATCHER_KEY_ENV = "PPRL_MATCHER_KEY_PASSPHRASE"
+SECRET_VARIABLES = frozenset(
+    {"PPRL_PASSPHRASE", "PPRL_CA_PASSPHRASE", "PPRL_KEY_PASSPHRASE", MATCHER_KEY_ENV}
+)
+# Any other variable whose name says it holds a secret (tokens, passwords, keys of services).
+_SECRET_NAME = re.compile(r"PASSPHRASE|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE", re.I)
+
+
+def is_secret(name: str) -> bool:
+    return name in SECRET_VARIABLES or bool(_SECRET_NAME.search(name))
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """os.environ without secret-bearing variables, plus `extra` (set on purpose)."""
+    env = {name: value for name, value in os.environ.items() if not is_secret(name)}
+    env.update(extra)
+    return env
