@@ -237,15 +237,57 @@ _PREPARE_ORDER = (
 
 
 def _blocking(
-    schema: Schema, prepared: dict[str, Prepared], secret: LinkageSecret, keep: np.ndarray
+    schema: Schema, prepared: dict[str, Prepared], secret: LinkageSecret
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     blocking = {}
     for spec in schema.blocking:
         parts = [prepared[p.field].part(p.part) for p in spec.parts]
         key = secret.derive(_info(schema, "blocking", spec.name))
-        values, valid = blocking_values(key, parts)
-        blocking[spec.name] = (values[keep], valid[keep])
+        blocking[spec.name] = blocking_values(key, parts)
     return blocking
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Rows encoded before hardening and record tokens (holds no key material)."""
+
+    bits: np.ndarray  # uint8[n, base_bits / 8], every row
+    blocking: dict[str, tuple[np.ndarray, np.ndarray]]  # every row
+    keep: np.ndarray  # bool[n]
+    rejects: list[Reject]  # rows relative to the range
+    counts: dict[str, int]
+
+
+def encode_rows(table: pa.Table, schema: Schema, secret: LinkageSecret, threads: int) -> Partial:
+    """Normalise, select, build filter bits and blocking keys for the rows of `table`."""
+    n = table.num_rows
+    # Arrow, NumPy and the Numba kernels release the GIL for much of the work: with two
+    # threads the slowest fields start first and the blocking keys are derived while the
+    # filters are built.
+    specs = sorted(schema.fields, key=lambda f: _PREPARE_ORDER.index(f.type))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = {
+            spec.name: pool.submit(prepare_field, spec, _column(table, spec.name)) for spec in specs
+        }
+        prepared = {spec.name: futures[spec.name].result() for spec in schema.fields}
+        derive(prepared)
+        keep, rejects = _select_rows(schema, prepared, n)
+        salt = None
+        if schema.hardening.salt is not None:
+            salt = prepared[schema.hardening.salt.field].part(schema.hardening.salt.part)
+        # Groups of fields build their bits side by side; OR is order-free.
+        groups = [specs[i::threads] for i in range(threads)]
+        parts = [pool.submit(_encode_filters, schema, prepared, secret, n, g, salt) for g in groups]
+        blocking = _blocking(schema, prepared, secret)
+        bits = parts[0].result()
+        for part in parts[1:]:
+            bits |= part.result()
+    counts = {"input_rows": n, "encoded": int(keep.sum()), "rejected_rows": int(n - keep.sum())}
+    for field_ in prepared.values():
+        counts[f"{field_.spec.name}_present"] = int(field_.present[keep].sum())
+        counts.update(field_.counts)
+    counts["field_problems"] = sum(1 for r in rejects if r.reason.endswith("field left out"))
+    return Partial(bits, blocking, keep, rejects, counts)
 
 
 def encode(
@@ -264,41 +306,21 @@ def encode(
     schema = load_schema(schema)
     table = _as_table(records, schema)
     n = table.num_rows
-    # Arrow, NumPy, OpenCC and the Numba kernels release the GIL for most of the work, so two
-    # threads use both cores: the slowest fields are started first, and the blocking keys are
-    # derived while the filters are built.
-    specs = sorted(schema.fields, key=lambda f: _PREPARE_ORDER.index(f.type))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {
-            spec.name: pool.submit(prepare_field, spec, _column(table, spec.name)) for spec in specs
-        }
-        prepared = {spec.name: futures[spec.name].result() for spec in schema.fields}
-        derive(prepared)
-        keep, rejects = _select_rows(schema, prepared, n)
-        salt = None
-        if schema.hardening.salt is not None:
-            salt = prepared[schema.hardening.salt.field].part(schema.hardening.salt.part)
-        # Two groups of fields build their bits side by side; OR is order-free.
-        groups = [specs[0::2], specs[1::2]]
-        parts = [pool.submit(_encode_filters, schema, prepared, secret, n, g, salt) for g in groups]
-        blocking = _blocking(schema, prepared, secret, keep)
-        bits = parts[0].result()
-        for part in parts[1:]:
-            bits |= part.result()
-        bits = _harden(schema, bits, secret, rng)
-    counts = {"input_rows": n, "encoded": int(keep.sum()), "rejected_rows": int(n - keep.sum())}
-    for field_ in prepared.values():
-        counts[f"{field_.spec.name}_present"] = int(field_.present[keep].sum())
-        counts.update(field_.counts)
-    counts["field_problems"] = sum(1 for r in rejects if r.reason.endswith("field left out"))
+    part = encode_rows(table, schema, secret, threads=2)
+    keep = part.keep
+    bits = _harden(schema, part.bits[keep], secret, rng)
+    blocking = {
+        name: (values[keep], valid[keep]) for name, (values, valid) in part.blocking.items()
+    }
+    rejects = [Reject(r.row + row_offset, r.field, r.reason) for r in part.rejects]
     kept_rows = np.flatnonzero(keep)
     return EncodeResult(
         record_tokens=record_tokens(len(kept_rows)),
-        clks=np.ascontiguousarray(bits[keep]),
+        clks=np.ascontiguousarray(bits),
         blocking=blocking,
         source_rows=kept_rows + row_offset,
-        rejects=[Reject(r.row + row_offset, r.field, r.reason) for r in rejects],
-        counts=counts,
+        rejects=rejects,
+        counts=part.counts,
         schema_fingerprint=schema.fingerprint,
         key_id=secret.key_id,
         input_rows=n,
