@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bloom.columns import code_matrix, convert_lines, distinct, distinct_array
+from bloom.columns import code_matrix, convert_lines, distinct, distinct_array, nfkc
 from bloom.names import _t2s
 
 PROVINCES: dict[int, tuple[str, str]] = {
@@ -101,7 +101,7 @@ class AddressColumn:
 def prepare_addresses(column: pa.Array) -> AddressColumn:
     """Column version of `parse_address` (Arrow regex kernels over the distinct addresses)."""
     raw, row_index = distinct_array(column)
-    text = pc.replace_substring_regex(pc.utf8_normalize(raw, "NFKC"), _SPACES, "")
+    text = pc.replace_substring_regex(nfkc(raw), _SPACES, "")
     has = pc.utf8_length(text).to_numpy(zero_copy_only=False) > 0
     texts = convert_lines(_t2s().convert, text)
     province, rest = _split_province(texts)

@@ -46,13 +46,33 @@ def distinct_array(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.nda
 
 
 def convert_lines(converter: Callable[[str], str], values: pa.Array) -> pa.Array:
-    """Apply a whole-text converter (OpenCC) to every value in one call, one value per line."""
+    """Apply a whole-text converter (OpenCC) to every value in one call, one value per line.
+
+    The values must not contain newlines. Joining and splitting stay in Arrow."""
     if len(values) == 0:
         return values
-    lines = converter("\n".join(values.to_pylist())).split("\n")
+    whole = pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
+    text = converter(pc.binary_join(whole, "\n")[0].as_py())
+    lines = pc.split_pattern(pa.array([text], pa.string()), "\n").flatten()
     if len(lines) != len(values):
         raise ValueError("the converter changed the number of lines")
-    return pa.array(lines, pa.string())
+    return lines
+
+
+# Characters NFKC never changes: ASCII, the middle dot and the CJK unified ideographs.
+_NOT_NFKC_STABLE = "[^\\x{0}-\\x{7f}\\x{b7}\\x{3400}-\\x{4dbf}\\x{4e00}-\\x{9fff}]"
+
+
+def nfkc(values: pa.Array) -> pa.Array:
+    """Unicode NFKC, applied only to the values that hold a character it could change."""
+    needs = pc.fill_null(pc.match_substring_regex(values, _NOT_NFKC_STABLE), False)
+    count = pc.sum(needs).as_py() or 0
+    if count == 0:
+        return values
+    if count > len(values) // 4:
+        return pc.utf8_normalize(values, "NFKC")
+    normalised = pc.utf8_normalize(pc.filter(values, needs), "NFKC")
+    return pc.replace_with_mask(values, needs, normalised)
 
 
 def map_distinct(

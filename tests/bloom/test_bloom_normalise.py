@@ -202,7 +202,7 @@ addresses = st.builds(
     lambda p, c, r: p + c + r,
     st.sampled_from(province_names + [""]),
     st.sampled_from(["广州市", "伊犁哈萨克自治州", "阿克苏地区", "锡林郭勒盟", "朝阳区", ""]),
-    st.text("天河区中山大道路号栋室12市县", max_size=12),
+    st.text("天河区中山大道路号栋室12市县１２　Ａ", max_size=12),
 )
 
 
