@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transport.runstate import RunFiles, RunState, RunStatus
+from transport.runstate import RUN_FAILED, RunFiles, RunState, RunStatus
 from transport.uploads import DATASET_SUFFIX, load_dataset
 
 
@@ -100,9 +100,10 @@ def main(argv: list[str]) -> int:
     files = RunFiles(run_dir.parent, run_dir.name)
     try:
         execute(files, datasets)
-    except Exception as exc:  # the run fails, with a one-line reason the operator can read
+    except Exception as exc:  # the client gets a generic failure; the reason goes to the log
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         files.write_status(
-            files.status().moved(state=RunState.FAILED, stage="failed", message=str(exc)[:500])
+            files.status().moved(state=RunState.FAILED, stage="failed", message=RUN_FAILED)
         )
         return 1
     return 0

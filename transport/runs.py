@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from transport.childenv import child_environment
-from transport.runstate import RunFiles, RunSpec, RunState, RunStatus
+from transport.runstate import RUN_FAILED, RunFiles, RunSpec, RunState, RunStatus
 from transport.statuses import NotFound
 
 log = logging.getLogger("pprl.transport")
@@ -95,11 +95,11 @@ class RunManager:
                 return
             try:
                 self._execute(run_id)
-            except Exception as exc:  # keep dispatching; the run records why it failed
+            except Exception:  # keep dispatching; the log records why the run failed
                 log.exception("run %s could not be executed", run_id)
                 files = RunFiles(self.root, run_id)
                 files.write_status(
-                    files.status().moved(state=RunState.FAILED, stage="failed", message=str(exc))
+                    files.status().moved(state=RunState.FAILED, stage="failed", message=RUN_FAILED)
                 )
 
     def _execute(self, run_id: str) -> None:
@@ -131,13 +131,11 @@ class RunManager:
             self._procs.pop(run_id, None)
             if self._stopping or run_id in self._cancelled:
                 return
+        detail = err.decode(errors="replace").strip()
+        if proc.returncode or detail:
+            log.error("run %s: worker exit %s\n%s", run_id, proc.returncode, detail[-4000:])
         status = files.status()
         if not status.state.final:
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             files.write_status(
-                status.moved(
-                    state=RunState.FAILED,
-                    stage="failed",
-                    message=f"worker stopped (exit {proc.returncode}) {last[0][:300]}",
-                )
+                status.moved(state=RunState.FAILED, stage="failed", message=RUN_FAILED)
             )

@@ -21,6 +21,9 @@ from pathlib import Path
 from transport.statuses import NotFound
 from transport.uploads import write_atomic
 
+# What a client is told of any failure; the reason (which may name server paths) is logged.
+RUN_FAILED = "run failed (the reason is in the matcher's log)"
+
 _RUN_ID = re.compile(r"^run-[0-9a-f]{16}$")
 
 

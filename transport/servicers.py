@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NoReturn
 
 import pyarrow.parquet as pq
 from cryptography.hazmat.primitives import serialization
@@ -56,6 +57,22 @@ class Matcher:
 
     def audit(self, context, action: str, agreement_id: str | None, **details) -> None:
         self.governance.audit(context.caller.identity, action, agreement_id, details)
+
+    def refuse(self, context, action: Action) -> NoReturn:
+        """The same refusal `authorise` gives, for ids that do not exist: nothing to tell apart."""
+        self.governance.audit(
+            context.caller.department, "authorise.refused", None, {"action": action.value}
+        )
+        raise AuthorisationError()
+
+    def run_of(self, context, action: Action, run_id: str):
+        """(files, spec, agreement) of a run the caller may `action`; one refusal otherwise."""
+        try:
+            files = self.runs.files(run_id)
+            spec = files.spec()
+        except NotFound:
+            self.refuse(context, action)
+        return files, spec, self.authorise(context, action, spec.agreement_id)
 
 
 def _upload_state(state) -> uploads_pb2.UploadState:
@@ -165,12 +182,6 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
     def __init__(self, matcher: Matcher) -> None:
         self.m = matcher
 
-    def _party_run(self, request, context, action: Action):
-        files = self.m.runs.files(request.run_id)
-        spec = files.spec()
-        agreement = self.m.authorise(context, action, spec.agreement_id)
-        return files, spec, agreement
-
     def Create(self, request, context):
         agreement = self.m.authorise(context, Action.RUN, request.agreement_id)
         if not 0.0 < request.threshold <= 1.0:
@@ -188,9 +199,12 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
             raise InputError(f"unknown blocking {request.blocking!r} (choose {choices})")
         parties = set(agreement.parties)
         for name in (request.dataset_a, request.dataset_b):
-            record = self.m.uploads.dataset(name)
+            try:
+                record = self.m.uploads.dataset(name)
+            except NotFound:
+                self.m.refuse(context, Action.RUN)
             if record.agreement_id != request.agreement_id or record.department not in parties:
-                raise NotFound(f"unknown dataset {name!r} under this agreement")
+                self.m.refuse(context, Action.RUN)
         spec = self.m.runs.create(
             {
                 "agreement_id": request.agreement_id,
@@ -207,11 +221,11 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
         return _run_status(spec, self.m.runs.files(spec.run_id).status())
 
     def Status(self, request, context):
-        files, spec, _ = self._party_run(request, context, Action.FETCH_RESULTS)
+        files, spec, _ = self.m.run_of(context, Action.FETCH_RESULTS, request.run_id)
         return _run_status(spec, files.status())
 
     def Watch(self, request, context) -> Iterator[runs_pb2.RunStatus]:
-        files, spec, _ = self._party_run(request, context, Action.FETCH_RESULTS)
+        files, spec, _ = self.m.run_of(context, Action.FETCH_RESULTS, request.run_id)
         last = None
         while context.is_active():
             status = files.status()
@@ -223,13 +237,13 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
             time.sleep(WATCH_INTERVAL)
 
     def Cancel(self, request, context):
-        files, spec, _ = self._party_run(request, context, Action.RUN)
+        files, spec, _ = self.m.run_of(context, Action.RUN, request.run_id)
         status = self.m.runs.cancel(spec.run_id)
         self.m.audit(context, "run-cancel", spec.agreement_id, run_id=spec.run_id)
         return _run_status(spec, status)
 
     def Results(self, request, context):
-        files, spec, _ = self._party_run(request, context, Action.FETCH_RESULTS)
+        files, spec, _ = self.m.run_of(context, Action.FETCH_RESULTS, request.run_id)
         if files.status().state is not RunState.SUCCEEDED:
             raise NotReady("run has no results (it has not succeeded)")
         side = result_views.side_of(
@@ -257,7 +271,7 @@ class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
     def PartyCertificate(self, request, context):
         agreement = self.m.authorise(context, Action.FETCH_RESULTS, request.agreement_id)
         if request.department not in agreement.parties:
-            raise NotFound("no such party")
+            self.m.refuse(context, Action.FETCH_RESULTS)
         cert = self.m.governance.department_certificate(request.department)
         return disclosure_pb2.CertificateView(
             department=request.department,
@@ -265,11 +279,10 @@ class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
         )
 
     def Submit(self, request, context):
-        agreement = self.m.authorise(context, Action.DISCLOSE, request.agreement_id)
-        files = self.m.runs.files(request.run_id)
-        spec, status = files.spec(), files.status()
+        files, spec, agreement = self.m.run_of(context, Action.DISCLOSE, request.run_id)
         if spec.agreement_id != request.agreement_id:
-            raise NotFound("unknown run under this agreement")
+            self.m.refuse(context, Action.DISCLOSE)
+        status = files.status()
         if status.state is not RunState.SUCCEEDED:
             raise NotReady("run has no results to disclose (it has not succeeded)")
         if request.sender != context.caller.department or request.recipient != agreement.consumer:
@@ -302,9 +315,7 @@ class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
         return disclosure_pb2.SubmitReceipt(disclosure_id=disclosure_id)
 
     def Fetch(self, request, context):
-        files = self.m.runs.files(request.run_id)
-        spec = files.spec()
-        self.m.authorise(context, Action.RECEIVE_DISCLOSURE, spec.agreement_id)
+        _, spec, _ = self.m.run_of(context, Action.RECEIVE_DISCLOSURE, request.run_id)
         payloads = self.m.relay.for_recipient(request.run_id, context.caller.department)
         self.m.audit(
             context, "receive", spec.agreement_id, run_id=request.run_id, payloads=len(payloads)

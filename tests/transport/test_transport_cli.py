@@ -89,7 +89,8 @@ def test_refusals_are_one_line_without_traceback(world, server):
         main, ["run", "status", "run-0000000000000000"], env=_env(world, server, "OUTSIDER")
     )
     assert result.exit_code != 0
-    assert "Traceback" not in result.output and "unknown run" in result.output
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines() == ["error: permission denied"]
 
 
 def test_server_reflection_lists_the_services(world, server):
