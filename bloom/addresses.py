@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numba import njit
 
-from bloom.columns import code_matrix, convert_lines, distinct, distinct_array, nfkc
+from bloom.columns import code_matrix, convert_lines, distinct_array, nfkc
 from bloom.names import _t2s
 
 PROVINCES: dict[int, tuple[str, str]] = {
@@ -33,7 +34,6 @@ PROVINCES: dict[int, tuple[str, str]] = {
 }  # fmt: skip
 MUNICIPALITIES = frozenset({11, 12, 31, 50})
 _PROVINCE_BY_NAME = {name: code for code, names in PROVINCES.items() for name in names}
-_NAME_LENGTHS = sorted({len(name) for name in _PROVINCE_BY_NAME}, reverse=True)
 # Longest names first so that "内蒙古自治区" wins over "内蒙古" (leftmost-first alternation).
 _PROVINCE_RE = (
     "^(?P<province>"
@@ -60,7 +60,7 @@ def parse_address(raw: str | None) -> Address:
     text = _clean(raw or "")
     if not text:
         return Address(None, None, "")
-    text = _t2s().convert(text)
+    text = _t2s().convert(text)[:MAX_ADDRESS_CHARS]
     m = re.fullmatch(_PROVINCE_RE, text, flags=re.S)
     province = _PROVINCE_BY_NAME.get(m.group("province") or "")
     rest = m.group("rest")
@@ -71,21 +71,88 @@ def parse_address(raw: str | None) -> Address:
     return Address(province, city or None, m.group("rest"))
 
 
-def _split_province(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Province code per row and the text after the province name (prefix look-ups)."""
-    n = len(texts)
-    province = np.zeros(n, dtype=np.int32)
-    rest = texts
-    for length in _NAME_LENGTHS:  # longest first, so the longest name wins
-        names = [name for name in _PROVINCE_BY_NAME if len(name) == length]
-        found = pc.index_in(pc.utf8_slice_codeunits(texts, 0, length), value_set=pa.array(names))
-        found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
-        hit = (found >= 0) & (province == 0)
-        if hit.any():
-            codes = np.array([_PROVINCE_BY_NAME[name] for name in names], dtype=np.int32)
-            province[hit] = codes[found[hit]]
-            rest = pc.if_else(pa.array(hit), pc.utf8_slice_codeunits(texts, length), rest)
-    return province, rest
+# Province names as code-point rows (longest first, as the reference's alternation), and
+# the city suffixes in the reference's order.
+_NAMES_BY_LENGTH = sorted(_PROVINCE_BY_NAME, key=lambda name: -len(name))
+_NAME_CODES = code_matrix(_NAMES_BY_LENGTH).astype(np.int64)
+_NAME_LENGTHS_ARR = np.array([len(name) for name in _NAMES_BY_LENGTH], dtype=np.int64)
+_NAME_PROVINCE = np.array([_PROVINCE_BY_NAME[name] for name in _NAMES_BY_LENGTH], dtype=np.int64)
+_SUFFIXES = ("自治州", "地区", "盟", "市")
+_SUFFIX_CODES = code_matrix(list(_SUFFIXES)).astype(np.int64)
+_SUFFIX_LENGTHS = np.array([len(x) for x in _SUFFIXES], dtype=np.int64)
+_CITY_MARK = ord("市")
+_MUNICIPAL = np.array(sorted(MUNICIPALITIES), dtype=np.int64)
+MAX_ADDRESS_CHARS = 96  # longer addresses are cut: the rest adds nothing to matching
+
+
+@njit(cache=True, nogil=True)
+def _split_codes(codes, names, name_lengths, name_province, suffixes, suffix_lengths, municipal):
+    """Per row: province code, city span [start, stop) (-1: the municipality's own name),
+    and where the rest starts; the same rules as `parse_address`."""  # pragma: no cover
+    d, w = codes.shape
+    province = np.zeros(d, dtype=np.int64)
+    city_start = np.zeros(d, dtype=np.int64)
+    city_stop = np.zeros(d, dtype=np.int64)
+    rest_start = np.zeros(d, dtype=np.int64)
+    for r in range(d):
+        length = 0
+        while length < w and codes[r, length] != 0:
+            length += 1
+        pos = 0
+        for i in range(names.shape[0]):
+            size = name_lengths[i]
+            if size <= length:
+                same = True
+                for j in range(size):
+                    if codes[r, j] != names[i, j]:
+                        same = False
+                        break
+                if same:
+                    province[r] = name_province[i]
+                    pos = size
+                    break
+        is_municipal = False
+        for m in range(municipal.shape[0]):
+            if province[r] == municipal[m]:
+                is_municipal = True
+        if is_municipal:
+            city_start[r] = -1
+            city_stop[r] = -1
+            rest_start[r] = pos + 1 if pos < length and codes[r, pos] == _CITY_MARK else pos
+            continue
+        city_start[r] = pos
+        city_stop[r] = pos
+        rest_start[r] = pos
+        found = False
+        for k in range(1, 8):
+            for s in range(suffixes.shape[0]):
+                size = suffix_lengths[s]
+                if pos + k + size > length:
+                    continue
+                same = True
+                for j in range(size):
+                    if codes[r, pos + k + j] != suffixes[s, j]:
+                        same = False
+                        break
+                if same:
+                    stop = pos + k + size
+                    city_stop[r] = stop - 1 if codes[r, stop - 1] == _CITY_MARK else stop
+                    rest_start[r] = stop
+                    found = True
+                    break
+            if found:
+                break
+    return province, city_start, city_stop, rest_start
+
+
+def _shifted(codes: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Each row's code points from `start` to `stop` (exclusive), left-aligned, zero padded."""
+    width = int((stop - start).max()) if len(start) else 0
+    width = max(width, 1)
+    idx = start[:, None] + np.arange(width)[None, :]
+    inside = idx < stop[:, None]
+    rows = np.arange(codes.shape[0])[:, None]
+    return np.where(inside, codes[rows, np.minimum(idx, codes.shape[1] - 1)], 0).astype(np.uint32)
 
 
 @dataclass(frozen=True)
@@ -99,33 +166,45 @@ class AddressColumn:
 
 
 def prepare_addresses(column: pa.Array) -> AddressColumn:
-    """Column version of `parse_address` (Arrow regex kernels over the distinct addresses)."""
+    """Column version of `parse_address`: Arrow kernels, then one Numba pass over code points."""
     raw, row_index = distinct_array(column)
     text = pc.replace_substring_regex(nfkc(raw), _SPACES, "")
     has = pc.utf8_length(text).to_numpy(zero_copy_only=False) > 0
-    texts = convert_lines(_t2s().convert, text)
-    province, rest = _split_province(texts)
-    city_split = pc.extract_regex(rest, _CITY_RE)
-    municipal = np.isin(province, list(MUNICIPALITIES))
-    short_names = np.array([""] + [PROVINCES.get(c, ("", ""))[1] for c in range(1, 100)])
-    city_text = pc.if_else(
-        pa.array(municipal),
-        pa.array(short_names[np.where(municipal, province, 0)].tolist(), pa.string()),
-        pc.replace_substring_regex(pc.fill_null(city_split.field("city"), ""), "市$", ""),
-    )
-    rest_text = pc.if_else(
-        pa.array(municipal),
-        pc.replace_substring_regex(rest, "^市", ""),
-        city_split.field("rest"),
-    )
-    city_names, city_index = distinct(city_text)
-    ids = np.array([k + 1 if name else 0 for k, name in enumerate(city_names)], np.int64)
-    cities = [name or "" for name in city_names]
+    texts = pc.utf8_slice_codeunits(convert_lines(_t2s().convert, text), 0, MAX_ADDRESS_CHARS)
+    codes = code_matrix(texts.to_pylist())
+    province, city_start, city_stop, rest_start = _split_codes(
+        codes.astype(np.int64), _NAME_CODES, _NAME_LENGTHS_ARR, _NAME_PROVINCE,
+        _SUFFIX_CODES, _SUFFIX_LENGTHS, _MUNICIPAL,
+    )  # fmt: skip
+    lengths = (codes != 0).sum(axis=1)
+    municipal = city_start < 0
+    city_codes = _shifted(codes, np.maximum(city_start, 0), np.maximum(city_stop, 0))
+    if municipal.any():
+        short = code_matrix([PROVINCES[int(p)][1] for p in province[municipal]])
+        city_codes = _pad_to(city_codes, short.shape[1])
+        city_codes[municipal] = _pad_to(short, city_codes.shape[1])
+    cities, city_ids = _labels(city_codes)
     return AddressColumn(
-        province=province[row_index],
-        city=ids[city_index][row_index],
+        province=province.astype(np.int32)[row_index],
+        city=city_ids[row_index],
         cities=cities,
-        rest_codes=code_matrix(rest_text.to_pylist()),
+        rest_codes=_shifted(codes, rest_start, lengths),
         row_index=row_index,
         present=has[row_index],
     )
+
+
+def _pad_to(codes: np.ndarray, width: int) -> np.ndarray:
+    if codes.shape[1] >= width:
+        return codes
+    return np.pad(codes, ((0, 0), (0, width - codes.shape[1])))
+
+
+def _labels(codes: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Distinct non-empty rows as strings, and each row's id (index + 1; 0 for empty)."""
+    rows = np.ascontiguousarray(codes, dtype=np.uint32)
+    keys = rows.view(np.dtype((np.void, 4 * rows.shape[1]))).ravel()
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    texts = [str(t) for t in uniq.view(f"<U{rows.shape[1]}").ravel()]
+    ids = np.array([0 if t == "" else k + 1 for k, t in enumerate(texts)], dtype=np.int64)
+    return texts, ids[inverse.ravel()]

@@ -25,6 +25,7 @@ from bloom.schema import Feature, FieldSpec, FieldType, TokenKind
 from bloom.sex import prepare_sex
 
 _SEX_LABELS = ["M", "F"]
+MAX_TEXT_CHARS = 128  # longer text values are cut, so one odd value cannot inflate memory
 
 
 @dataclass
@@ -233,7 +234,7 @@ class TextField(Prepared):
     def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
         text = pc.utf8_lower(pc.utf8_normalize(as_string_array(column), "NFKC"))
         text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
-        values, self.row_index = distinct(text)
+        values, self.row_index = distinct(pc.utf8_slice_codeunits(text, 0, MAX_TEXT_CHARS))
         self.codes = code_matrix([v or "" for v in values])
         super().__init__(spec, self.codes.any(axis=1)[self.row_index])
 

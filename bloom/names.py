@@ -28,6 +28,7 @@ from bloom import pinyin_table
 from bloom.columns import code_matrix, convert_lines, distinct_array
 
 SEPARATOR = "\u00b7"
+MAX_NAME_CHARS = 32  # longer values are cut (they are not names, and must not inflate memory)
 _SEPARATOR_CLASS = (
     "[\t\n\r\f\v .\u00b7\u2022\u2027\u2219\u22c5\u30fb\u2010\u2011\u2012\u2013\u2014\u2015_-]+"
 )
@@ -48,7 +49,7 @@ def normalise_name(raw: str) -> str:
     """Reference normaliser for one name (the column version must agree with it)."""
     text = unicodedata.normalize("NFKC", raw).lower()
     text = _SEPARATORS_RE.sub(SEPARATOR, text).strip(SEPARATOR)
-    return _t2s().convert(text) if text else ""
+    return _t2s().convert(text)[:MAX_NAME_CHARS] if text else ""
 
 
 def normalise_names(column: pa.Array) -> tuple[list[str], np.ndarray]:
@@ -58,7 +59,8 @@ def normalise_names(column: pa.Array) -> tuple[list[str], np.ndarray]:
     text = pc.replace_substring_regex(text, _SEPARATOR_CLASS, SEPARATOR)
     text = pc.utf8_trim(text, SEPARATOR)
     # One OpenCC call for all distinct names; newlines cannot occur inside a name any more.
-    return convert_lines(_t2s().convert, text).to_pylist(), indices
+    converted = convert_lines(_t2s().convert, text)
+    return pc.utf8_slice_codeunits(converted, 0, MAX_NAME_CHARS).to_pylist(), indices
 
 
 def _readings(ch: str) -> tuple[str, ...]:
