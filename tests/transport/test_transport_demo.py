@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from bloom.secret import LinkageSecret
+from governance import pki
 
 pytestmark = pytest.mark.e2e
 
@@ -57,10 +58,23 @@ def test_the_matcher_holds_no_secret_and_no_plaintext_identity(demo_run):
     source = root / "synthetic" / "mz_low_income.csv"
     ids = [r["身份证号"] for r in csv.DictReader(source.read_text("utf-8").splitlines())][:300]
     needles = [secret.expose(), secret.expose().hex().encode()] + [i.encode() for i in ids if i]
-    for path in (root / "matcher").rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            assert not any(n in data for n in needles), f"{path} holds a secret or an ID number"
+    files = [p for p in (root / "MATCHER").rglob("*") if p.is_file()]
+    assert len(files) > 10 and any(p.name == "governance.sqlite" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert not any(n in data for n in needles), f"{path} holds a secret or an ID number"
+
+
+def test_the_matcher_directory_holds_no_key_but_its_own(demo_run):
+    root, _ = demo_run
+    matcher = pki.load_certificate(root / "MATCHER" / "MATCHER.crt").public_key()
+    keys = [p for p in root.rglob("*") if p.is_file() and b"PRIVATE KEY-----" in p.read_bytes()]
+    assert len(keys) >= 5  # the CA, the office, two departments and the matcher
+    for path in keys:
+        inside = (root / "MATCHER") in path.parents
+        encrypted = b"ENCRYPTED PRIVATE KEY" in path.read_bytes()  # the CA's: not the matcher's
+        is_matchers = not encrypted and pki.load_private_key(path, None).public_key() == matcher
+        assert inside == is_matchers, f"{path}: a key in the wrong place"
 
 
 def test_demo_refuses_a_directory_it_did_not_create(tmp_path):
