@@ -165,7 +165,10 @@ def encode_all(world: Provisioned, root: Path, extracts: dict, secrets_at: dict,
 
 def connect(world: Provisioned, server: MatcherProcess, code: str) -> MatcherClient:
     party = world.parties[code]
-    return MatcherClient.connect(server.target, cert=party.cert, key=party.key, ca=party.ca)
+    crl = world.ca_dir / pki.CA_CRL  # the office's revocation list, as published
+    return MatcherClient.connect(
+        server.target, cert=party.cert, key=party.key, ca=party.ca, crl=crl
+    )
 
 
 def upload_all(world, server, encoded) -> dict[str, dict[str, str]]:

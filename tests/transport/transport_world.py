@@ -12,6 +12,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from governance import pki
 from pprl.encoded import Manifest, build_table, content_hash, write_encoded
 from transport.client import MatcherClient
 from transport.process import MatcherProcess
@@ -124,7 +125,10 @@ def server(world):
 
 def client(world, server, department: str) -> MatcherClient:
     party = world.parties[department]
-    return MatcherClient.connect(server.target, cert=party.cert, key=party.key, ca=party.ca)
+    crl = world.ca_dir / pki.CA_CRL  # the office's current revocation list
+    return MatcherClient.connect(
+        server.target, cert=party.cert, key=party.key, ca=party.ca, crl=crl
+    )
 
 
 def raw_channel(server, *, cert: bytes | None, key: bytes | None, ca: bytes) -> grpc.Channel:
