@@ -132,7 +132,7 @@ def prepare_names(column: pa.Array) -> NameColumn:
     names, row_index = normalise_names(column)
     codes = code_matrix(names)
     t = pinyin_table.table()
-    char_syllable = t.lookup(codes)[..., 0].astype(np.int64)
+    char_syllable = t.default_of(codes).astype(np.int64)
     first = codes[:, 0] if codes.shape[1] else np.zeros(len(names), np.uint32)
     romanised = np.zeros((len(names), ROMANISED_SLOTS), dtype=np.int64)
     latin = (codes >= ord("a")) & (codes <= ord("z"))

@@ -34,11 +34,17 @@ class PinyinTable:
     readings: np.ndarray  # int32[max code point + 1, SLOTS], 0: none
     surname: np.ndarray  # int32[max code point + 1]: reading as a surname, 0: none
     syllable_ids: dict[str, int]  # syllable -> id
+    default: np.ndarray  # int32[max code point + 1]: readings[:, 0], contiguous
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
         """Readings of code points (any shape) -> int32[..., SLOTS]."""
         inside = codes < self.readings.shape[0]
         return np.where(inside[..., None], self.readings[np.where(inside, codes, 0)], 0)
+
+    def default_of(self, codes: np.ndarray) -> np.ndarray:
+        """The usual reading of code points (any shape), 0 where none."""
+        inside = codes < self.default.shape[0]
+        return np.where(inside, self.default[np.where(inside, codes, 0)], 0)
 
     def surname_of(self, codes: np.ndarray) -> np.ndarray:
         inside = codes < self.surname.shape[0]
@@ -65,7 +71,8 @@ def _build() -> PinyinTable:
     surname = readings[:, 0].copy()
     for ch, reading in SURNAME_READINGS.items():
         surname[ord(ch)] = ids[reading]
-    return PinyinTable(syllables, readings, surname, ids)
+    default = np.ascontiguousarray(readings[:, 0])
+    return PinyinTable(syllables, readings, surname, ids, default)
 
 
 _LOCK = threading.Lock()
