@@ -147,12 +147,17 @@ def _split_codes(codes, names, name_lengths, name_province, suffixes, suffix_len
 
 def _shifted(codes: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """Each row's code points from `start` to `stop` (exclusive), left-aligned, zero padded."""
-    width = int((stop - start).max()) if len(start) else 0
-    width = max(width, 1)
-    idx = start[:, None] + np.arange(width)[None, :]
-    inside = idx < stop[:, None]
-    rows = np.arange(codes.shape[0])[:, None]
-    return np.where(inside, codes[rows, np.minimum(idx, codes.shape[1] - 1)], 0).astype(np.uint32)
+    width = max(int((stop - start).max()) if len(start) else 0, 1)
+    return _shift_rows(codes, start.astype(np.int64), stop.astype(np.int64), width)
+
+
+@njit(cache=True, nogil=True)
+def _shift_rows(codes, start, stop, width):  # pragma: no cover - compiled
+    out = np.zeros((codes.shape[0], width), dtype=np.uint32)
+    for r in range(codes.shape[0]):
+        for j in range(stop[r] - start[r]):
+            out[r, j] = codes[r, start[r] + j]
+    return out
 
 
 @dataclass(frozen=True)
