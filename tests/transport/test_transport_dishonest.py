@@ -23,7 +23,7 @@ from governance import pki
 from governance.model import AgreementEvidence, SignedApproval, UseApplication
 from governance.store import DB_FILE, GovernanceStore
 from governance.store_agreements import application_message, application_to_json, approval_message
-from pprl.errors import PprlError
+from pprl.errors import IntegrityError, PprlError
 from transport.agreement_proof import evidence_to_view
 from transport.client import MatcherClient
 from transport.disclosure import _sealed, receive, release
@@ -45,6 +45,8 @@ class Dishonest:
         self.submitted: list[disclosure_pb2.SealedPayload] = []
         self.forged: list[disclosure_pb2.SealedPayload] = []
         self.evidence = lambda agreement_id: _genuine(world, agreement_id)
+        self.world = world
+        self.genuine_certificates = False  # else the matcher hands out its own for any party
 
     @property
     def pem(self) -> bytes:
@@ -115,7 +117,9 @@ class Disclosure(disclosure_pb2_grpc.DisclosureServicer):
         return evidence_to_view(self.d.evidence(request.agreement_id))
 
     def PartyCertificate(self, request, context):
-        return disclosure_pb2.CertificateView(department="MATCHER", certificate_pem=self.d.pem)
+        party = self.d.world.parties.get(request.department)
+        pem = party.cert.read_bytes() if self.d.genuine_certificates and party else self.d.pem
+        return disclosure_pb2.CertificateView(department=request.department, certificate_pem=pem)
 
     def Submit(self, request, context):
         self.d.submitted.append(request)
@@ -158,36 +162,51 @@ EVIDENCE = {
 }
 
 
+@pytest.mark.parametrize("genuine_certificates", [False, True])
 @pytest.mark.parametrize("evidence", sorted(EVIDENCE))
-def test_a_provider_never_seals_to_the_matcher(world, dishonest, evidence):
+def test_a_provider_never_seals_to_the_matcher(world, dishonest, evidence, genuine_certificates):
     d = dishonest
     d.evidence = EVIDENCE[evidence](world, d)
+    d.genuine_certificates = genuine_certificates
     d.own_tokens = _tokens(d.data / "MPS.map.parquet")
-    with _client(world, d, "MPS") as mps, pytest.raises(PprlError):
-        release(
-            mps,
-            RUN_ID,
-            agreement_of(world, "MCA"),
-            map_path=d.data / "MPS.map.parquet",
-            source_path=d.data / "MPS.source.csv",
-        )
-    # Had anything been sealed to the matcher, it could open it with its own key.
-    opened = [
-        open_sealed(_sealed(m), d.signer.private_key, world_cert(world, "MPS")) for m in d.submitted
-    ]
-    assert opened == []
+    honest = evidence == "genuine" and genuine_certificates
+
+    def release_as_provider():
+        with _client(world, d, "MPS") as mps:
+            return release(
+                mps,
+                RUN_ID,
+                agreement_of(world, "MCA"),
+                map_path=d.data / "MPS.map.parquet",
+                source_path=d.data / "MPS.source.csv",
+            )
+
+    if honest:  # everything genuine: sealed to the real consumer, which the matcher cannot open
+        assert release_as_provider().recipient == "MCA"
+        assert [m.recipient for m in d.submitted] == ["MCA"]
+    else:
+        with pytest.raises(PprlError):
+            release_as_provider()
+        assert d.submitted == []
+    for message in d.submitted:
+        with pytest.raises(IntegrityError):
+            open_sealed(_sealed(message), d.signer.private_key, world_cert(world, "MPS"))
 
 
 def world_cert(world, department: str):
     return pki.load_certificate(world.parties[department].cert)
 
 
+@pytest.mark.parametrize("genuine_certificates", [False, True])
 @pytest.mark.parametrize("evidence", sorted(EVIDENCE))
-def test_a_payload_signed_with_the_matchers_key_is_refused(world, dishonest, tmp_path, evidence):
+def test_a_payload_signed_with_the_matchers_key_is_refused(
+    world, dishonest, tmp_path, evidence, genuine_certificates
+):
     """The forgery through the real `receive()`: sealed to the consumer, signed with the
     matcher's CA-issued key, claiming to come from the matcher or from the provider."""
     d = dishonest
     d.evidence = EVIDENCE[evidence](world, d)
+    d.genuine_certificates = genuine_certificates
     agreement = agreement_of(world, "MCA")
     rows = [[i, {"death_date": "1999-09-09", "cause": "forged"}] for i in range(3)]
     body = json.dumps(
