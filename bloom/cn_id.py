@@ -136,14 +136,14 @@ def prepare_cn_ids(column: pa.Array) -> IdColumn:
     status[long_ok] = IdStatus.OK
     status[short_ok] = IdStatus.UPGRADED_15
     good = long_ok | short_ok
-    digits = chars.astype(np.int64) - 48
-    wrong = long_ok & (_check_codes(np.clip(digits[:, :17], 0, 9)) != chars[:, 17])
+    digits = np.clip(chars.astype(np.int64) - 48, 0, 9)  # X (and invalid rows) read as 0-9
+    wrong = long_ok & (_check_codes(digits[:, :17]) != chars[:, 17])
     status[wrong] = IdStatus.CHECK_DIGIT_WRONG
 
     def number(a: int, b: int) -> np.ndarray:
         out = np.zeros(n, dtype=np.int64)
         for i in range(a, b):
-            out = out * 10 + np.clip(digits[:, i], 0, 9)
+            out = out * 10 + digits[:, i]
         return out
 
     y, m, d = number(6, 10), number(10, 12), number(12, 14)

@@ -12,6 +12,7 @@ from typing import TypeVar
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numba import njit
 
 T = TypeVar("T")
 
@@ -107,12 +108,16 @@ def ascii_matrix(column: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
     )
     starts = offsets[:-1].astype(np.int64)
     lengths = (offsets[1:] - offsets[:-1]).astype(np.int64)
-    cols = np.arange(width)
-    inside = cols[None, :] < lengths[:, None]
-    if data.size == 0:
-        return np.zeros((n, width), dtype=np.uint8), lengths
-    idx = np.minimum(starts[:, None] + cols[None, :], data.size - 1)
-    return np.where(inside, data[idx], 0).astype(np.uint8), lengths
+    return _gather_bytes(data, starts, lengths, width), lengths
+
+
+@njit(cache=True, nogil=True)
+def _gather_bytes(data, starts, lengths, width):  # pragma: no cover - compiled
+    out = np.zeros((starts.shape[0], width), dtype=np.uint8)
+    for r in range(starts.shape[0]):
+        for j in range(min(lengths[r], width)):
+            out[r, j] = data[starts[r] + j]
+    return out
 
 
 def rows_to_strings(codes: np.ndarray) -> list[str]:
