@@ -131,8 +131,7 @@ def _salted(stream: TokenStream, salt: Part) -> TokenStream:
 
 
 def _krow(feature: Feature, counts: np.ndarray) -> np.ndarray:
-    if feature.bits_per_token is not None:
-        return np.full(counts.shape, feature.bits_per_token, dtype=np.int32)
+    """Positions per token for a `bits_per_feature` weight: the budget over the row's tokens."""
     per = -(-int(feature.bits_per_feature) // np.maximum(counts, 1))
     return np.clip(per, 1, MAX_BITS_PER_TOKEN).astype(np.int32)
 
@@ -163,8 +162,10 @@ def _encode_filters(
             if distinct.size == 0:
                 continue
             row_index = identity if stream.row_index is None else stream.row_index
-            counts = (index >= 0).sum(axis=1)[row_index]
-            krow = _krow(feature, counts)
+            if feature.bits_per_token is not None:
+                krow = np.full(n, feature.bits_per_token, dtype=np.int32)
+            else:
+                krow = _krow(feature, (index >= 0).sum(axis=1)[row_index])
             kmax = int(krow.max()) if krow.size else 1
             label = f"{j}:{feature.tokens.value}:{feature.q}"
             key = secret.derive(_info(schema, "field", spec.name, "feature", label))
