@@ -4,7 +4,8 @@
     /work/venv-bench/bin/python -m pytest bench/test_bench_encode.py -q -s   # + clkhash, ratio
 
 Records: the synthetic household-register extract (`pprl_synthetic`) or, without it, simple
-built-in records; PPRL_BENCH_ENCODE_N sets how many (default 40 000). clkhash encodes with its
+built-in records; PPRL_BENCH_ENCODE_N sets how many (default 100 000, a small department
+extract: both encoders are then past their start-up costs). clkhash encodes with its
 defaults (a process per core) on a schema with the same fields, q-grams and 1024 bits
 (`encode_peers.clkhash_schema`). The clkhash tests skip cleanly where clkhash is not installed
 (bench/make_peer_venv.sh installs it).
@@ -20,7 +21,7 @@ from encode_peers import encode_with_clkhash, encode_with_engine, records_table,
 
 from bloom import LinkageSecret
 
-N_RECORDS = int(os.environ.get("PPRL_BENCH_ENCODE_N", "40000"))
+N_RECORDS = int(os.environ.get("PPRL_BENCH_ENCODE_N", "100000"))
 
 
 @pytest.fixture(scope="module")
