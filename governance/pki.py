@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +63,7 @@ from governance.certs import (
     verify_signature,
 )
 from pprl.errors import GovernanceError, InputError
+from pprl.files import write_atomic, write_private
 
 __all__ = [
     "CA_CERT",
@@ -115,24 +115,6 @@ class CertificateRequest:
     department: str
     request_path: Path
     key_path: Path
-
-
-# --- files -----------------------------------------------------------------------------------
-def _write_private(path: Path, data: bytes) -> None:
-    """Create a file readable by its owner only (never overwrite a key)."""
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _key_usage(*, ca: bool) -> x509.KeyUsage:
@@ -187,9 +169,9 @@ def init_ca(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(ca_dir / CA_KEY, _key_pem(key, passphrase))
-    _write_atomic(ca_dir / CA_CERT, cert.public_bytes(serialization.Encoding.PEM))
-    _write_atomic(ca_dir / CA_INDEX, b'{"certificates": []}\n')
+    write_private(ca_dir / CA_KEY, _key_pem(key, passphrase))
+    write_atomic(ca_dir / CA_CERT, cert.public_bytes(serialization.Encoding.PEM))
+    write_atomic(ca_dir / CA_INDEX, b'{"certificates": []}\n')
     write_crl(ca_dir, ca_passphrase=passphrase, now=now)
     return ca_dir / CA_CERT
 
@@ -211,7 +193,7 @@ def _read_index(ca_dir: Path) -> list[dict]:
 
 def _write_index(ca_dir: Path, entries: list[dict]) -> None:
     text = json.dumps({"certificates": entries}, indent=2, ensure_ascii=False) + "\n"
-    _write_atomic(ca_dir / CA_INDEX, text.encode("utf-8"))
+    write_atomic(ca_dir / CA_INDEX, text.encode("utf-8"))
 
 
 def issue(
@@ -237,9 +219,9 @@ def issue(
         _now(now), valid_days,
     )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_private(key_path, _key_pem(key, passphrase))
+    write_private(key_path, _key_pem(key, passphrase))
     try:
-        _write_atomic(cert_path, cert_pem)
+        write_atomic(cert_path, cert_pem)
     except BaseException:
         key_path.unlink(missing_ok=True)
         raise
@@ -270,8 +252,8 @@ def create_request(
         .sign(key, hashes.SHA256())
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_private(key_path, _key_pem(key, passphrase))
-    _write_atomic(csr_path, csr.public_bytes(serialization.Encoding.PEM))
+    write_private(key_path, _key_pem(key, passphrase))
+    write_atomic(csr_path, csr.public_bytes(serialization.Encoding.PEM))
     return CertificateRequest(department, csr_path, key_path)
 
 
@@ -314,7 +296,7 @@ def issue_from_request(
         Path(ca_dir), ca_passphrase, department, name, public, role, hosts, _now(now), valid_days
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(cert_path, cert_pem)
+    write_atomic(cert_path, cert_pem)
     return IssuedCertificate(department, load_certificate(cert_path).serial_number, cert_path, None)
 
 
@@ -449,5 +431,5 @@ def write_crl(ca_dir: str | Path, *, ca_passphrase: bytes, now: dt.datetime | No
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
         )
     crl = builder.sign(ca_key, hashes.SHA256())
-    _write_atomic(ca_dir / CA_CRL, crl.public_bytes(serialization.Encoding.PEM))
+    write_atomic(ca_dir / CA_CRL, crl.public_bytes(serialization.Encoding.PEM))
     return ca_dir / CA_CRL

@@ -109,8 +109,8 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_paralle
 
     An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE.
     """
+    from pprl.files import write_atomic
     from transport.server import serve as start
-    from transport.uploads import write_atomic
 
     limits = Limits(max_upload_bytes=max_upload_mb * MIB)
     # The matcher's key has its own variable; a department's passphrase never opens it.

@@ -12,7 +12,7 @@ import re
 import secrets
 from pathlib import Path
 
-from transport.uploads import write_atomic
+from pprl.files import write_atomic
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 

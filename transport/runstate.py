@@ -18,8 +18,8 @@ import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from pprl.files import write_atomic
 from transport.statuses import NotFound
-from transport.uploads import write_atomic
 
 # What a client is told of any failure; the reason (which may name server paths) is logged.
 RUN_FAILED = "run failed (the reason is in the matcher's log)"

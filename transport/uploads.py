@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from pprl.encoded import EncodedDataset, Manifest, dataset_from_table, manifest_of
 from pprl.errors import AuthorisationError, EncodedFormatError, InputError, IntegrityError
+from pprl.files import write_atomic
 from transport.limits import Limits
 from transport.statuses import LimitExceeded, NotFound
 
@@ -67,17 +68,6 @@ class DatasetRecord:
 
 
 DATASET_SUFFIX = ".arrows"
-
-
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Replace `path` with `data` in one rename; `durable` also forces it to disk first."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        if durable:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class UploadStore:
