@@ -3,7 +3,8 @@
 Client commands take the matcher's address and the department's mutual-TLS identity from
 options or the environment: --server/PPRL_SERVER, --cert/PPRL_CERT, --key/PPRL_KEY,
 --ca/PPRL_CA (the CA certificate the department trusts), --crl/PPRL_CRL (the office's latest
-revocation list, optional). A passphrase-protected key is opened with PPRL_KEY_PASSPHRASE.
+revocation list, optional). A passphrase-protected key is opened with PPRL_KEY_PASSPHRASE,
+else a hidden prompt.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import click
 import pyarrow.csv as pacsv
 from tqdm import tqdm
 
+from governance.passphrases import key_passphrase
 from pprl.errors import InputError
 from transport.childenv import MATCHER_KEY_ENV
 from transport.generated import runs_pb2
@@ -29,11 +31,6 @@ _SOLVER_CHOICES = {
     "many-to-one": runs_pb2.SOLVER_MANY_TO_ONE,
     "none": runs_pb2.SOLVER_NONE,
 }
-
-
-def _passphrase() -> bytes | None:
-    value = os.environ.get("PPRL_KEY_PASSPHRASE")
-    return value.encode() if value else None
 
 
 def client_options(func):
@@ -54,7 +51,7 @@ def client_options(func):
         from transport.client import MatcherClient
 
         with MatcherClient.connect(
-            server, cert=cert, key=key, ca=ca, crl=crl, key_passphrase=_passphrase()
+            server, cert=cert, key=key, ca=ca, crl=crl, key_passphrase=key_passphrase(Path(key))
         ) as client:
             return func(client=client, **kwargs)
 
