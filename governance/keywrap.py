@@ -4,8 +4,8 @@
     unwrap(blob, recipient_signer) -> bytes                          the recipient department only
     governance.envelope.envelope_header(blob) -> EnvelopeHeader       anyone (no secret involved)
 
-A fresh ephemeral P-256 key agrees a shared point with the recipient certificate's public key
-(ECDH); HKDF-SHA256 turns it into an AES-256-GCM key. The header (format, key id, recipient
+The box is sealed with `pprl.sealing` (ECDH P-256, HKDF-SHA256, AES-256-GCM) for the purpose
+SECRET_WRAP, so it never opens as a disclosure payload. The header (format, key id, recipient
 department and certificate fingerprint, ephemeral public key) is the associated data, so an
 envelope re-addressed to another department or relabelled with another key id fails to open.
 The blob is ASCII JSON, safe to relay and store; the matcher keeps it opaque and has no code
@@ -18,73 +18,57 @@ Every failure to unwrap is the same SecretError, whatever its cause.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
-import secrets
 
 from cryptography import x509
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from governance import pki
 from governance.envelope import FORMAT, VERSION
-from pprl.errors import GovernanceError, InputError, SecretError
+from pprl import sealing
+from pprl.errors import GovernanceError, IntegrityError, SecretError
 
-_HKDF_INFO = b"pprl/keywrap/v1"
-
-
-def _point(public_key: ec.EllipticCurvePublicKey) -> bytes:
-    return public_key.public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-    )
+_HEADER_FIELDS = ("format", "version", "key_id", "recipient", "recipient_fingerprint", "ephemeral")
 
 
 def _aad(header: dict) -> bytes:
     return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
-def _kek(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=hashlib.sha256(ephemeral + recipient).digest(),
-        info=_HKDF_INFO,
-    ).derive(shared)
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def wrap(secret: bytes, key_id: str, recipient: x509.Certificate) -> bytes:
     """Encrypt `secret` so that only the holder of `recipient`'s private key can open it."""
-    public = recipient.public_key()
-    if not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != "secp256r1":
-        raise InputError("the recipient certificate does not hold a P-256 key")
     ident = pki.identity_of(recipient)
     if ident.role is not pki.Role.DEPARTMENT:
         raise GovernanceError(
             f"{ident.department} is the {ident.role.value}, not a department: "
             "the linkage secret is wrapped to departments only"
         )
-    ephemeral = ec.generate_private_key(ec.SECP256R1())
-    eph_point, rcpt_point = _point(ephemeral.public_key()), _point(public)
-    header = {
+    header: dict = {
         "format": FORMAT,
         "version": VERSION,
         "key_id": key_id,
         "recipient": ident.department,
         "recipient_fingerprint": ident.fingerprint,
-        "ephemeral": base64.b64encode(eph_point).decode("ascii"),
     }
-    kek = _kek(ephemeral.exchange(ec.ECDH(), public), eph_point, rcpt_point)
-    nonce = secrets.token_bytes(12)
-    ciphertext = AESGCM(kek).encrypt(nonce, bytes(secret), _aad(header))
+    # The ephemeral point is part of the authenticated header, so the key is made first.
+    ephemeral = sealing.new_ephemeral_key()
+    header["ephemeral"] = _b64(sealing.public_point(ephemeral.public_key()))
+    box = sealing.seal(
+        recipient.public_key(),
+        bytes(secret),
+        _aad(header),
+        sealing.Purpose.SECRET_WRAP,
+        ephemeral=ephemeral,
+    )
     document = dict(
         header,
-        cipher="ECDH-P256+HKDF-SHA256+AES-256-GCM",
-        nonce=base64.b64encode(nonce).decode("ascii"),
-        ciphertext=base64.b64encode(ciphertext).decode("ascii"),
+        cipher=sealing.CIPHER,
+        nonce=_b64(box.nonce),
+        ciphertext=_b64(box.ciphertext),
     )
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
 
@@ -93,25 +77,18 @@ def unwrap(blob: bytes, recipient: pki.Signer) -> bytes:
     """Open an envelope with the recipient's certificate and private key."""
     try:
         doc = json.loads(blob.decode("ascii"))
-        header = {
-            k: doc[k] for k in ("format", "version", "key_id", "recipient", "recipient_fingerprint")
-        }
-        header["ephemeral"] = doc["ephemeral"]
+        header = {k: doc[k] for k in _HEADER_FIELDS}
         if header["format"] != FORMAT or header["version"] != VERSION:
             raise ValueError("not a wrapped secret")
         if not hmac.compare_digest(
             str(header["recipient_fingerprint"]), pki.fingerprint(recipient.certificate)
         ):
             raise ValueError("addressed to another certificate")
-        eph_point = base64.b64decode(header["ephemeral"], validate=True)
-        ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), eph_point)
-        rcpt_point = _point(recipient.private_key.public_key())
-        shared = recipient.private_key.exchange(ec.ECDH(), ephemeral)
-        kek = _kek(shared, eph_point, rcpt_point)
-        return AESGCM(kek).decrypt(
+        box = sealing.SealedBox(
+            base64.b64decode(header["ephemeral"], validate=True),
             base64.b64decode(doc["nonce"], validate=True),
             base64.b64decode(doc["ciphertext"], validate=True),
-            _aad(header),
         )
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, InvalidTag, AttributeError):
+        return sealing.unseal(recipient.private_key, box, _aad(header), sealing.Purpose.SECRET_WRAP)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError, IntegrityError):
         raise SecretError("cannot unwrap the linkage secret") from None

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pprl import sealing
 from pprl.errors import AuthorisationError, InputError, IntegrityError
 from transport.client import MatcherClient
 from transport.generated import disclosure_pb2
@@ -204,17 +205,17 @@ def receive(
             or message.agreement_id != agreement_id
             or message.sender != agreement.provider
         ):
-            raise IntegrityError("sealed payload cannot be opened")
+            raise IntegrityError(sealing.CANNOT_OPEN)
         document = json.loads(open_sealed(_sealed(message), client.signer.private_key, sender_cert))
         if (
             document.get("format") != PAYLOAD_FORMAT
             or len(document["rows"]) != message.record_count
         ):
-            raise IntegrityError("sealed payload cannot be opened")
+            raise IntegrityError(sealing.CANNOT_OPEN)
         if list(document["fields"]) != list(message.fields) or set(message.fields) - set(
             agreement.fields
         ):
-            raise IntegrityError("sealed payload cannot be opened")
+            raise IntegrityError(sealing.CANNOT_OPEN)
         fields += [f for f in document["fields"] if f not in fields]
         for match_id, values in document["rows"]:
             if match_id not in token_of:
