@@ -121,6 +121,16 @@ def check_tokens(table: pa.Table, path: str = "<table>") -> None:
         )
 
 
+def _token_bytes(column: pa.ChunkedArray) -> bytes:
+    """The tokens back to back: unambiguous because `check_tokens` fixed their length."""
+    tokens = column.combine_chunks()
+    if len(tokens) == 0:
+        return b""
+    offsets = np.frombuffer(tokens.buffers()[1], dtype=np.int32)
+    start, stop = offsets[tokens.offset], offsets[tokens.offset + len(tokens)]
+    return tokens.buffers()[2].to_pybytes()[start:stop]
+
+
 def content_hash(table: pa.Table) -> str:
     """SHA-256 over the data columns in order, independent of Parquet layout."""
     check_tokens(table)
@@ -130,8 +140,7 @@ def content_hash(table: pa.Table) -> str:
         h.update(name.encode() + b"\0")
         column = table.column(name)
         if name == "record_token":
-            if len(column):
-                h.update(("\n".join(column.to_pylist()) + "\n").encode("ascii"))
+            h.update(_token_bytes(column))
         elif name == "clk":
             h.update(clk_matrix(table).tobytes())
         else:
@@ -161,6 +170,12 @@ def clk_matrix(table: pa.Table) -> np.ndarray:
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+def _popcounts(clks: np.ndarray) -> np.ndarray:
+    if hasattr(np, "bitwise_count"):  # NumPy >= 2: no bit-unpacked temporary
+        return np.bitwise_count(clks).sum(axis=1, dtype=np.uint16)
+    return np.unpackbits(clks, axis=1).sum(axis=1).astype(np.uint16)
+
+
 def build_table(
     tokens: list[str],
     clks: np.ndarray,
@@ -170,7 +185,7 @@ def build_table(
     clks = np.ascontiguousarray(clks, dtype=np.uint8)
     if clks.ndim != 2 or clks.shape[1] != FILTER_BYTES or clks.shape[0] != len(tokens):
         raise ValueError(f"clks must be uint8[{len(tokens)}, {FILTER_BYTES}]")
-    popcounts = np.unpackbits(clks, axis=1).sum(axis=1).astype(np.uint16)
+    popcounts = _popcounts(clks)
     names = list(blocking)
     arrays = [
         pa.array(tokens, type=pa.string()),
