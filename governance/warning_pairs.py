@@ -4,8 +4,8 @@ Either way only opaque record tokens and scores are read, and every token must l
 (32 lowercase hex characters, `pprl.encoded`): a file carrying names or ID numbers instead is
 refused at the row and field where it does, so no plaintext can reach the warnings table.
 
-    a run:   DATA_DIR/runs/<run_id>/{spec.json, status.json, result.parquet} as the matcher
-             writes them (transport.runstate); the run must have succeeded under the agreement
+    a run:   read through the matcher's own run files (transport.runstate.RunFiles); the run
+             must have succeeded under the agreement
     a CSV:   token_a,token_b,score as `pprl match` writes it
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from pprl.errors import InputError
 
 PAIR_COLUMNS = ("token_a", "token_b", "score")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
-_RUN_ID = re.compile(r"^run-[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -66,19 +64,23 @@ def pairs_from_csv(path: Path) -> PairSource:
 
 
 def pairs_from_run(data_dir: Path, run_id: str, agreement_id: str) -> PairSource:
-    if not _RUN_ID.match(run_id):
-        raise InputError("not a run id (run-<16 hex>)", field="run")
-    run_dir = Path(data_dir) / "runs" / run_id
+    # Imported here: only this source needs the matcher's run files (and gRPC with them).
+    from transport.runstate import RunFiles, RunState
+    from transport.statuses import NotFound
+
     try:
-        spec = json.loads((run_dir / "spec.json").read_bytes())
-        state = json.loads((run_dir / "status.json").read_bytes())["state"]
-    except (OSError, ValueError, KeyError, TypeError):
+        files = RunFiles.in_data_dir(data_dir, run_id)
+    except NotFound:
+        raise InputError("not a run id (run-<16 hex>)", field="run") from None
+    try:
+        spec, state = files.spec(), files.status().state
+    except (NotFound, OSError, ValueError, KeyError, TypeError):
         raise InputError(f"no readable run {run_id} in {data_dir}", field="run") from None
-    if spec.get("agreement_id") != agreement_id:
+    if spec.agreement_id != agreement_id:
         raise InputError(f"run {run_id} was not made under agreement {agreement_id}", field="run")
-    if state != "succeeded":
-        raise InputError(f"run {run_id} has not succeeded (state {state})", field="run")
-    path = run_dir / "result.parquet"
+    if state is not RunState.SUCCEEDED:
+        raise InputError(f"run {run_id} has not succeeded (state {state.value})", field="run")
+    path = files.result_path
     try:
         table = pq.read_table(path, columns=list(PAIR_COLUMNS))
     except (OSError, pa.ArrowInvalid, KeyError):

@@ -34,6 +34,7 @@ from transport.client import MatcherClient
 from transport.generated import runs_pb2
 from transport.process import MatcherProcess
 from transport.provision import AgreementPlan, Provisioned, provision
+from transport.runstate import RunFiles
 
 SCENARIO = "low-income-vs-deaths"
 CONSUMER, PROVIDER = "civil-affairs", "public-security"
@@ -235,7 +236,7 @@ def evaluate(world, root, extracts, runs, encoded) -> dict[str, object]:
 
     quality = {}
     for link in LINKS:
-        result = world.matcher_dir / "runs" / runs[link.extract].run_id / "result.parquet"
+        result = RunFiles.in_data_dir(world.matcher_dir, runs[link.extract].run_id).result_path
         pairs = root / "evaluation" / f"{link.extract}.pairs.csv"
         pairs.parent.mkdir(exist_ok=True)
         pacsv.write_csv(pq.read_table(result).select(["token_a", "token_b", "score"]), pairs)

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from transport.childenv import child_environment
-from transport.runstate import RUN_FAILED, RunFiles, RunSpec, RunState, RunStatus
+from transport.runstate import RUN_FAILED, RUNS_SUBDIR, RunFiles, RunSpec, RunState, RunStatus
 from transport.statuses import NotFound
 
 log = logging.getLogger("pprl.transport")
@@ -24,7 +24,7 @@ log = logging.getLogger("pprl.transport")
 
 class RunManager:
     def __init__(self, data_dir: Path, *, parallel: int = 1) -> None:
-        self.root = data_dir / "runs"
+        self.root = data_dir / RUNS_SUBDIR
         self.root.mkdir(parents=True, exist_ok=True)
         self.datasets = data_dir / "datasets"
         self._queue: queue.Queue[str | None] = queue.Queue()

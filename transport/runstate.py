@@ -25,6 +25,7 @@ from transport.statuses import NotFound
 RUN_FAILED = "run failed (the reason is in the matcher's log)"
 
 _RUN_ID = re.compile(r"^run-[0-9a-f]{16}$")
+RUNS_SUBDIR = "runs"  # under the matcher's data directory
 
 
 class RunState(enum.Enum):
@@ -99,6 +100,10 @@ class RunFiles:
             raise NotFound("unknown run")
         self.dir = runs_root / run_id
         self.run_id = run_id
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path, run_id: str) -> RunFiles:
+        return cls(Path(data_dir) / RUNS_SUBDIR, run_id)
 
     @property
     def exists(self) -> bool:

@@ -142,7 +142,7 @@ def test_overdue_list(pprl, tmp_path):
 
 def _run_dir(world, agreement_id: str, source, state: RunState) -> str:
     run_id = "run-00000000000000a1"
-    files = RunFiles(world.data_dir / "runs", run_id)
+    files = RunFiles.in_data_dir(world.data_dir, run_id)
     files.write_spec(
         RunSpec(
             run_id,
@@ -222,6 +222,28 @@ def test_unfinished_run_refused(pprl):
         exit_code=2,
     )
     assert "has not succeeded (state running)" in result.stderr
+    assert pprl.listed() == []
+
+
+@pytest.mark.parametrize(
+    ("run_id", "message"),
+    [("run-00000000000000ff", "no readable run run-00000000000000ff"), ("../x", "not a run id")],
+)
+def test_unknown_or_malformed_run_refused(pprl, run_id, message):
+    result = pprl(
+        "issue",
+        "--run",
+        run_id,
+        "--agreement",
+        pprl.agreement,
+        "--left-dataset",
+        "a",
+        "--right-dataset",
+        "b",
+        code="MCA",
+        exit_code=2,
+    )
+    assert message in result.stderr
     assert pprl.listed() == []
 
 
