@@ -16,8 +16,8 @@ from pprl.errors import GovernanceError, InputError
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 NEW_FILE = click.Path(dir_okay=False, path_type=Path)
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
-CA_SUBDIR = "ca"
 CERTS_SUBDIR = "certs"
+CA_DIR_ENV = "PPRL_CA_DIR"
 
 
 def data_dir_option(func: Callable) -> Callable:
@@ -34,13 +34,35 @@ def ca_dir_option(func: Callable) -> Callable:
     return click.option(
         "--ca-dir",
         type=DIRECTORY,
+        envvar=CA_DIR_ENV,
         default=None,
-        help="The office's CA directory (default DATA_DIR/ca); keep it off the matcher's host.",
+        help=f"The office's CA directory (or {CA_DIR_ENV}); required, and never inside DATA_DIR.",
     )(func)
 
 
+def is_inside(path: Path, directory: Path) -> bool:
+    """Whether `path` is `directory` or lies below it (links resolved)."""
+    inner, outer = path.resolve(), directory.resolve()
+    return inner == outer or outer in inner.parents
+
+
 def resolve_ca_dir(data_dir: Path, ca_dir: Path | None) -> Path:
-    return ca_dir if ca_dir is not None else data_dir / CA_SUBDIR
+    """The CA directory, given explicitly and kept out of the matcher's data directory.
+
+    Whoever holds the CA key can issue a new office certificate and forge approvals, so the
+    key never defaults to a place beside the matcher's data.
+    """
+    if ca_dir is None:
+        raise InputError(
+            f"give --ca-dir (or {CA_DIR_ENV}): the office's CA directory, outside {data_dir}",
+            field="--ca-dir",
+        )
+    if is_inside(ca_dir, data_dir):
+        raise GovernanceError(
+            f"the CA directory {ca_dir} is inside the matcher's data directory {data_dir}; "
+            "keep the CA key elsewhere"
+        )
+    return ca_dir
 
 
 def signer_options(func: Callable) -> Callable:

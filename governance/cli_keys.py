@@ -14,7 +14,6 @@ import click
 from bloom.secret import LinkageSecret
 from governance import keywrap, pki
 from governance.cli_common import (
-    CA_SUBDIR,
     DIRECTORY,
     EXISTING_FILE,
     NEW_FILE,
@@ -37,9 +36,6 @@ def _trust(data_dir: Path, ca_path: Path | None):
     if (data_dir / DB_FILE).exists():
         with open_store(data_dir) as store:
             return store.ca_certificate(), store.crl()
-    ca_dir = data_dir / CA_SUBDIR
-    if (ca_dir / pki.CA_CERT).exists():
-        return pki.load_certificate(ca_dir / pki.CA_CERT), pki.load_crl(ca_dir / pki.CA_CRL)
     raise GovernanceError("no CA certificate to check recipients against; pass --ca")
 
 

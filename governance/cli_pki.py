@@ -15,6 +15,7 @@ from governance.cli_common import (
     NEW_FILE,
     ca_dir_option,
     data_dir_option,
+    is_inside,
     open_store,
     resolve_ca_dir,
 )
@@ -45,8 +46,7 @@ def _key_home(data_dir: Path, out: Path | None, code: str) -> Path:
             "(never the matcher's data directory)",
             field="--out",
         )
-    data, target = data_dir.resolve(), out.resolve()
-    if target == data or data in target.parents:
+    if is_inside(out, data_dir):
         raise GovernanceError(
             f"{out} is inside the matcher's data directory {data_dir}; "
             f"{code}'s private key must be kept elsewhere"
@@ -195,6 +195,7 @@ def pki_issue(
     With --csr the department keeps its own private key and only the certificate is written.
     """
     pki.check_department_code(department)
+    ca_dir = resolve_ca_dir(data_dir, ca_dir)
     if request_path is None and not name:
         raise InputError("give --name (or --csr with a request that names the department)")
     if request_path is None and role != pki.Role.MATCHER.value:
@@ -204,7 +205,7 @@ def pki_issue(
         ca_pass = _ca_passphrase()
         if request_path is not None:
             issued = pki.issue_from_request(
-                resolve_ca_dir(data_dir, ca_dir),
+                ca_dir,
                 request_path,
                 department,
                 out,
@@ -216,7 +217,7 @@ def pki_issue(
         else:
             key_pass = _key_passphrase(encrypt_key, f"{department}.key")
             issued = pki.issue(
-                resolve_ca_dir(data_dir, ca_dir),
+                ca_dir,
                 department,
                 str(name),
                 out,
@@ -245,10 +246,9 @@ def pki_revoke(
         raise InputError("give exactly one of --department and --serial")
     if serial is not None and not serial.isdigit():
         raise InputError("a serial is a decimal number", field="serial")
+    ca_dir = resolve_ca_dir(data_dir, ca_dir)
     with open_store(data_dir) as store:
-        crl_path = pki.revoke(
-            resolve_ca_dir(data_dir, ca_dir), serial or department, ca_passphrase=_ca_passphrase()
-        )
+        crl_path = pki.revoke(ca_dir, serial or department, ca_passphrase=_ca_passphrase())
         store.update_crl(crl_path.read_bytes())
     click.echo(f"revocation list: {crl_path}")
 
@@ -264,8 +264,9 @@ def pki_revoke(
 @ca_dir_option
 def pki_crl(data_dir: Path, out: Path | None, ca_dir: Path | None) -> None:
     """Sign a fresh revocation list (valid 7 days) and load it into the governance store."""
+    ca_dir = resolve_ca_dir(data_dir, ca_dir)
     with open_store(data_dir) as store:
-        crl_path = pki.write_crl(resolve_ca_dir(data_dir, ca_dir), ca_passphrase=_ca_passphrase())
+        crl_path = pki.write_crl(ca_dir, ca_passphrase=_ca_passphrase())
         store.update_crl(crl_path.read_bytes())
     if out is not None:
         out.write_bytes(crl_path.read_bytes())

@@ -1,8 +1,10 @@
 """`pprl demo`: the whole system on one machine, every party as it would run for real.
 
 1. synthetic data: the civil-affairs low-income list, public-security deaths and vehicles;
-2. the coordinating office's CA, certificates for each department and the matcher, catalogue
-   entries and two approved agreements (deaths, vehicles), all in the matcher's store;
+2. the coordinating office's CA (in office/ca, never in the matcher's directory: its key could
+   re-issue the office's certificate and forge approvals), certificates for each department
+   and the matcher, catalogue entries and two approved agreements (deaths, vehicles), all
+   registered in the matcher's store;
 3. civil affairs creates the linkage secret and shares it wrapped to public security's
    certificate, relayed through the matcher as an opaque blob (`keys share/receive`);
 4. the matcher starts as a separate gRPC server process on loopback (mutual TLS);

@@ -24,7 +24,8 @@ class Pprl:
         self.data = root / "pprl-data"
         self.certs = self.data / "certs"  # certificates issued from requests, the matcher's
         self.keys = root / "keys"  # the parties' keys: never inside the matcher's data directory
-        self.runner = CliRunner(env=ENV)
+        self.ca = root / "office" / "ca"  # the office's CA: never inside it either
+        self.runner = CliRunner(env={**ENV, "PPRL_CA_DIR": str(self.ca)})
 
     def __call__(self, *args: str, ok: bool = True):
         result = self.runner.invoke(main, [*args[:2], "--data-dir", str(self.data), *args[2:]])
@@ -149,7 +150,7 @@ def test_audit_verify_and_anchor(pprl, tmp_path):
     anchor = tmp_path / "anchor.json"
     pprl("audit", "anchor", *pprl.signer("OFFICE"), "--out", str(anchor))
     assert "audit log verifies" in pprl("audit", "verify", "--anchor", str(anchor)).stdout
-    pinned = ["--anchor", str(anchor), "--ca", str(pprl.data / "ca" / "ca.crt")]
+    pinned = ["--anchor", str(anchor), "--ca", str(pprl.ca / "ca.crt")]
     assert "audit log verifies" in pprl("audit", "verify", *pinned).stdout
     pprl("audit", "anchor", *pprl.signer("MCA"), ok=False)
     conn = sqlite3.connect(pprl.data / "governance.sqlite")
@@ -219,10 +220,11 @@ def test_failed_init_leaves_nothing(tmp_path, monkeypatch):
     init = ["pki", "init", "--data-dir", str(p.data), "--name", "Office", "--out", str(p.keys)]
     result = p.runner.invoke(main, init)
     assert result.exit_code != 0
-    assert not (p.data / "ca").exists() and not (p.data / "governance.sqlite").exists()
+    assert not p.ca.exists() and not (p.data / "governance.sqlite").exists()
+    assert not list(p.keys.glob("*"))
     monkeypatch.undo()
     p("pki", "init", "--name", "Office", "--out", str(p.keys))
-    assert (p.data / "ca" / "ca.crt").exists()
+    assert (p.ca / "ca.crt").exists()
 
 
 def test_department_keeps_its_key_with_a_request(pprl):
@@ -276,7 +278,29 @@ def test_ca_and_office_key_can_live_off_the_matcher(tmp_path):
     assert (office / "ca" / "ca.key").exists() and (office / "OFFICE.key").exists()
     assert sorted(k.name for k in p.data.rglob("*.key")) == []
     assert not (p.data / "ca").exists()
-    p("pki", "issue", "--department", "MPS", "--name", "公安厅", ok=False)  # no CA here
+
+
+def test_the_ca_directory_is_required_and_kept_out_of_the_data_dir(tmp_path):
+    """Whoever holds the CA key can re-issue the office's certificate and forge approvals:
+    it never defaults to, nor may be put in, the matcher's data directory."""
+    p = Pprl(tmp_path)
+    p.runner = CliRunner(env={**ENV, "PPRL_CA_DIR": None})
+    out = ["--out", str(p.keys)]
+    missing = p("pki", "init", "--name", "Office", *out, ok=False).stderr
+    assert "give --ca-dir (or PPRL_CA_DIR)" in missing
+    for inside in (p.data, p.data / "ca"):
+        refused = p("pki", "init", "--name", "Office", "--ca-dir", str(inside), *out, ok=False)
+        assert "is inside the matcher's data directory" in refused.stderr
+    assert not p.data.exists() and not p.keys.exists()  # refused before anything was created
+    ca = ["--ca-dir", str(p.ca)]
+    p("pki", "init", "--name", "Office", *ca, *out)
+    issue = ["pki", "issue", "--department", "MCA", "--name", "民政厅", *out]
+    assert "give --ca-dir" in p(*issue, ok=False).stderr
+    for command in (["pki", "revoke", "--department", "OFFICE"], ["pki", "crl"]):
+        assert "give --ca-dir" in p(*command, ok=False).stderr
+        assert "inside the matcher's" in p(*command, "--ca-dir", str(p.data), ok=False).stderr
+    p(*issue, *ca)
+    assert not list(p.data.rglob("*.key"))
 
 
 def test_no_party_key_is_written_into_the_matcher_data_dir(tmp_path):
@@ -293,7 +317,5 @@ def test_no_party_key_is_written_into_the_matcher_data_dir(tmp_path):
         p("pki", "issue", "--department", "MCA", "--name", "民政厅", *out, ok=False)
     p("pki", "issue", "--department", "MATCHER", "--name", "Central matcher", "--role", "matcher")
     p("pki", "issue", "--department", "MCA", "--name", "民政厅", "--out", str(p.keys))
-    # (the CA's own key follows --ca-dir, see test_ca_and_office_key_can_live_off_the_matcher)
-    party_keys = [k.name for k in p.data.rglob("*.key") if k.parent != p.data / "ca"]
-    assert party_keys == ["MATCHER.key"]
+    assert [k.name for k in p.data.rglob("*.key")] == ["MATCHER.key"]
     assert sorted(k.name for k in p.keys.glob("*.key")) == ["MCA.key", "OFFICE.key"]

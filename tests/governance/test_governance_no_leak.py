@@ -84,7 +84,7 @@ def _unwrappable(data: Path, blobs: list[bytes]) -> list[str]:
 
 
 def test_matcher_data_dir_holds_no_secret_or_plaintext(tmp_path: Path):
-    runner = CliRunner(env=ENV)
+    runner = CliRunner(env={**ENV, "PPRL_CA_DIR": str(tmp_path / "office-ca")})
     data = tmp_path / "matcher-data"
     certs = tmp_path / "party-keys"  # each party's certificate and key, off the matcher
 
