@@ -190,7 +190,7 @@ def pki_issue(
     out: Path | None,
     encrypt_key: bool,
 ) -> None:
-    """Issue a department's (or the matcher's) certificate and register it.
+    """Issue a department's (or the matcher's) certificate and register it (all or nothing).
 
     With --csr the department keeps its own private key and only the certificate is written.
     """
@@ -226,7 +226,12 @@ def pki_issue(
                 role=pki.Role(role),
                 hosts=hosts,
             )
-        store.register_department(issued.certificate_path.read_bytes())
+        try:
+            store.register_department(issued.certificate_path.read_bytes())
+        except BaseException:
+            # All or nothing: a certificate the store refused is not left behind, nor its key.
+            pki.withdraw(ca_dir, issued)
+            raise
     click.echo(f"certificate: {issued.certificate_path}")
     if issued.key_path is not None:
         click.echo(f"private key: {issued.key_path}")

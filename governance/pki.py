@@ -92,6 +92,7 @@ __all__ = [
     "tls_private_key_pem",
     "verify_certificate",
     "verify_signature",
+    "withdraw",
     "write_crl",
 ]
 
@@ -298,6 +299,19 @@ def issue_from_request(
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(cert_path, cert_pem)
     return IssuedCertificate(department, load_certificate(cert_path).serial_number, cert_path, None)
+
+
+def withdraw(ca_dir: str | Path, issued: IssuedCertificate) -> None:
+    """Undo an issue that never reached its holder: delete its files, forget its serial.
+
+    For a certificate that was just written and not yet handed out (e.g. registration failed);
+    one that may be in use is revoked instead.
+    """
+    issued.certificate_path.unlink(missing_ok=True)
+    if issued.key_path is not None:
+        issued.key_path.unlink(missing_ok=True)
+    entries = _read_index(Path(ca_dir))
+    _write_index(Path(ca_dir), [e for e in entries if e["serial"] != str(issued.serial)])
 
 
 def _refuse_overwrite(*paths: Path) -> None:

@@ -319,3 +319,28 @@ def test_no_party_key_is_written_into_the_matcher_data_dir(tmp_path):
     p("pki", "issue", "--department", "MCA", "--name", "民政厅", "--out", str(p.keys))
     assert [k.name for k in p.data.rglob("*.key")] == ["MATCHER.key"]
     assert sorted(k.name for k in p.keys.glob("*.key")) == ["MCA.key", "OFFICE.key"]
+
+
+def test_issue_is_all_or_nothing_when_registration_fails(pprl):
+    """A certificate the store will not register (here: signed by a CA it does not trust) is
+    withdrawn: no certificate, no key and no index entry are left behind."""
+    from governance import pki
+
+    other = pprl.root / "other-ca"
+    pki.init_ca(other, "Another office", ENV["PPRL_CA_PASSPHRASE"].encode())
+    ca = ["--ca-dir", str(other)]
+    made = pprl.root / "mof"
+    failed = pprl(
+        "pki", "issue", "--department", "MOF", "--name", "财政厅", "--out", str(made), *ca, ok=False
+    )  # fmt: skip
+    assert "not issued by the trusted CA" in failed.stderr
+    assert list(made.glob("*")) == [] and pki.issued(other) == []
+    endpoint = pprl.root / "mof-endpoint"
+    request = pki.create_request("MOF", "财政厅", endpoint)
+    pprl("pki", "issue", "--department", "MOF", "--csr", str(request.request_path),
+         "--out", str(endpoint), *ca, ok=False)  # fmt: skip
+    assert sorted(p.name for p in endpoint.glob("*")) == ["MOF.csr", "MOF.key"]
+    assert pki.issued(other) == []
+    # the same commands against the trusted CA succeed and register
+    pprl("pki", "issue", "--department", "MOF", "--name", "财政厅", "--out", str(made))
+    assert sorted(p.name for p in made.glob("*")) == ["MOF.crt", "MOF.key"]
