@@ -7,8 +7,9 @@ Modules, in the order the data flows:
     model        enums and frozen records: catalogue entries, applications, agreements, actions
     rules        who approves what by sharing type, and which side may do which action
     store        GovernanceStore: the SQLite file in the matcher's data directory
-                 (store_base: connection and transactions; store_agreements: catalogue and
-                 agreements; store_audit: the audit log; migrations: the schema versions)
+                 (store_base: connection and transactions; store_catalogue: the catalogue;
+                 store_agreements: agreements; store_audit: the audit log; migrations: the
+                 schema versions)
     audit        the hash chain and its verification, office-signed anchors
     envelope     the public header of a wrapped linkage secret (all the matcher reads of it)
     keywrap      wrap/unwrap the linkage secret to a department certificate (departments only)

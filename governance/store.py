@@ -33,12 +33,12 @@ from governance import pki
 from governance.envelope import EnvelopeHeader, envelope_header
 from governance.store_agreements import (
     AgreementMixin,
-    CatalogueMixin,
     application_from_json,
     application_to_json,
 )
 from governance.store_audit import AuditMixin
 from governance.store_base import Clock, StoreBase, _iso, utc_now
+from governance.store_catalogue import CatalogueMixin
 from pprl.errors import AuthorisationError, GovernanceError, InputError, IntegrityError
 
 __all__ = [

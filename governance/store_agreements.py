@@ -1,4 +1,4 @@
-"""Catalogue entries and agreements in the governance store (a mixin of GovernanceStore).
+"""Sharing agreements in the governance store (a mixin of GovernanceStore).
 
 Every change is signed by the acting party's certificate (checked by `identify`) and written
 together with its audit entry. `authorise` is the one question transport asks.
@@ -18,12 +18,8 @@ from governance.model import (
     Agreement,
     AgreementEvidence,
     CatalogueEntry,
-    DataFormat,
-    SecurityLevel,
-    SharingMethod,
     SharingType,
     SignedApproval,
-    UpdateCycle,
     UseApplication,
 )
 from governance.store_base import _iso, _parse
@@ -78,108 +74,6 @@ def approval_message(agreement_id: str, application_json: str) -> bytes:
 
 def application_message(application_json: str) -> bytes:
     return f"pprl/apply/v1\0{application_json}".encode()
-
-
-class CatalogueMixin:
-    """The data resource catalogue: versioned entries with the twelve items."""
-
-    def add_catalogue_entry(
-        self,
-        signer: pki.Signer,
-        *,
-        entry_id: str,
-        category: str,
-        name: str,
-        provider: str,
-        data_format: DataFormat,
-        fields: tuple[str, ...],
-        update_cycle: UpdateCycle,
-        sharing_type: SharingType,
-        sharing_conditions: str,
-        sharing_scope: str,
-        sharing_method: SharingMethod,
-        source_system: str,
-        security_level: SecurityLevel,
-    ) -> CatalogueEntry:
-        """Publish a catalogue entry, or its next version if the id exists. Office or provider."""
-        pki.check_department_code(entry_id)
-        if not fields or len(set(fields)) != len(fields):
-            raise InputError("a catalogue entry needs distinct information items", field="fields")
-        for label, value in (("category", category), ("name", name)):
-            if not value:
-                raise InputError("must not be empty", field=label)
-        ident = self.identify(signer.certificate)
-        if ident.department not in (provider, self.office()):
-            raise AuthorisationError()
-        with self._transaction() as conn:
-            if (
-                conn.execute("SELECT 1 FROM departments WHERE code = ?", (provider,)).fetchone()
-                is None
-            ):
-                raise GovernanceError(f"provider {provider} is not a registered department")
-            row = conn.execute(
-                "SELECT COALESCE(MAX(version), 0) FROM catalogue_entries WHERE entry_id = ?",
-                (entry_id,),
-            ).fetchone()
-            version = int(row[0]) + 1
-            now = self.now()
-            conn.execute(
-                "INSERT INTO catalogue_entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    entry_id,
-                    version,
-                    category,
-                    name,
-                    provider,
-                    data_format.value,
-                    json.dumps(list(fields), ensure_ascii=False),
-                    update_cycle.value,
-                    sharing_type.value,
-                    sharing_conditions,
-                    sharing_scope,
-                    sharing_method.value,
-                    source_system,
-                    security_level.value,
-                    _iso(now),
-                    ident.department,
-                ),
-            )
-            self._append_audit(
-                conn,
-                ident.department,
-                ident.fingerprint,
-                "catalogue.add",
-                None,
-                None,
-                {"entry_id": entry_id, "version": version, "sharing_type": sharing_type.value},
-            )
-        return self.catalogue_entry(entry_id, version)
-
-    def catalogue_entry(self, entry_id: str, version: int | None = None) -> CatalogueEntry:
-        if version is None:
-            row = self._one(
-                "SELECT * FROM catalogue_entries WHERE entry_id = ? ORDER BY version DESC LIMIT 1",
-                (entry_id,),
-            )
-        else:
-            row = self._one(
-                "SELECT * FROM catalogue_entries WHERE entry_id = ? AND version = ?",
-                (entry_id, version),
-            )
-        if row is None:
-            suffix = "" if version is None else f" version {version}"
-            raise GovernanceError(f"no catalogue entry {entry_id}{suffix}")
-        return _entry_from_row(row)
-
-    def catalogue(self, *, all_versions: bool = False) -> list[CatalogueEntry]:
-        if all_versions:
-            sql = "SELECT * FROM catalogue_entries ORDER BY entry_id, version"
-        else:
-            sql = (
-                "SELECT c.* FROM catalogue_entries c WHERE version = (SELECT MAX(version) "
-                "FROM catalogue_entries WHERE entry_id = c.entry_id) ORDER BY entry_id"
-            )
-        return [_entry_from_row(row) for row in self._all(sql)]
 
 
 class AgreementMixin:
@@ -457,23 +351,3 @@ class AgreementMixin:
             )
             raise AuthorisationError()
         return agreement
-
-
-def _entry_from_row(row: tuple) -> CatalogueEntry:
-    return CatalogueEntry(
-        entry_id=row[0],
-        version=int(row[1]),
-        category=row[2],
-        name=row[3],
-        provider=row[4],
-        data_format=DataFormat(row[5]),
-        fields=tuple(json.loads(row[6])),
-        update_cycle=UpdateCycle(row[7]),
-        sharing_type=SharingType(row[8]),
-        sharing_conditions=row[9],
-        sharing_scope=row[10],
-        sharing_method=SharingMethod(row[11]),
-        source_system=row[12],
-        security_level=SecurityLevel(row[13]),
-        created_at=dt.datetime.fromisoformat(row[14]),
-    )
