@@ -21,10 +21,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pprl.encoded import TOKEN_PATTERN
 from pprl.errors import InputError
 
 PAIR_COLUMNS = ("token_a", "token_b", "score")
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_TOKEN = re.compile(TOKEN_PATTERN)  # the encoded format's own record-token rule
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pprl.files import atomic_path
 from transport.runstate import RUN_FAILED, RunFiles, RunState, RunStatus
 from transport.uploads import DATASET_SUFFIX, load_dataset
 
@@ -84,9 +85,8 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
     table = canonical_result(result.to_table())
     status = status.moved(stage="writing", progress=0.9)
     files.write_status(status)
-    tmp = files.dir / ".result.parquet.tmp"
-    pq.write_table(table, str(tmp))
-    os.replace(tmp, files.result_path)
+    with atomic_path(files.result_path) as tmp:
+        pq.write_table(table, str(tmp))
     status = status.moved(
         state=RunState.SUCCEEDED, stage="done", progress=1.0, matches=table.num_rows
     )
