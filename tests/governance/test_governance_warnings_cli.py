@@ -170,57 +170,30 @@ def _run_dir(world, agreement_id: str, source, state: RunState) -> str:
     return run_id
 
 
+def _issue_run(pprl, run_id: str, agreement: str | None = None, *, exit_code: int = 0):
+    return pprl(
+        "issue", "--run", run_id, "--agreement", agreement or pprl.agreement,
+        "--left-dataset", "mz_low_income", "--right-dataset", "gaj_vehicles",
+        code="MCA", exit_code=exit_code,
+    )  # fmt: skip
+
+
 def test_issue_from_a_run_on_this_matcher(pprl):
     source = pairs(4, "matcher")
     run_id = _run_dir(pprl.world, pprl.agreement, source, RunState.SUCCEEDED)
-    out = pprl(
-        "issue",
-        "--run",
-        run_id,
-        "--agreement",
-        pprl.agreement,
-        "--left-dataset",
-        "mz_low_income",
-        "--right-dataset",
-        "gaj_vehicles",
-        code="MCA",
-    ).stdout
+    out = _issue_run(pprl, run_id).stdout
     assert "issued 4 orange warning(s)" in out and "deadline 2026-10-26" in out
     rows = pprl.listed()
     assert {(r["token_a"], r["token_b"]) for r in rows} == {
         (p.token_a, p.token_b) for p in source.pairs
     }
-    wrong = pprl(
-        "issue",
-        "--run",
-        run_id,
-        "--agreement",
-        "AG-OTHER",
-        "--left-dataset",
-        "a",
-        "--right-dataset",
-        "b",
-        code="MCA",
-        exit_code=2,
-    )
+    wrong = _issue_run(pprl, run_id, "AG-OTHER", exit_code=2)
     assert "was not made under agreement AG-OTHER" in wrong.stderr
 
 
 def test_unfinished_run_refused(pprl):
     run_id = _run_dir(pprl.world, pprl.agreement, pairs(2), RunState.RUNNING)
-    result = pprl(
-        "issue",
-        "--run",
-        run_id,
-        "--agreement",
-        pprl.agreement,
-        "--left-dataset",
-        "mz-low-income",
-        "--right-dataset",
-        "gaj-deaths",
-        code="MCA",
-        exit_code=2,
-    )
+    result = _issue_run(pprl, run_id, exit_code=2)
     assert "has not succeeded (state running)" in result.stderr
     assert pprl.listed() == []
 
@@ -230,19 +203,7 @@ def test_unfinished_run_refused(pprl):
     [("run-00000000000000ff", "no readable run run-00000000000000ff"), ("../x", "not a run id")],
 )
 def test_unknown_or_malformed_run_refused(pprl, run_id, message):
-    result = pprl(
-        "issue",
-        "--run",
-        run_id,
-        "--agreement",
-        pprl.agreement,
-        "--left-dataset",
-        "a",
-        "--right-dataset",
-        "b",
-        code="MCA",
-        exit_code=2,
-    )
+    result = _issue_run(pprl, run_id, exit_code=2)
     assert message in result.stderr
     assert pprl.listed() == []
 
