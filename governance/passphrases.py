@@ -20,11 +20,11 @@ KEY_ENV = "PPRL_KEY_PASSPHRASE"
 SECRET_ENV = "PPRL_PASSPHRASE"
 
 
-def key_passphrase(key_path: Path) -> bytes | None:
-    """A private key's passphrase (PPRL_KEY_PASSPHRASE, else a prompt), None if not encrypted."""
+def key_passphrase(key_path: Path, env: str = KEY_ENV) -> bytes | None:
+    """A private key's passphrase (`env`, else a prompt); None if the key is not encrypted."""
     if not key_is_encrypted(key_path):
         return None
-    return read_passphrase(KEY_ENV, f"private key {key_path}")
+    return read_passphrase(env, f"private key {key_path}")
 
 
 def load_signer(cert_path: Path, key_path: Path) -> pki.Signer:

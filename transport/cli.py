@@ -104,20 +104,22 @@ def _print_status(status) -> None:
 def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_parallelism) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted.
 
-    An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE.
+    An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE, else a hidden prompt.
     """
     from pprl.files import write_atomic
     from transport.server import serve as start
 
     limits = Limits(max_upload_bytes=max_upload_mb * MIB)
-    # The matcher's key has its own variable; a department's passphrase never opens it.
-    matcher_passphrase = os.environ.pop(MATCHER_KEY_ENV, "")
+    # The matcher's key has its own variable (else a prompt); a department's never opens it,
+    # and no child of the matcher inherits it.
+    matcher_passphrase = key_passphrase(Path(key), MATCHER_KEY_ENV)
+    os.environ.pop(MATCHER_KEY_ENV, None)
     server = start(
         data_dir,
         port,
         cert=cert,
         key=key,
-        key_passphrase=matcher_passphrase.encode() or None,
+        key_passphrase=matcher_passphrase,
         host=host,
         limits=limits,
         run_parallelism=run_parallelism,
