@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, content_hash, write_encoded
 from pprl.errors import InputError
+from pprl.files import atomic_path
 
 RECORD_ID = "record_id"
 DEFAULT_CHUNK = 200_000
@@ -145,13 +145,8 @@ def select_fields(
 
 
 def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(Path(path)) as tmp:
+        write(str(tmp))
 
 
 def encode_file(

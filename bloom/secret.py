@@ -20,7 +20,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from pprl.errors import SecretError
+from pprl.files import write_private
 
 SECRET_BYTES = 32
 FILE_FORMAT = "pprl-linkage-secret"
@@ -142,9 +142,7 @@ class LinkageSecret:
         ciphertext = AESGCM(key).encrypt(nonce, self.__bytes, _aad(header))
         document = dict(header, cipher="AES-256-GCM", ciphertext=_b64(ciphertext))
         payload = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
-        fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+        write_private(Path(path), payload)
 
     @classmethod
     def load(cls, path: str | Path, passphrase: bytes) -> LinkageSecret:
