@@ -14,7 +14,6 @@ fi
 ( set -o noclobber; echo "$$" > "$LOCK" ) 2>/dev/null || { echo "another process holds $LOCK"; exit 1; }
 trap 'rm -f "$LOCK"' EXIT
 python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q -e "$ROOT" "pytest>=7.4" "hypothesis>=6.90" "pytest-benchmark>=4" "anonlink==0.15.3" \
-    "setuptools<70" "bitarray>=2.8,<3" "jsonschema>=4.16,<5" "mypy_extensions>=0.4.3,<0.5"
+"$VENV/bin/pip" install -q -e "$ROOT[bench]" "hypothesis>=6.90"
 "$VENV/bin/pip" install -q --no-deps "clkhash==0.18.3"
 "$VENV/bin/python" -c "import anonlink, clkhash; print('anonlink', anonlink.__version__ if hasattr(anonlink, '__version__') else 'ok', 'clkhash ok')"
