@@ -471,10 +471,9 @@ def end_to_end_synthetic(size: int = 1_000_000, seed: int = 5, sample: int = 200
     import sys
     import tempfile
 
-    from pprl_synthetic import generate_scenario
-
     from bloom import LinkageSecret, encode_file
     from linkage.store import save_arrow
+    from pprl_synthetic import generate_scenario
 
     scenario, name_a, name_b = QUALITY_SCENARIO
     figures: dict = {"scenario": scenario, "size": size, "seed": seed}
@@ -593,10 +592,9 @@ def dedup_quality(size: int = 20_000, seed: int = 3, threshold: float | None = N
     """
     import tempfile
 
-    from pprl_synthetic import generate_scenario
-
     from bloom import LinkageSecret, encode_file
     from linkage.evaluation import count_true_pairs, quality
+    from pprl_synthetic import generate_scenario
 
     name = "mz_low_income"
     with tempfile.TemporaryDirectory() as tmp:
@@ -646,9 +644,8 @@ def compare_dice_synthetic(size: int = 200_000, n_left: int = 2000, thresholds=(
     """Raw Dice on real encodings: low-income rows against the whole household register."""
     import tempfile
 
-    from pprl_synthetic import generate_scenario
-
     from bloom import LinkageSecret, encode_file
+    from pprl_synthetic import generate_scenario
 
     scenario, name_a, name_b = QUALITY_SCENARIO
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+
 from pprl_synthetic import generate_scenario
 from pprl_synthetic.generate import CHUNK_PERSONS
 

@@ -6,13 +6,13 @@ import dataclasses
 import sys
 
 import click
+
+from pprl.errors import InputError
 from pprl_synthetic import tables
 from pprl_synthetic.corruption import CorruptionRates
 from pprl_synthetic.generate import MAX_SEED, generate_scenario
 from pprl_synthetic.population import PopulationConfig
 from pprl_synthetic.scenarios import DEFAULT_SCENARIO, SCENARIOS
-
-from pprl.errors import InputError
 
 
 def parse_rates(

@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.formats import DateStyle
 from pprl_synthetic.population import MIDDLE_DOT, PopulationConfig, addresses, mobile_numbers

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
+
+from pprl.errors import InputError
 from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.extracts import ExtractSpec, Selection
 from pprl_synthetic.mixing import uniform_from_ids
@@ -20,9 +23,6 @@ from pprl_synthetic.population import Population, PopulationConfig, generate_hou
 from pprl_synthetic.rows import records_of, render_rows
 from pprl_synthetic.scenarios import SCENARIOS
 from pprl_synthetic.writers import OutputFormat, TableWriter
-from tqdm import tqdm
-
-from pprl.errors import InputError
 
 CHUNK_PERSONS = 100_000
 MAX_SEED = 2**32 - 1

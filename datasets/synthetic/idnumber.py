@@ -9,6 +9,7 @@ character. The `*_reference` functions are the slow, obvious versions the tests 
 from __future__ import annotations
 
 import numpy as np
+
 from pprl_synthetic.mixing import uniform_from_ids
 
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from pprl_synthetic import tables
 from pprl_synthetic.mixing import uniform_from_ids
 from pprl_synthetic.population import Population

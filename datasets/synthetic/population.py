@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 import numpy as np
+
 from pprl_synthetic import idnumber, tables
 
 

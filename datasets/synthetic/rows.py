@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from pprl_synthetic.corruption import DATE_STYLES, Records
 from pprl_synthetic.extracts import ExtractSpec, Field
 from pprl_synthetic.formats import render_dates, render_phones, render_sex

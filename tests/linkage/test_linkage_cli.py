@@ -16,9 +16,8 @@ EXTRACTS = ("mz_low_income", "gaj_deaths")
 
 @pytest.fixture(scope="module")
 def encoded(tmp_path_factory):
-    from pprl_synthetic import generate_scenario
-
     from bloom import LinkageSecret, encode_file
+    from pprl_synthetic import generate_scenario
 
     root = tmp_path_factory.mktemp("match")
     generate_scenario("low-income-vs-deaths", 4000, 5, root / "syn")

@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-from pprl_synthetic import SCENARIOS, generate_scenario
 
 from pprl.cli import main
+from pprl_synthetic import SCENARIOS, generate_scenario
 
 
 def test_list_names_every_scenario():

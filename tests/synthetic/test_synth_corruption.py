@@ -7,13 +7,14 @@ import math
 import numpy as np
 import opencc
 import pytest
+from pypinyin import Style, pinyin
+
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.formats import DateStyle
 from pprl_synthetic.generate import chunk_rng
 from pprl_synthetic.population import MIDDLE_DOT, PopulationConfig, generate_households
 from pprl_synthetic.rows import records_of
-from pypinyin import Style, pinyin
 
 RATE = 0.25
 POP = generate_households(chunk_rng(3, 0, 0), PopulationConfig(), 30_000, 0, 0)

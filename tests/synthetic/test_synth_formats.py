@@ -5,6 +5,7 @@ import datetime as dt
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pprl_synthetic.formats import DateStyle, PhoneStyle, render_dates, render_phones
 
 REFERENCE_DATE = {

@@ -3,6 +3,7 @@
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.generate import chunk_rng
 from pprl_synthetic.population import MALE, PopulationConfig, generate_households

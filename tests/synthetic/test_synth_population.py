@@ -5,6 +5,7 @@ from collections import Counter
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pprl_synthetic import tables
 from pprl_synthetic.generate import chunk_rng
 from pprl_synthetic.population import (

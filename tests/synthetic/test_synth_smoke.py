@@ -29,8 +29,9 @@ def test_every_scenario_runs(tmp_path):
 
 def test_a_chunk_that_lists_nobody_is_written_as_empty(tmp_path, monkeypatch):
     """Tiny populations, and a last chunk of one person, may put nobody in an extract."""
-    import pprl_synthetic.generate as generate
     import pyarrow.parquet as pq
+
+    import pprl_synthetic.generate as generate
 
     for fmt in ("csv", "parquet"):
         result = generate_scenario("low-income-vs-deaths", 1, 1, tmp_path / fmt, fmt=fmt)

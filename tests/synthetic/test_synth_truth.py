@@ -6,6 +6,7 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
+
 from pprl_synthetic import CorruptionRates, generate_scenario
 from pprl_synthetic.idnumber import is_valid_reference
 
