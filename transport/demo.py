@@ -55,6 +55,9 @@ class Link:
     # Dice threshold: the vehicle register has no sex or birth date, so namesakes score
     # higher there and a stricter threshold keeps precision up.
     threshold: float = 0.8
+    # Many-to-one: a person enrolled twice in the low-income list (a duplicate the list's own
+    # deduplication should find) must be flagged against the death or vehicle record twice.
+    solver: int = runs_pb2.SOLVER_MANY_TO_ONE
 
 
 LINKS = (
@@ -196,7 +199,11 @@ def run_all(world, server, ids) -> dict[str, runs_pb2.RunStatus]:
         for link in LINKS:
             spec = ids[link.extract]
             run = consumer.create_run(
-                spec["agreement"], spec["a"], spec["b"], threshold=link.threshold
+                spec["agreement"],
+                spec["a"],
+                spec["b"],
+                threshold=link.threshold,
+                solver=link.solver,
             )
             last = run
             for status in consumer.watch(run.run_id, timeout=600):
@@ -316,7 +323,7 @@ def print_summary(
     for name, info in extracts.items():
         echo(f"  {info['department']:<16} {name:<16} {info['rows']:>8}")
     echo("")
-    echo("cross-matches (Dice threshold per link, keyed blocking, greedy one-to-one)")
+    echo("cross-matches (Dice threshold per link, keyed blocking, many-to-one)")
     echo(
         f"  {'low-income vs':<16} {'threshold':>9} {'matches':>8} {'precision':>10} "
         f"{'recall':>8} {'F1':>7} {'disclosed':>10}"
