@@ -15,43 +15,18 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from linkage.kernel import PackedRows
-from pprl.encoded import (
-    FILTER_WORDS,
-    EncodedDataset,
-    dataset_from_table,
-    read_encoded,
-    with_manifest,
-)
-from pprl.errors import EncodedFormatError, IncompatibleEncodingsError
-
-ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
+from pprl.encoded import EncodedDataset, build_table, read_encoded, with_manifest
+from pprl.errors import IncompatibleEncodingsError
 
 
 def load(path: str | Path, *, verify: bool = True) -> EncodedDataset:
     """Open an encoded dataset (Parquet, or Arrow IPC memory-mapped) and check its layout."""
-    p = str(path)
-    if p.endswith(ARROW_SUFFIXES):
-        try:
-            table = ipc.open_file(pa.memory_map(p, "r")).read_all()
-        except FileNotFoundError:
-            raise EncodedFormatError(f"{p}: no such file") from None
-        except (pa.ArrowException, OSError) as exc:
-            raise EncodedFormatError(
-                f"{p}: not a readable Arrow IPC file ({exc.__class__.__name__})"
-            ) from None
-        dataset = dataset_from_table(table, p, verify=verify)
-    else:
-        dataset = read_encoded(p, verify=verify)
-    filters = dataset.filters
-    if filters.dtype != np.uint64 or filters.shape[1:] != (FILTER_WORDS,):
-        raise EncodedFormatError(f"{p}: filters are not 1024-bit")
-    return dataset
+    # The format check in read_encoded fixes the filters to uint64[n, 16].
+    return read_encoded(path, verify=verify)
 
 
 def save_arrow(dataset: EncodedDataset, path: str | Path) -> None:
     """Write a dataset as an uncompressed Arrow IPC file that `load` memory-maps."""
-    from pprl.encoded import build_table
-
     table = build_table(
         dataset.tokens.to_pylist(), dataset.filters.view(np.uint8), dict(dataset.blocking)
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from pprl.errors import EncodedFormatError, IncompatibleEncodingsError
@@ -265,15 +266,24 @@ def dataset_from_table(
     )
 
 
+ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
+
+
 def read_encoded(path: str | Path, *, verify: bool = True) -> EncodedDataset:
-    """Read and check an encoded Parquet file (memory-mapped)."""
+    """Read and check an encoded file: Parquet, or an Arrow IPC file by its suffix (both
+    memory-mapped)."""
     p = str(path)
+    is_arrow = p.endswith(ARROW_SUFFIXES)
     try:
-        table = pq.read_table(p, memory_map=True)
+        if is_arrow:
+            table = ipc.open_file(pa.memory_map(p, "r")).read_all()
+        else:
+            table = pq.read_table(p, memory_map=True)
     except FileNotFoundError:
         raise EncodedFormatError(f"{p}: no such file") from None
     except (pa.ArrowException, OSError) as exc:
+        kind = "Arrow IPC" if is_arrow else "Parquet"
         raise EncodedFormatError(
-            f"{p}: not a readable Parquet file ({exc.__class__.__name__})"
+            f"{p}: not a readable {kind} file ({exc.__class__.__name__})"
         ) from None
     return dataset_from_table(table, p, verify=verify)
