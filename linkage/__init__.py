@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 from linkage.defaults import DEFAULT_DEDUP_THRESHOLD as DEFAULT_DEDUP_THRESHOLD
+from linkage.defaults import DEFAULT_DUPLICATES_AT as DEFAULT_DUPLICATES_AT
 from linkage.defaults import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 
 _EXPORTS = {
@@ -35,7 +36,9 @@ _EXPORTS = {
     "check_compatible": "linkage.store",
     "load": "linkage.store",
 }
-__all__ = sorted([*_EXPORTS, "DEFAULT_DEDUP_THRESHOLD", "DEFAULT_THRESHOLD"])
+__all__ = sorted(
+    [*_EXPORTS, "DEFAULT_DEDUP_THRESHOLD", "DEFAULT_DUPLICATES_AT", "DEFAULT_THRESHOLD"]
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -18,10 +18,15 @@ import pyarrow as pa
 
 from linkage.blocking import BlockingMethod, LSHOptions, passes_for
 from linkage.candidates import CandidatePairs
-from linkage.defaults import DEFAULT_DEDUP_THRESHOLD, DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
+from linkage.defaults import (
+    DEFAULT_DEDUP_THRESHOLD,
+    DEFAULT_DUPLICATES_AT,
+    DEFAULT_SOLVER_NAME,
+    DEFAULT_THRESHOLD,
+)
 from linkage.executor import LocalExecutor, Progress
 from linkage.plan import MatchPlan, build_plan
-from linkage.solvers import Solver, cluster_labels, group_labels, solve
+from linkage.solvers import RightDuplicates, Solver, cluster_labels, group_labels, solve
 from linkage.store import check_compatible, packed_rows
 from pprl.encoded import EncodedDataset
 
@@ -44,6 +49,7 @@ class MatchResult:
     solver: Solver
     timings: Mapping[str, float] = field(default_factory=dict)
     floor_scores: np.ndarray | None = None  # every score >= score_floor, for the histogram
+    duplicates_at: float | None = None  # many-to-one: right near-copies kept at this Dice
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -96,11 +102,15 @@ def match(
     executor=None,
     progress: Progress | None = None,
     score_floor: float | None = None,
+    duplicates_at: float | None = DEFAULT_DUPLICATES_AT,
 ) -> MatchResult:
     """Link two encoded datasets: blocking, Dice ≥ threshold, then the solver.
 
     With `score_floor` below the threshold the kernel also collects the scores between the
     floor and the threshold (`floor_scores`), for the histogram an operator reads to choose t.
+    With many-to-one, `duplicates_at` (None: off) also keeps, for each left record, the right
+    records above the threshold that are near-copies of its best one (one person registered
+    twice on the right); other solvers ignore it.
     """
     method = _enum(BlockingMethod, blocking)
     chosen = _enum(Solver, solver)
@@ -118,7 +128,10 @@ def match(
         candidates = candidates.take(np.flatnonzero(candidates.score >= threshold))
     timings["compare"] = time.perf_counter() - start
     start = time.perf_counter()
-    pairs = solve(chosen, candidates, len(a), len(b))
+    duplicates = None
+    if chosen is Solver.MANY_TO_ONE and duplicates_at is not None:
+        duplicates = RightDuplicates(b.filters, b.popcounts, duplicates_at)
+    pairs = solve(chosen, candidates, len(a), len(b), duplicates)
     timings["solve"] = time.perf_counter() - start
     return MatchResult(
         pairs=pairs,
@@ -133,6 +146,7 @@ def match(
         solver=chosen,
         timings=timings,
         floor_scores=floor_scores,
+        duplicates_at=None if duplicates is None else duplicates.at,
     )
 
 

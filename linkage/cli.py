@@ -14,6 +14,7 @@ from tqdm import tqdm
 from linkage.defaults import (
     DEFAULT_BLOCKING_NAME,
     DEFAULT_DEDUP_THRESHOLD,
+    DEFAULT_DUPLICATES_AT,
     DEFAULT_SOLVER_NAME,
     DEFAULT_THRESHOLD,
 )
@@ -36,6 +37,25 @@ BLOCKING = click.option(
 QUIET = click.option("--quiet", is_flag=True, help="No progress bar.")
 LSH_BANDS = click.option("--lsh-bands", type=click.IntRange(1, 512), default=32, show_default=True)
 LSH_BITS = click.option("--lsh-bits", type=click.IntRange(1, 64), default=20, show_default=True)
+
+
+class _DiceOrOff(click.ParamType):
+    """A Dice value in (0, 1], or `off`."""
+
+    name = "DICE|off"
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, float):
+            return value
+        if str(value).lower() == "off":
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number nor 'off'", param, ctx)
+        if not 0.0 < number <= 1.0:
+            self.fail(f"{value} is not in (0, 1]", param, ctx)
+        return number
 
 
 class _Progress:
@@ -88,6 +108,14 @@ def _rate(count: int, seconds: float) -> str:
     show_default=True,
     help="many-to-one: best B per A record; greedy: one-to-one; none: every pair ≥ threshold.",
 )
+@click.option(
+    "--duplicates-at",
+    type=_DiceOrOff(),
+    default=str(DEFAULT_DUPLICATES_AT),
+    show_default=True,
+    help="many-to-one: also keep B records above the threshold whose filters are this close "
+    "(Dice) to the chosen one, i.e. one person registered twice in B; 'off' keeps one.",
+)
 @BLOCKING
 @click.option("--top-k", type=click.IntRange(min=1), help="Keep at most K best pairs per A record.")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write a score histogram PNG.")
@@ -108,6 +136,7 @@ def match_command(
     threshold,
     out,
     solver,
+    duplicates_at,
     blocking,
     top_k,
     plot,
@@ -138,6 +167,7 @@ def match_command(
             lsh=lsh,
             progress=progress,
             score_floor=plot_floor if plot else None,
+            duplicates_at=duplicates_at,
         )
     finally:
         progress.close()
@@ -156,6 +186,7 @@ def match_command(
         "threshold": threshold,
         "blocking": blocking,
         "solver": solver,
+        "duplicates_at": result.duplicates_at,
         "comparisons": result.comparisons,
         "reduction_ratio": 1 - result.comparisons / max(1, result.n_a * result.n_b),
         "candidates": len(result.candidates),

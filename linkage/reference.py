@@ -77,6 +77,22 @@ def many_to_one(pairs: CandidatePairs) -> CandidatePairs:
     return ordered.take(np.array(keep, dtype=np.int64))
 
 
+def many_to_one_with_duplicates(
+    pairs: CandidatePairs, right_filters: np.ndarray, duplicates_at: float
+) -> CandidatePairs:
+    """Best right row per left row, plus its other right rows that are near-copies of the best."""
+    ordered = pairs.canonical()
+    best: dict[int, int] = {}
+    keep = []
+    for n, (a, b) in enumerate(zip(ordered.left.tolist(), ordered.right.tolist(), strict=True)):
+        if a not in best:
+            best[a] = b
+            keep.append(n)
+        elif dice_matrix(right_filters[[best[a]]], right_filters[[b]])[0, 0] >= duplicates_at:
+            keep.append(n)
+    return ordered.take(np.array(keep, dtype=np.int64))
+
+
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Connected components by repeated label propagation; label = smallest member."""
     label = np.arange(n)

@@ -6,7 +6,10 @@ NumPy, then one pass with flags or a union-find in Numba); no Python objects per
 
 - greedy one-to-one: accept the best remaining pair whose two records are both still free.
 - many-to-one: each left record keeps its best right record; a right record may be chosen by
-  many left records (e.g. several list entries pointing at one death record).
+  many left records (e.g. several list entries pointing at one death record). With
+  `duplicates_at` the left record also keeps the other right records above the threshold that
+  are near-copies of its best one (Dice >= duplicates_at between the two right filters): a
+  person registered twice in the right dataset is then linked through both registrations.
 - clusters (deduplication of one dataset): connected components of the pairs.
 - groups (three or more datasets): greedy merging of components in score order, never putting
   two records of the same dataset into one group.
@@ -15,11 +18,13 @@ NumPy, then one pass with flags or a union-find in Numba); no Python objects per
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from linkage.candidates import CandidatePairs
+from linkage.popcount import and_count_rows
 
 
 class Solver(enum.Enum):
@@ -51,6 +56,27 @@ def _first_per_left(left, n_left):
         if not seen[left[k]]:
             seen[left[k]] = True
             keep[k] = True
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def _best_and_duplicates(left, right, n_left, filters, pops, duplicates_at):
+    """One pass in canonical order: the first pair of a left row names its best right row;
+    a later pair is kept when its right row is a near-copy of that best one."""
+    best = np.full(n_left, -1, dtype=np.int64)
+    keep = np.zeros(left.shape[0], dtype=np.bool_)
+    for k in range(left.shape[0]):
+        a = left[k]
+        b = right[k]
+        if best[a] < 0:
+            best[a] = b
+            keep[k] = True
+            continue
+        c = best[a]
+        total = pops[c] + pops[b]
+        common = and_count_rows(filters, c, filters, b)
+        # 0 when both are empty, as in the kernel; such rows never pass a positive threshold.
+        keep[k] = total > 0 and 2.0 * common / total >= duplicates_at
     return keep
 
 
@@ -121,18 +147,57 @@ def greedy_one_to_one(pairs: CandidatePairs, n_left: int, n_right: int) -> Candi
     return ordered.take(np.flatnonzero(_greedy_keep(ordered.left, ordered.right, n_left, n_right)))
 
 
-def many_to_one(pairs: CandidatePairs, n_left: int, n_right: int) -> CandidatePairs:
-    """Each left record keeps its best right record (ties: lower right row)."""
+@dataclass(frozen=True)
+class RightDuplicates:
+    """What many-to-one needs to recognise near-copies among the right records."""
+
+    filters: np.ndarray  # uint64[n_right, 16], the right dataset's filters by row number
+    pops: np.ndarray  # popcount of each right filter
+    at: float  # Dice between two right records at which they count as one person
+
+
+def many_to_one(
+    pairs: CandidatePairs,
+    n_left: int,
+    n_right: int,
+    duplicates: RightDuplicates | None = None,
+) -> CandidatePairs:
+    """Each left record keeps its best right record (ties: lower right row).
+
+    With `duplicates`, it also keeps every other right record it scored above the threshold
+    whose filter is within `duplicates.at` Dice of that best record's filter.
+    """
     _check_rows(pairs, n_left, n_right)
     ordered = pairs.canonical()
-    return ordered.take(np.flatnonzero(_first_per_left(ordered.left, n_left)))
+    if duplicates is None:
+        return ordered.take(np.flatnonzero(_first_per_left(ordered.left, n_left)))
+    if not 0.0 < duplicates.at <= 1.0:
+        raise ValueError("duplicates_at must be in (0, 1]")
+    if duplicates.filters.shape != (n_right, 16) or len(duplicates.pops) != n_right:
+        raise ValueError("right filters do not match the right dataset")
+    keep = _best_and_duplicates(
+        ordered.left,
+        ordered.right,
+        n_left,
+        np.ascontiguousarray(duplicates.filters, dtype=np.uint64),
+        np.asarray(duplicates.pops, dtype=np.int64),
+        float(duplicates.at),
+    )
+    return ordered.take(np.flatnonzero(keep))
 
 
-def solve(solver: Solver, pairs: CandidatePairs, n_left: int, n_right: int) -> CandidatePairs:
+def solve(
+    solver: Solver,
+    pairs: CandidatePairs,
+    n_left: int,
+    n_right: int,
+    duplicates: RightDuplicates | None = None,
+) -> CandidatePairs:
+    """Apply `solver`; `duplicates` only concerns many-to-one."""
     if solver is Solver.GREEDY:
         return greedy_one_to_one(pairs, n_left, n_right)
     if solver is Solver.MANY_TO_ONE:
-        return many_to_one(pairs, n_left, n_right)
+        return many_to_one(pairs, n_left, n_right, duplicates)
     return pairs.canonical()
 
 

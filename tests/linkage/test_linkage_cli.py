@@ -21,15 +21,7 @@ def encoded(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("match")
     generate_scenario("low-income-vs-deaths", 4000, 5, root / "syn")
-    secret = LinkageSecret.generate()
-    for name in EXTRACTS:
-        encode_file(
-            root / "syn" / f"{name}.csv",
-            root / f"{name}.parquet",
-            "cn-identity",
-            secret,
-            columns=root / "syn" / f"{name}.columns.json",
-        )
+    _encode_extracts(root, EXTRACTS, LinkageSecret.generate())
     other = LinkageSecret.generate()
     encode_file(
         root / "syn" / "gaj_deaths.csv",
@@ -39,6 +31,20 @@ def encoded(tmp_path_factory):
         columns=root / "syn" / "gaj_deaths.columns.json",
     )
     return root
+
+
+def _encode_extracts(root, names, secret):
+    """Encode root/syn/<name>.csv into root/<name>.parquet with one secret."""
+    from bloom import encode_file
+
+    for name in names:
+        encode_file(
+            root / "syn" / f"{name}.csv",
+            root / f"{name}.parquet",
+            "cn-identity",
+            secret,
+            columns=root / "syn" / f"{name}.columns.json",
+        )
 
 
 def _run(*args):
@@ -182,3 +188,49 @@ def test_matcher_side_never_loads_key_holder_code(encoded, tmp_path):
     assert result.exit_code == 0
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header == "token_a,token_b,score"
+
+
+def test_duplicates_at_keeps_near_copies_of_the_chosen_record_only(encoded, tmp_path):
+    root = encoded
+    args = ["match", root / "mz_low_income.parquet", root / "gaj_deaths.parquet", "--quiet"]
+    rows = {}
+    for setting in ("off", "0.8", "none"):
+        extra = ["--solver", "none"] if setting == "none" else ["--duplicates-at", setting]
+        result = _run(*args, "--threshold", "0.6", "--out", tmp_path / f"{setting}.csv", *extra)
+        assert result.exit_code == 0, result.output
+        table = pacsv.read_csv(tmp_path / f"{setting}.csv")
+        pairs = zip(table["token_a"].to_pylist(), table["token_b"].to_pylist(), strict=True)
+        rows[setting] = set(pairs)
+    off_a = [a for a, _ in rows["off"]]
+    assert len(off_a) == len(set(off_a))  # off: one B record per A record
+    assert rows["off"] <= rows["0.8"] <= rows["none"]
+    assert {a for a, _ in rows["0.8"]} == set(off_a)  # never a new A record, only extra B
+    result = _run(*args, "--duplicates-at", "1.5", "--out", tmp_path / "x.csv")
+    assert result.exit_code == 2 and "not in (0, 1]" in result.output
+
+
+def test_duplicates_at_links_people_registered_twice(tmp_path):
+    """On the household register, where some people have two registrations, keeping the
+    near-copy of the chosen record raises recall without costing precision."""
+    from bloom import LinkageSecret
+    from pprl_synthetic import generate_scenario
+
+    names = ("mz_low_income", "gaj_household_register")
+    generate_scenario("low-income-vs-household-registration", 6000, 8, tmp_path / "syn")
+    _encode_extracts(tmp_path, names, LinkageSecret.generate())
+    quality = {}
+    for setting in ("off", "0.8"):
+        pairs = tmp_path / f"{setting}.csv"
+        args = ["match", *(tmp_path / f"{n}.parquet" for n in names), "--out", pairs, "--quiet"]
+        assert _run(*args, "--duplicates-at", setting).exit_code == 0
+        maps = [tmp_path / f"{n}.map.parquet" for n in names]
+        truths = [tmp_path / "syn" / "truth" / f"{n}.csv" for n in names]
+        result = _run(
+            "evaluate", pairs, "--map-a", maps[0], "--map-b", maps[1],
+            "--truth-a", truths[0], "--truth-b", truths[1], "--json", tmp_path / f"{setting}.json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        quality[setting] = json.loads((tmp_path / f"{setting}.json").read_text())
+    assert quality["0.8"]["true_positives"] > quality["off"]["true_positives"]
+    assert quality["0.8"]["false_positives"] <= quality["off"]["false_positives"] + 1
+    assert quality["0.8"]["f1"] > quality["off"]["f1"]

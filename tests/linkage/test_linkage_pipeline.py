@@ -19,7 +19,13 @@ from linkage.blocking import (
 from linkage.candidates import CandidatePairs
 from linkage.executor import LocalExecutor
 from linkage.simulate import extract, linked_pair, population
-from linkage.solvers import cluster_labels, greedy_one_to_one, group_labels, many_to_one
+from linkage.solvers import (
+    RightDuplicates,
+    cluster_labels,
+    greedy_one_to_one,
+    group_labels,
+    many_to_one,
+)
 from pprl.errors import IncompatibleEncodingsError, InputError
 
 
@@ -139,6 +145,43 @@ def test_solvers_match_references(items):
     assert greedy_one_to_one(pairs, 8, 8).same_as(ref.greedy_one_to_one(pairs))
     assert many_to_one(pairs, 8, 8).same_as(ref.many_to_one(pairs))
     assert np.array_equal(cluster_labels(pairs, 8), ref.components(8, pairs.left, pairs.right))
+
+
+@settings(max_examples=60, deadline=None)
+@given(pair_lists, st.integers(0, 2**32 - 1), st.sampled_from([0.5, 0.8, 1.0]))
+def test_many_to_one_with_duplicates_matches_reference(items, seed, at):
+    # Right rows are copies of three originals with a few bits flipped, so near-copies exist.
+    rng = np.random.default_rng(seed)
+    originals = rng.integers(0, 2**63, size=(3, 16), dtype=np.uint64)
+    flips = (
+        rng.integers(0, 2**63, size=(8, 16), dtype=np.uint64)
+        & rng.integers(0, 2**63, size=(8, 16), dtype=np.uint64)
+        & rng.integers(0, 2**63, size=(8, 16), dtype=np.uint64)
+    )
+    right = originals[rng.integers(0, 3, size=8)] ^ (
+        flips * rng.integers(0, 2, size=(8, 1)).astype(np.uint64)
+    )
+    pops = np.unpackbits(right.view(np.uint8), axis=1).sum(axis=1)
+    pairs = CandidatePairs.from_arrays(
+        [i[0] for i in items], [i[1] for i in items], [i[2] for i in items]
+    ).unique()
+    fast = many_to_one(pairs, 8, 8, RightDuplicates(right, pops, at))
+    assert fast.same_as(ref.many_to_one_with_duplicates(pairs, right, at))
+
+
+def test_many_to_one_keeps_a_right_duplicate_of_the_best_record_only():
+    base = np.random.default_rng(3).integers(0, 2**63, size=(1, 16), dtype=np.uint64)
+    other = np.random.default_rng(4).integers(0, 2**63, size=(1, 16), dtype=np.uint64)
+    near = base.copy()
+    near[0, 0] ^= np.uint64(0xFF)  # 8 bits away: Dice with base is about 0.99
+    right = np.concatenate([base, near, other])
+    pops = np.unpackbits(right.view(np.uint8), axis=1).sum(axis=1)
+    pairs = CandidatePairs.from_arrays([0, 0, 0], [0, 1, 2], [0.9, 0.85, 0.8])
+    kept = many_to_one(pairs, 1, 3, RightDuplicates(right, pops, 0.8))
+    assert kept.right.tolist() == [0, 1]  # the unrelated row 2 stays out
+    assert many_to_one(pairs, 1, 3).right.tolist() == [0]
+    with pytest.raises(ValueError, match="right filters"):
+        many_to_one(pairs, 1, 3, RightDuplicates(right[:2], pops[:2], 0.8))
 
 
 def test_groups_never_hold_two_records_of_one_dataset():
