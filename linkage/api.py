@@ -217,6 +217,7 @@ def link_groups(
     *,
     lsh: LSHOptions | None = None,
     executor=None,
+    progress: Progress | None = None,
 ) -> Groups:
     """Link three or more datasets at once: every pair of datasets is compared, then groups."""
     if len(datasets) < 2:
@@ -234,6 +235,7 @@ def link_groups(
                 Solver.NONE,
                 lsh=lsh,
                 executor=executor,
+                progress=progress,
             )
             c = result.candidates
             edges.append(CandidatePairs(c.left + offsets[i], c.right + offsets[j], c.score))

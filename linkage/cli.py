@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import click
+import numpy as np
 import pyarrow.csv as pacsv
 from tqdm import tqdm
 
@@ -253,6 +254,89 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
     click.echo(f"total {time.perf_counter() - started:.2f}s")
 
 
+def _dataset_names(paths: tuple[str, ...]) -> list[str]:
+    """File stems name the datasets in the output; the full paths where two stems collide."""
+    stems = [Path(p).name.split(".")[0] for p in paths]
+    return stems if len(set(stems)) == len(stems) else list(paths)
+
+
+@click.command("groups")
+@click.argument("datasets", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@THRESHOLD
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="groups.csv to write.")
+@BLOCKING
+@click.option("--summary", type=click.Path(dir_okay=False), help="Write the run summary as JSON.")
+@LSH_BANDS
+@LSH_BITS
+@QUIET
+def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_bits, quiet):
+    """Link three or more encoded datasets at once; write group,dataset,token.
+
+    Every pair of datasets is compared; groups then form in score order and never hold two
+    records of one dataset. Only groups with records from two or more datasets are written.
+    """
+    import pyarrow as pa
+
+    import linkage
+    from linkage.blocking import LSHOptions
+
+    if len(datasets) < 2:
+        raise click.UsageError("give at least two datasets (three or more is what this is for)")
+    started = time.perf_counter()
+    loaded = [linkage.load(p) for p in datasets]
+    names = _dataset_names(datasets)
+    progress = _Progress(quiet)
+    try:
+        groups = linkage.link_groups(
+            loaded,
+            threshold,
+            blocking,
+            lsh=LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits),
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    # Number the groups 1, 2, ... in the order the members are listed.
+    _, first, numbers = np.unique(groups.group, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    tokens = [
+        loaded[d].tokens[int(r)].as_py() for d, r in zip(groups.dataset, groups.row, strict=True)
+    ]
+    table = pa.table(
+        {
+            "group": pa.array(order[numbers] + 1, type=pa.int64()),
+            "dataset": pa.array([names[d] for d in groups.dataset], type=pa.string()),
+            "token": pa.array(tokens, type=pa.string()),
+        }
+    )
+    _write_csv(table, out)
+    sizes = np.bincount(numbers) if len(numbers) else np.zeros(0, dtype=np.int64)
+    by_size = {int(k): int(v) for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)}
+    per_dataset = {
+        names[d]: int(n) for d, n in enumerate(np.bincount(groups.dataset, minlength=len(loaded)))
+    }
+    info = {
+        "datasets": list(datasets),
+        "records": {names[i]: len(x) for i, x in enumerate(loaded)},
+        "threshold": threshold,
+        "blocking": blocking,
+        "groups": len(sizes),
+        "groups_by_size": by_size,
+        "grouped_records": per_dataset,
+        "out": out,
+        "seconds": round(time.perf_counter() - started, 4),
+    }
+    if summary:
+        Path(summary).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    click.echo(
+        f"{len(loaded)} datasets, {sum(info['records'].values()):,} records: {len(sizes):,} "
+        f"groups -> {out}"
+    )
+    click.echo("groups by size: " + ", ".join(f"{k} records {v:,}" for k, v in by_size.items()))
+    click.echo("grouped records: " + ", ".join(f"{k} {v:,}" for k, v in per_dataset.items()))
+    click.echo(f"total {info['seconds']:.2f}s")
+
+
 @click.command("evaluate")
 @click.argument("pairs", type=click.Path(dir_okay=False))
 @click.option("--map-a", required=True, type=click.Path(dir_okay=False))
@@ -296,4 +380,5 @@ def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary,
 def register(main: click.Group) -> None:
     main.add_command(match_command)
     main.add_command(dedup_command)
+    main.add_command(groups_command)
     main.add_command(evaluate_command)

@@ -234,3 +234,47 @@ def test_duplicates_at_links_people_registered_twice(tmp_path):
     assert quality["0.8"]["true_positives"] > quality["off"]["true_positives"]
     assert quality["0.8"]["false_positives"] <= quality["off"]["false_positives"] + 1
     assert quality["0.8"]["f1"] > quality["off"]["f1"]
+
+
+def test_groups_links_three_departments_with_one_record_per_dataset(tmp_path):
+    from bloom import LinkageSecret
+    from linkage.evaluation import read_map, read_truth
+    from pprl_synthetic import generate_scenario
+
+    names = ("mz_low_income", "rs_unemployment", "cl_disabled_persons")
+    generate_scenario("low-income-all-departments", 8000, 4, tmp_path / "syn")
+    _encode_extracts(tmp_path, names, LinkageSecret.generate())
+    out, summary = tmp_path / "groups.csv", tmp_path / "groups.json"
+    inputs = [tmp_path / f"{n}.parquet" for n in names]
+    result = _run("groups", *inputs, "--threshold", "0.75", "--out", out, "--summary", summary)
+    assert result.exit_code == 0, result.output
+    assert "groups by size" in result.output
+    table = pacsv.read_csv(out, convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+    assert table.column_names == ["group", "dataset", "token"]
+    person = {}
+    for name in names:
+        ids = dict(zip(*read_map(tmp_path / f"{name}.map.parquet").columns, strict=True))
+        truth = read_truth(tmp_path / "syn" / "truth" / f"{name}.csv")
+        owner = dict(zip(*truth.columns, strict=True))
+        person[name] = {t.as_py(): owner[r] for t, r in ids.items()}
+    members: dict[int, list[tuple[str, str]]] = {}
+    for g, d, t in zip(*(table[c].to_pylist() for c in table.column_names), strict=True):
+        members.setdefault(g, []).append((d, person[d][t]))
+    assert sorted(members) == list(range(1, len(members) + 1))
+    linked = correct = 0
+    for group in members.values():
+        datasets = [d for d, _ in group]
+        assert len(group) >= 2 and len(set(datasets)) == len(datasets)
+        for i in range(len(group)):
+            for j in range(i + 1, len(group)):
+                linked += 1
+                correct += group[i][1] == group[j][1]
+    assert linked > 50 and correct / linked >= 0.98
+    three = [g for g in members.values() if len(g) == 3]
+    assert three and sum(len({p for _, p in g}) == 1 for g in three) / len(three) >= 0.95
+    info = json.loads(summary.read_text())
+    assert info["groups"] == len(members)
+    assert sum(info["grouped_records"].values()) == table.num_rows
+
+    result = _run("groups", inputs[0], "--out", out)
+    assert result.exit_code == 2 and "at least two datasets" in result.output
