@@ -6,7 +6,6 @@ only needed for the peer halves (they live in /work/venv-bench, see bench/make_p
     compare_dice(10_000, 100_000, 0.8)   raw Dice join, comparisons/s
     compare_greedy(1_000_000)            greedy one-to-one solver, candidate pairs/s
     end_to_end(1_000_000)                simulated 1M x 1M: blocked, joined, solved; memory
-    compare_quality(20_000)              F1 on synthetic extracts: engine vs clkhash+anonlink
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import time
 
 import numba
 import numpy as np
+from quality_peers import extract_records, persons_of
 
 import linkage
 from linkage.candidates import CandidatePairs
@@ -262,171 +262,6 @@ QUALITY_SCENARIO = (
     "mz_low_income",
     "gaj_household_register",
 )
-THRESHOLDS = tuple(round(0.5 + 0.025 * i, 3) for i in range(19))  # 0.5 .. 0.95
-
-
-def _extract_records(directory, name):
-    import json
-    from pathlib import Path
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    base = Path(directory) / name
-    columns = json.loads(base.with_suffix(".columns.json").read_text(encoding="utf-8"))
-    header = pacsv.read_csv(base.with_suffix(".csv")).column_names
-    table = pacsv.read_csv(
-        base.with_suffix(".csv"),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in header}, strings_can_be_null=False
-        ),
-    )
-    fields = [
-        f for f in ("name", "id_number", "sex", "birth_date", "address", "phone") if f in columns
-    ]
-    values = {f: table.column(columns[f]).to_pylist() for f in fields}
-    records = [{f: values[f][i] or "" for f in fields} for i in range(table.num_rows)]
-    return records, table.column(columns["record_id"]).to_pylist()
-
-
-def _persons(directory, name, record_ids):
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    truth = pacsv.read_csv(
-        f"{directory}/truth/{name}.csv",
-        convert_options=pacsv.ConvertOptions(
-            column_types={"record_id": pa.string(), "person_id": pa.string()}
-        ),
-    )
-    lookup = dict(
-        zip(
-            truth.column("record_id").to_pylist(),
-            truth.column("person_id").to_pylist(),
-            strict=True,
-        )
-    )
-    return np.array([lookup[r] for r in record_ids], dtype=object), truth.column(
-        "person_id"
-    ).to_pylist()
-
-
-def _engine_quality(directory, name_a, name_b, persons_a_all, persons_b_all):
-    import pyarrow.csv as pacsv
-
-    from bloom import LinkageSecret, encode_file
-    from linkage.evaluation import count_true_pairs, evaluate_files
-
-    secret = LinkageSecret.generate()
-    out = {}
-    for name in (name_a, name_b):
-        start = time.perf_counter()
-        encode_file(
-            f"{directory}/{name}.csv",
-            f"{directory}/{name}.parquet",
-            "cn-identity",
-            secret,
-            columns=f"{directory}/{name}.columns.json",
-        )
-        out[f"encode_{name}_s"] = time.perf_counter() - start
-    a = linkage.load(f"{directory}/{name_a}.parquet")
-    b = linkage.load(f"{directory}/{name_b}.parquet")
-    by_setting = {}
-    for solver in ("many-to-one", "greedy"):
-        for t in THRESHOLDS:
-            result = linkage.match(a, b, t, "keys", solver)
-            path = f"{directory}/pairs.csv"
-            pacsv.write_csv(result.to_table(), path)
-            q = evaluate_files(
-                path,
-                f"{directory}/{name_a}.map.parquet",
-                f"{directory}/{name_b}.map.parquet",
-                f"{directory}/truth/{name_a}.csv",
-                f"{directory}/truth/{name_b}.csv",
-            )
-            by_setting[f"{solver}@{t}"] = q.to_dict()
-    best = max(by_setting, key=lambda k: by_setting[k]["f1"])
-    default = f"{linkage.DEFAULT_SOLVER.value}@{linkage.DEFAULT_THRESHOLD}"
-    out.update(
-        default_setting=default,
-        default=by_setting[default],
-        best_setting=best,
-        best=by_setting[best],
-        greedy_at_default_threshold=by_setting[f"greedy@{linkage.DEFAULT_THRESHOLD}"],
-        true_pairs=count_true_pairs(np.array(persons_a_all), np.array(persons_b_all)),
-    )
-    return out
-
-
-def _peer_quality(directory, name_a, name_b, true_pairs):
-    from anonlink.similarities import dice_coefficient_accelerated
-    from anonlink.solving import greedy_solve
-    from encode_peers import encode_with_clkhash
-
-    from linkage.evaluation import quality
-
-    out = {}
-    clks, persons = [], []
-    for name in (name_a, name_b):
-        records, ids = _extract_records(directory, name)
-        start = time.perf_counter()
-        clks.append(encode_with_clkhash(records))
-        out[f"encode_{name}_s"] = time.perf_counter() - start
-        persons.append(_persons(directory, name, ids)[0])
-    start = time.perf_counter()
-    sims, (rec_a, rec_b) = dice_coefficient_accelerated(clks, min(THRESHOLDS))
-    out["dice_s"] = time.perf_counter() - start
-    sims = np.frombuffer(sims, dtype=np.float64)
-    rec_a, rec_b = np.frombuffer(rec_a, dtype=np.uint32), np.frombuffer(rec_b, dtype=np.uint32)
-    by_threshold = {}
-    for t in THRESHOLDS:
-        keep = sims >= t
-        candidates = (
-            array.array("d", sims[keep].tolist()),
-            (array.array("I", [0] * int(keep.sum())), array.array("I", [1] * int(keep.sum()))),
-            (array.array("I", rec_a[keep].tolist()), array.array("I", rec_b[keep].tolist())),
-        )
-        pairs = [
-            (g[0][1], g[1][1]) if g[0][0] == 0 else (g[1][1], g[0][1])
-            for g in greedy_solve(candidates)
-            if len(g) == 2
-        ]
-        la = np.array([p[0] for p in pairs], dtype=np.int64)
-        lb = np.array([p[1] for p in pairs], dtype=np.int64)
-        q = quality(persons[0][la].astype(str), persons[1][lb].astype(str), true_pairs)
-        by_threshold[t] = q.to_dict()
-    best = max(by_threshold, key=lambda t: by_threshold[t]["f1"])
-    out.update(best_threshold=best, best=by_threshold[best])
-    return out
-
-
-def compare_quality(size: int = 20_000, seed: int = 3, *, peers: bool = True) -> dict:
-    """F1 on one synthetic scenario (default corruption), engine and clkhash+anonlink."""
-    import tempfile
-
-    from pprl_synthetic import generate_scenario
-
-    scenario, name_a, name_b = QUALITY_SCENARIO
-    with tempfile.TemporaryDirectory() as directory:
-        generate_scenario(scenario, size, seed, directory)
-        _, ids_a = _extract_records(directory, name_a)
-        _, ids_b = _extract_records(directory, name_b)
-        _, all_a = _persons(directory, name_a, ids_a)
-        _, all_b = _persons(directory, name_b, ids_b)
-        engine = _engine_quality(directory, name_a, name_b, all_a, all_b)
-        result = {
-            "scenario": scenario,
-            "size": size,
-            "seed": seed,
-            "records_a": len(ids_a),
-            "records_b": len(ids_b),
-            "engine": engine,
-        }
-        if peers:
-            result["clkhash_anonlink"] = _peer_quality(
-                directory, name_a, name_b, engine["true_pairs"]
-            )
-    return result
 
 
 def synthetic_worker(path_a: str, path_b: str, out: str) -> dict:
@@ -542,10 +377,10 @@ def end_to_end_synthetic(size: int = 1_000_000, seed: int = 5, sample: int = 200
         # linkage quality of the link against the truth files
         from linkage.evaluation import count_true_pairs, quality
 
-        ids_a = _extract_records(tmp, name_a)[1]
-        ids_b = _extract_records(tmp, name_b)[1]
-        persons_a, all_a = _persons(tmp, name_a, ids_a)
-        persons_b, all_b = _persons(tmp, name_b, ids_b)
+        ids_a = extract_records(tmp, name_a)[1]
+        ids_b = extract_records(tmp, name_b)[1]
+        persons_a, all_a = persons_of(tmp, name_a, ids_a)
+        persons_b, all_b = persons_of(tmp, name_b, ids_b)
         rows_a = pq_source_rows(f"{tmp}/{name_a}.map.parquet", a)
         rows_b = pq_source_rows(f"{tmp}/{name_b}.map.parquet", b)
         missed = wanted - found
@@ -611,8 +446,8 @@ def dedup_quality(size: int = 20_000, seed: int = 3, threshold: float | None = N
         t = linkage.DEFAULT_DEDUP_THRESHOLD if threshold is None else threshold
         clusters = linkage.dedup(data, t)
         seconds = time.perf_counter() - start
-        ids = _extract_records(tmp, name)[1]
-        persons, everyone = _persons(tmp, name, ids)
+        ids = extract_records(tmp, name)[1]
+        persons, everyone = persons_of(tmp, name, ids)
         rows = pq_source_rows(f"{tmp}/{name}.map.parquet", data)
         labels = clusters.labels
         members = np.argsort(labels, kind="stable")

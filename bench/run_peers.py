@@ -79,6 +79,7 @@ def _timed(label, fn, *args, **kwargs):
 
 def run(args) -> dict:
     import match_peers
+    import quality_peers
 
     quick = args.quick
     figures = {"machine": machine(), "started_utc": dt.datetime.now(dt.timezone.utc).isoformat()}
@@ -99,7 +100,10 @@ def run(args) -> dict:
         "greedy solver", match_peers.compare_greedy, 200_000 if quick else 1_000_000
     )
     figures["quality"] = _timed(
-        "linkage quality", match_peers.compare_quality, 5_000 if quick else args.quality_size
+        "linkage quality",
+        quality_peers.departments_quality,
+        5_000 if quick else args.quality_size,
+        seeds=(1,) if quick else (1, 2, 3),
     )
     figures["dedup_quality"] = _timed(
         "deduplication quality", match_peers.dedup_quality, 20_000 if quick else 100_000
@@ -166,23 +170,10 @@ def markdown(f: dict) -> str:
         f"anonlink {_m(g['anonlink_per_s'])} | {g['ratio']:.0f}x (same matches: "
         f"{g['same_matches']}) |"
     )
-    q = f["quality"]
-    e, p = q["engine"], q["clkhash_anonlink"]
-    lines.append(
-        f"| F1, {q['scenario']} size {q['size']:,} ({q['records_a']:,} x {q['records_b']:,}), "
-        f"engine defaults ({e['default_setting']}) | {e['default']['f1']:.4f} (precision "
-        f"{e['default']['precision']:.4f}, recall {e['default']['recall']:.4f}) | - | - |"
-    )
-    lines.append(
-        f"| F1 at each side's best setting | {e['best']['f1']:.4f} ({e['best_setting']}) | "
-        f"clkhash+anonlink {p['best']['f1']:.4f} (greedy@{p['best_threshold']}) | "
-        f"{e['best']['f1'] - p['best']['f1']:+.4f} |"
-    )
-    lines.append(
-        f"| F1, both greedy, engine at t={e['default_setting'].split('@')[1]} | "
-        f"{e['greedy_at_default_threshold']['f1']:.4f} | clkhash+anonlink at its best "
-        f"{p['best']['f1']:.4f} | - |"
-    )
+    if "quality" in f:
+        import quality_peers
+
+        lines.extend(quality_peers.markdown_rows(f["quality"]))
     if "dedup_quality" in f:
         x = f["dedup_quality"]
         q = x["quality"]
@@ -216,6 +207,11 @@ def markdown(f: dict) -> str:
             f"{x['dedup_s']:.1f} s; "
             f"peak RSS {x['peak_rss_per_record_bytes']:.0f} B/record | - | - |"
         )
+    if "quality" in f:
+        import quality_peers
+
+        lines += ["", "Linkage quality per extract (mean over the seeds):", ""]
+        lines.append(quality_peers.per_extract_markdown(f["quality"]))
     return "\n".join(lines) + "\n"
 
 
@@ -226,7 +222,7 @@ def main() -> None:
     parser.add_argument(
         "--e2e-synthetic", type=int, default=0, help="population size for the synthetic run"
     )
-    parser.add_argument("--quality-size", type=int, default=20_000)
+    parser.add_argument("--quality-size", type=int, default=50_000)
     parser.add_argument("--out", type=Path, help="JSON path (default bench/results/...)")
     args = parser.parse_args()
     figures = run(args)
