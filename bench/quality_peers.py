@@ -221,6 +221,17 @@ def departments_quality(size: int = 20_000, seeds=(1, 2, 3), *, peers: bool = Tr
     }
 
 
+def _spread(figures: dict | None, prefix: str = "") -> str:
+    if figures is None:
+        return "-"
+    return f"mean {figures[prefix + 'mean_f1']:.4f}, min {figures[prefix + 'min_f1']:.4f}"
+
+
+def _gain(engine: dict, peer: dict | None, prefix: str = "") -> str:
+    key = prefix + "mean_f1"
+    return "-" if peer is None else f"{engine[key] - peer[key]:+.4f}"
+
+
 def markdown_rows(q: dict) -> list[str]:
     """Table rows (| what | engine | peer | difference |) for `run_peers.markdown`."""
     s = q["summary"]
@@ -228,27 +239,18 @@ def markdown_rows(q: dict) -> list[str]:
     p = s.get("clkhash_anonlink_best")
     seeds = ",".join(str(x) for x in q["seeds"])
     setting = f"{q['default_solver']}, t={q['default_threshold']}"
-    rows = [
-        f"| F1, {q['list']} x {q['headline']}, size {q['size']:,}, seeds {seeds}: engine "
-        f"defaults ({setting}) vs peer at its best threshold per seed | mean "
-        f"{e['headline_mean_f1']:.4f}, min {e['headline_min_f1']:.4f} | "
-        + (f"mean {p['headline_mean_f1']:.4f}, min {p['headline_min_f1']:.4f}" if p else "-")
-        + " | "
-        + (f"{e['headline_mean_f1'] - p['headline_mean_f1']:+.4f}" if p else "-")
-        + " |",
+    h = q["headline"]
+    return [
+        f"| F1, {q['list']} x {h}, size {q['size']:,}, seeds {seeds}: engine defaults "
+        f"({setting}) vs peer at its best threshold per seed | {_spread(e, 'headline_')} | "
+        f"{_spread(p, 'headline_')} | {_gain(e, p, 'headline_')} |",
         f"| F1 over all 11 extracts x seeds {seeds}: engine defaults vs peer at its best "
-        f"threshold per extract | mean {e['mean_f1']:.4f}, min {e['min_f1']:.4f} | "
-        + (f"mean {p['mean_f1']:.4f}, min {p['min_f1']:.4f}" if p else "-")
-        + " | "
-        + (f"{e['mean_f1'] - p['mean_f1']:+.4f}" if p else "-")
-        + " |",
-        f"| same, engine at its best threshold per extract | mean {b['mean_f1']:.4f}, min "
-        f"{b['min_f1']:.4f}; {q['headline']} {b['headline_mean_f1']:.4f} | - | - |",
-        f"| same, engine defaults but one B record per A record (--duplicates-at off) | mean "
-        f"{o['mean_f1']:.4f}, min {o['min_f1']:.4f}; {q['headline']} "
-        f"{o['headline_mean_f1']:.4f} | - | - |",
+        f"threshold per extract | {_spread(e)} | {_spread(p)} | {_gain(e, p)} |",
+        f"| same, engine at its best threshold per extract | {_spread(b)}; {h} "
+        f"{b['headline_mean_f1']:.4f} | - | - |",
+        f"| same, engine defaults but one B record per A record (--duplicates-at off) | "
+        f"{_spread(o)}; {h} {o['headline_mean_f1']:.4f} | - | - |",
     ]
-    return rows
 
 
 def per_extract_markdown(q: dict) -> str:
