@@ -34,16 +34,25 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import intrinsic
 
 from linkage.candidates import CandidatePairs
 from linkage.popcount import (
+    _four_rows,
+    and_count_4x1,
     and_count_4x1_first_half,
     and_count_4x1_last_quarter,
     and_count_4x1_third_quarter,
     and_count_rows,
+    popcount64,
     popcount_last_quarter,
     popcount_second_half,
 )
+
+# popcount(left[i + r] & right[j]) for r = 0..3 over the first and the second 256 bits: the
+# top-k mode's first exit when floors are high.
+and_count_4x1_first_quarter = intrinsic(_four_rows(range(0, 1)))
+and_count_4x1_second_quarter = intrinsic(_four_rows(range(1, 2)))
 
 WORDS = 16  # 1024-bit filters as uint64 words
 GROUP = 4  # left rows per register block
@@ -51,6 +60,9 @@ ITEM_ROWS = 64  # left rows per parallel work item
 RIGHT_TILE = 2048  # right rows per cache tile (256 KiB)
 FIXED_BITS = 20
 NO_DIAGONAL = -(1 << 62)
+EXIT_MARGIN = 0.04  # see _first_exit
+TOP_K_OUTWARD = True  # top-k visits right tiles from the left rows' popcount outward
+TOP_K_REGROUP = True  # top-k regroups left rows by floor after each tile
 _NO_LIMIT = 1 << 30
 
 
@@ -216,38 +228,257 @@ def _threshold_items(
 
 
 @njit(inline="always", nogil=True)
-def _offer(best_s, best_r, row, k, s, rid):
-    """Keep the k best (score desc, right id asc) partners of one left row."""
-    worst = 0
-    for q in range(1, k):
-        if best_s[row, q] < best_s[row, worst] or (
-            best_s[row, q] == best_s[row, worst] and best_r[row, q] > best_r[row, worst]
-        ):
-            worst = q
-    ws = best_s[row, worst]
-    if s > ws or (s == ws and rid < best_r[row, worst]):
-        best_s[row, worst] = s
-        best_r[row, worst] = rid
+def _fixed(score):
+    # Rounded down: the integer tests stay exact (never stricter than the float bound).
+    return np.int64(math.floor(score * (1 << FIXED_BITS)))
+
+
+@njit(nogil=True)
+def _offer(best_s, best_r, row, s, rid):
+    """Put (s, rid) among the k best partners of one left row, kept sorted by score desc,
+    right id asc (empty places, right id -1, last). O(k): one shift of the worse entries."""
+    k = best_s.shape[1]
+    pos = k
+    while pos > 0 and (
+        best_r[row, pos - 1] < 0
+        or s > best_s[row, pos - 1]
+        or (s == best_s[row, pos - 1] and rid < best_r[row, pos - 1])
+    ):
+        pos -= 1
+    for q in range(k - 1, pos, -1):
+        best_s[row, q] = best_s[row, q - 1]
+        best_r[row, q] = best_r[row, q - 1]
+    if pos < k:
+        best_s[row, pos] = s
+        best_r[row, pos] = rid
+
+
+@njit(inline="always", nogil=True)
+def _floor(best_s, row, threshold):
+    """The score a new partner of `row` must reach: t, or the k-th best score once k are held
+    (a pair scoring exactly that may still enter with a lower right id, so only pairs strictly
+    below it are dropped). Empty places hold -1, below any threshold."""
+    return max(threshold, best_s[row, best_s.shape[1] - 1])
+
+
+@njit(nogil=True)  # LLVM inlines it; it runs only for pairs whose count reaches the floor
+def _consider(common, pa, pb, rid, row, floor, threshold, best_s, best_r):
+    """Offer one pair that passed the integer test; returns the row's (possibly raised) floor."""
+    s = _dice(common, pa, pb)
+    if s < floor:
+        return floor
+    _offer(best_s, best_r, row, s, rid)
+    return _floor(best_s, row, threshold)
+
+
+@njit(inline="always", nogil=True)
+def _first_exit(pa, floor):
+    """Quarters of the row to count before the first early-exit test for a row with floor
+    `floor`: 1, 2 or 3, or 4 for none (a test that rarely exits costs more than it saves).
+
+    Only speed depends on this choice, never the result. It models an unrelated partner of
+    the same popcount sharing bits by chance (density d = pa/1024): after a share x of the
+    row, the bound is about x·d·pa + (1−x)·pa common bits, which misses the floor (f·pa) when
+    f > 1 − x + x·d. EXIT_MARGIN keeps tests that would exit only narrowly out.
+    """
+    d = pa / 1024.0
+    for quarters in range(1, 4):
+        x = quarters / 4.0
+        if floor > 1.0 - x + x * d + EXIT_MARGIN:
+            return quarters
+    return 4
+
+
+@njit(nogil=True)
+def _regroup(left, ls, le, t, best_s):
+    """Order the item's left rows by their first exit (stable, so by popcount within a class):
+    rows whose floors have risen then share groups of four and exit early together."""
+    L, Lp, Lr, Lh, Lq, slot = left
+    for p in range(ls + 1, le):
+        cls = _first_exit(Lp[p], _floor(best_s, slot[p], t))
+        q = p
+        while q > ls and _first_exit(Lp[q - 1], _floor(best_s, slot[q - 1], t)) > cls:
+            q -= 1
+        if q == p:
+            continue
+        row = L[p].copy()  # 128 bytes; rows move rarely (when a floor crosses a class)
+        values = (Lp[p], Lr[p], Lh[p], Lq[p], slot[p])
+        for m in range(p, q, -1):
+            L[m] = L[m - 1]
+            Lp[m], Lr[m], Lh[m], Lq[m], slot[m] = (
+                Lp[m - 1],
+                Lr[m - 1],
+                Lh[m - 1],
+                Lq[m - 1],
+                slot[m - 1],
+            )
+        L[q] = row
+        Lp[q], Lr[q], Lh[q], Lq[q], slot[q] = values
+
+
+@njit(nogil=True)
+def _top_k_single_rows(left, right, ls, le, tile, tile_end, t, best_s, best_r):
+    """Rows ls:le (fewer than a group) one at a time, whole-row counts."""
+    L, Lp, _, _, _, slot = left
+    R, Rp, _, _, _, Rid = right
+    for p in range(ls, le):
+        pa, row = Lp[p], slot[p]
+        f = _floor(best_s, row, t)
+        tf = _fixed(f)
+        j0 = _first_at_least(Rp, tile, tile_end, _min_partner_pop(pa, f))
+        j1 = _first_at_least(Rp, j0, tile_end, _max_partner_pop(pa, f) + 1)
+        for j in range(j0, j1):
+            c = and_count_rows(L, p, R, j)
+            if _may_reach(c, pa + Rp[j], tf):
+                f = _consider(c, pa, Rp[j], Rid[j], row, f, t, best_s, best_r)
+                tf = _fixed(f)
+
+
+@njit(nogil=True)
+def _four(values, i):
+    return (values[i], values[i + 1], values[i + 2], values[i + 3])
+
+
+@njit(nogil=True)
+def _add4(a, b):
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
+
+
+@njit(nogil=True)
+def _any_reaches(c, rest, rest_b, pa, pb, tf):
+    """Whether any of four pairs (one right row, four left rows) may still reach its left
+    row's floor: c common bits so far, at most min(rest, rest_b) still to come."""
+    return (  # `|`, not `or`: one branch instead of four
+        _may_reach(c[0] + min(rest[0], rest_b), pa[0] + pb, tf[0])
+        | _may_reach(c[1] + min(rest[1], rest_b), pa[1] + pb, tf[1])
+        | _may_reach(c[2] + min(rest[2], rest_b), pa[2] + pb, tf[2])
+        | _may_reach(c[3] + min(rest[3], rest_b), pa[3] + pb, tf[3])
+    )
+
+
+@njit(nogil=True)  # called only when one of the four counts reaches its row's floor
+def _consider4(c, pa, pb, rid, rows, t, best_s, best_r):
+    """_consider for four left rows; returns their new floors."""
+    return (
+        _consider(c[0], pa[0], pb, rid, rows[0], _floor(best_s, rows[0], t), t, best_s, best_r),
+        _consider(c[1], pa[1], pb, rid, rows[1], _floor(best_s, rows[1], t), t, best_s, best_r),
+        _consider(c[2], pa[2], pb, rid, rows[2], _floor(best_s, rows[2], t), t, best_s, best_r),
+        _consider(c[3], pa[3], pb, rid, rows[3], _floor(best_s, rows[3], t), t, best_s, best_r),
+    )
+
+
+@njit(nogil=True)
+def _fixed4(f):
+    return (_fixed(f[0]), _fixed(f[1]), _fixed(f[2]), _fixed(f[3]))
+
+
+@njit(nogil=True)
+def _group_plan(pa, f):
+    """For four rows with popcounts pa and floors f: the lowest and highest partner popcount
+    any of them can still use, and the quarters to count before the first exit (one test
+    exits for all four rows, so it must pay for the row with the lowest floor)."""
+    lo, hi, first = _NO_LIMIT, 0, 1
+    for r in range(GROUP):
+        lo = min(lo, _min_partner_pop(pa[r], f[r]))
+        hi = max(hi, _max_partner_pop(pa[r], f[r]))
+        first = max(first, _first_exit(pa[r], f[r]))
+    return lo, hi, first
+
+
+@njit(nogil=True)
+def _top_k_tile(left, right, ls, le, tile, tile_end, t, best_s, best_r):
+    """Left rows ls:le against right rows tile:tile_end, each row with its own floor.
+
+    left = (filters, popcounts, popcounts of the last three quarters, of the last half, of the
+    last quarter, row in best_s/best_r); right the same with right ids last.
+    """
+    L, Lp, Lr, Lh, Lq, slot = left
+    R, Rp, Rr, Rh, Rq, Rid = right
+    nothing = (0, 0, 0, 0)
+    for i in range(ls, le, GROUP):
+        if i + GROUP > le:
+            _top_k_single_rows(left, right, i, le, tile, tile_end, t, best_s, best_r)
+            continue
+        pa, rows = _four(Lp, i), _four(slot, i)
+        rest, half, quarter = _four(Lr, i), _four(Lh, i), _four(Lq, i)
+        f = (_floor(best_s, rows[0], t), _floor(best_s, rows[1], t))
+        f = f + (_floor(best_s, rows[2], t), _floor(best_s, rows[3], t))
+        tf = _fixed4(f)
+        lo, hi, first = _group_plan(pa, f)
+        j0 = _first_at_least(Rp, tile, tile_end, lo)
+        j1 = _first_at_least(Rp, j0, tile_end, hi + 1)
+        if first == 4:
+            # No test would pay: whole-row counts, the rows' floors checked once per pair.
+            for j in range(j0, j1):
+                c = and_count_4x1(L, i, R, j)
+                if _any_reaches(c, nothing, 0, pa, Rp[j], tf):
+                    tf = _fixed4(_consider4(c, pa, Rp[j], Rid[j], rows, t, best_s, best_r))
+            continue
+        for j in range(j0, j1):
+            pb = Rp[j]
+            # The threshold mode's exact early exits, each row against its own floor: stop
+            # when the rest of the row cannot lift any of the four pairs to its floor.
+            if first == 1:
+                c = and_count_4x1_first_quarter(L, i, R, j)
+                if not _any_reaches(c, rest, Rr[j], pa, pb, tf):
+                    continue
+                c = _add4(c, and_count_4x1_second_quarter(L, i, R, j))
+            else:
+                c = and_count_4x1_first_half(L, i, R, j)
+            if first <= 2 and not _any_reaches(c, half, Rh[j], pa, pb, tf):
+                continue
+            c = _add4(c, and_count_4x1_third_quarter(L, i, R, j))
+            if not _any_reaches(c, quarter, Rq[j], pa, pb, tf):
+                continue
+            c = _add4(c, and_count_4x1_last_quarter(L, i, R, j))
+            if _any_reaches(c, nothing, 0, pa, pb, tf):
+                tf = _fixed4(_consider4(c, pa, pb, Rid[j], rows, t, best_s, best_r))
+
+
+@njit(nogil=True)
+def _item_span(Lp, slot, Rp, ls, le, lo_from, lo_to, hi_from, hi_to, t, best_s):
+    """Right positions still worth visiting for left rows ls:le at their current floors: the
+    first position at or above the lowest window start (searched in lo_from:lo_to) and the
+    first past the highest window end (searched in hi_from:hi_to)."""
+    lo, hi = _NO_LIMIT, 0
+    for p in range(ls, le):
+        f = _floor(best_s, slot[p], t)
+        lo = min(lo, _min_partner_pop(Lp[p], f))
+        hi = max(hi, _max_partner_pop(Lp[p], f))
+    return _first_at_least(Rp, lo_from, lo_to, lo), _first_at_least(Rp, hi_from, hi_to, hi + 1)
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _top_k_items(L, Lp, Lid, R, Rp, Rid, items, threshold, best_s, best_r):
-    """Top-k mode: best_s/best_r are [n_left_positions, k], initialised to -1."""
-    k = best_s.shape[1]
-    t_fixed = np.int64(math.floor(threshold * (1 << FIXED_BITS)))
+def _top_k_items(left, right, items, t, outward, regroup, best_s, best_r):
+    """Top-k mode: best_s/best_r are [n_left_rows, k], initialised to -1; `left` (see
+    _top_k_tile) is a working copy whose rows are reordered inside each item.
+
+    Right tiles are visited from the popcount of the item's middle left row outward (with
+    `outward`; else in ascending order), so likely partners come first and raise the rows'
+    floors early. After each tile the span still worth visiting shrinks to the rows' windows
+    at their current floors, and (with `regroup`) rows are regrouped by their first exit.
+    """
+    Lp, slot, Rp = left[1], left[5], right[1]
     for w in prange(items.shape[0]):
         ls, le, rs, re = items[w, 0], items[w, 1], items[w, 2], items[w, 3]
-        for i in range(ls, le):
-            pa = Lp[i]
-            j0 = _first_at_least(Rp, rs, re, _min_partner_pop(pa, threshold))
-            j1 = _first_at_least(Rp, rs, re, _max_partner_pop(pa, threshold) + 1)
-            for j in range(j0, j1):
-                pb = Rp[j]
-                c = and_count_rows(L, i, R, j)
-                if _may_reach(c, pa + pb, t_fixed):
-                    s = _dice(c, pa, pb)
-                    if s >= threshold:
-                        _offer(best_s, best_r, i, k, s, Rid[j])
+        span_lo, span_hi = _item_span(Lp, slot, Rp, ls, le, rs, re, rs, re, t, best_s)
+        centre = span_lo
+        if outward:
+            centre = _first_at_least(Rp, span_lo, span_hi, Lp[(ls + le - 1) // 2])
+        up, down = centre, centre  # visited so far: down:up
+        while up < span_hi or down > span_lo:
+            if up < span_hi:
+                end = min(up + RIGHT_TILE, span_hi)
+                _top_k_tile(left, right, ls, le, up, end, t, best_s, best_r)
+                up = end
+            if down > span_lo:
+                start = max(down - RIGHT_TILE, span_lo)
+                _top_k_tile(left, right, ls, le, start, down, t, best_s, best_r)
+                down = start
+            lo, hi = _item_span(Lp, slot, Rp, ls, le, span_lo, down, up, span_hi, t, best_s)
+            span_lo, span_hi = max(span_lo, lo), min(span_hi, hi)
+            if regroup:
+                _regroup(left, ls, le, t, best_s)
 
 
 # ---- layer 1: validate, split, allocate -----------------------------------------------------
@@ -333,7 +564,16 @@ def dice_blocks(
         best_r = np.full((len(left), top_k), -1, dtype=np.int64)
         if diagonal is not None:
             raise ValueError("top-k links two datasets; it has no diagonal mode")
-        _top_k_items(*_args(left, right), items, t, best_s, best_r)
+        _top_k_items(
+            _top_k_rows(left.filters.copy(), left.pops.copy(), np.arange(len(left))),
+            _top_k_rows(right.filters, right.pops, right.ids),
+            items,
+            t,
+            TOP_K_OUTWARD,
+            TOP_K_REGROUP,
+            best_s,
+            best_r,
+        )
         keep = best_r >= 0
         row, _ = np.nonzero(keep)
         return CandidatePairs.from_arrays(left.ids[row], best_r[keep], best_s[keep])
@@ -352,10 +592,6 @@ def dice_blocks(
     return CandidatePairs.concat(parts).canonical()
 
 
-def _args(left: PackedRows, right: PackedRows):
-    return left.filters, left.pops, left.ids, right.filters, right.pops, right.ids
-
-
 def _offsets(caps: np.ndarray) -> np.ndarray:
     offsets = np.zeros(len(caps), dtype=np.int64)
     np.cumsum(caps[:-1], out=offsets[1:])
@@ -371,6 +607,26 @@ def _tail_pops(filters):
         half[i] = popcount_second_half(filters, i)
         quarter[i] = popcount_last_quarter(filters, i)
     return half, quarter
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _first_quarter_pops(filters):
+    """Popcounts of each row's first 256 bits (top-k's first-quarter exit bounds the rest)."""
+    out = np.empty(filters.shape[0], dtype=np.int64)
+    for i in prange(filters.shape[0]):
+        out[i] = (
+            popcount64(filters[i, 0])
+            + popcount64(filters[i, 1])
+            + popcount64(filters[i, 2])
+            + popcount64(filters[i, 3])
+        )
+    return out
+
+
+def _top_k_rows(filters, pops, last):
+    """Rows as the top-k kernel reads them (see _top_k_tile)."""
+    half, quarter = _tail_pops(filters)
+    return filters, pops, pops - _first_quarter_pops(filters), half, quarter, last
 
 
 def _run_threshold(left, right, items, caps, t, diagonal):

@@ -1,0 +1,127 @@
+"""Top-k Dice join: the kernel with raised per-row floors against the previous kernel.
+
+    /work/venv/bin/python -m pytest bench/test_bench_topk.py --benchmark-only -q \
+        --benchmark-group-by=param:k,param:threshold --benchmark-columns=min,mean,rounds
+
+The previous top-k loop (every pair in the fixed-threshold popcount window counted over the
+whole row, one row at a time) is kept below as the baseline, so both are measured in one run
+on the same filters: 5k x 100k, density 0.3, half the left rows with a noisy copy on the right
+(as `match_peers.compare_dice`). `PPRL_BENCH_TOPK_RIGHT` shrinks the right side for quick runs.
+Each benchmark checks that its pairs equal the previous kernel's.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+from match_peers import popcounts, random_filters
+from numba import njit, prange
+
+from linkage import kernel
+from linkage.candidates import CandidatePairs
+from linkage.kernel import PackedRows, dice_join
+from linkage.popcount import and_count_rows
+
+N_LEFT = 5_000
+N_RIGHT = int(os.environ.get("PPRL_BENCH_TOPK_RIGHT", "100000"))
+ROUNDS = int(os.environ.get("PPRL_BENCH_TOPK_ROUNDS", "3"))
+
+
+# ---- the previous top-k loop, kept only as the baseline ------------------------------------
+
+
+@njit(inline="always", nogil=True)
+def _previous_offer(best_s, best_r, row, k, s, rid):
+    worst = 0
+    for q in range(1, k):
+        if best_s[row, q] < best_s[row, worst] or (
+            best_s[row, q] == best_s[row, worst] and best_r[row, q] > best_r[row, worst]
+        ):
+            worst = q
+    ws = best_s[row, worst]
+    if s > ws or (s == ws and rid < best_r[row, worst]):
+        best_s[row, worst] = s
+        best_r[row, worst] = rid
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _previous_top_k_items(L, Lp, R, Rp, Rid, items, threshold, best_s, best_r):
+    k = best_s.shape[1]
+    t_fixed = np.int64(math.floor(threshold * (1 << kernel.FIXED_BITS)))
+    for w in prange(items.shape[0]):
+        ls, le, rs, re = items[w, 0], items[w, 1], items[w, 2], items[w, 3]
+        for i in range(ls, le):
+            pa = Lp[i]
+            j0 = kernel._first_at_least(Rp, rs, re, kernel._min_partner_pop(pa, threshold))
+            j1 = kernel._first_at_least(Rp, rs, re, kernel._max_partner_pop(pa, threshold) + 1)
+            for j in range(j0, j1):
+                pb = Rp[j]
+                c = and_count_rows(L, i, R, j)
+                if kernel._may_reach(c, pa + pb, t_fixed):
+                    s = kernel._dice(c, pa, pb)
+                    if s >= threshold:
+                        _previous_offer(best_s, best_r, i, k, s, Rid[j])
+
+
+def previous_top_k_join(left: PackedRows, right: PackedRows, threshold: float, k: int):
+    """`dice_join(left, right, threshold, top_k=k)` as it was: same sorting and output."""
+    left = left.take(np.argsort(left.pops, kind="stable"))
+    right = right.take(np.argsort(right.pops, kind="stable"))
+    items = kernel.work_items(np.array([[0, len(left), 0, len(right)]]))
+    best_s = np.full((len(left), k), -1.0)
+    best_r = np.full((len(left), k), -1, dtype=np.int64)
+    _previous_top_k_items(
+        left.filters, left.pops, right.filters, right.pops, right.ids, items, threshold,
+        best_s, best_r,
+    )  # fmt: skip
+    keep = best_r >= 0
+    row, _ = np.nonzero(keep)
+    return CandidatePairs.from_arrays(left.ids[row], best_r[keep], best_s[keep])
+
+
+# ---- benchmarks ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rows():
+    left = random_filters(N_LEFT, 1, 0.3)
+    right = random_filters(N_RIGHT, 2, 0.3)
+    right[: N_LEFT // 2] = left[: N_LEFT // 2] ^ random_filters(N_LEFT // 2, 3, 0.03)
+    a, b = PackedRows.of(left, popcounts(left)), PackedRows.of(right, popcounts(right))
+    small = PackedRows.of(left[:64], popcounts(left[:64]))
+    for k in (1, 5):  # compile both kernels outside the timings
+        dice_join(small, b, 0.8, top_k=k)
+        previous_top_k_join(small, b, 0.8, k)
+    return a, b
+
+
+@pytest.fixture(scope="module")
+def previous_results():
+    return {}
+
+
+VERSIONS = {
+    "previous": previous_top_k_join,
+    "current": lambda a, b, t, k: dice_join(a, b, t, top_k=k),
+}
+
+
+@pytest.mark.parametrize("version", list(VERSIONS))
+@pytest.mark.parametrize("threshold", [0.5, 0.8])
+@pytest.mark.parametrize("k", [1, 5])
+def test_bench_top_k(benchmark, rows, previous_results, version, threshold, k):
+    a, b = rows
+    pairs = benchmark.pedantic(
+        VERSIONS[version], args=(a, b, threshold, k), rounds=ROUNDS, iterations=1
+    )
+    key = (threshold, k)
+    if version == "previous":
+        previous_results[key] = pairs
+    elif key in previous_results:
+        assert pairs.same_as(previous_results[key])
+    assert len(pairs) >= N_LEFT // 2  # every noisy copy is found
+    rate = len(a) * len(b) / benchmark.stats.stats.min
+    benchmark.extra_info.update(comparisons_per_s=round(rate), pairs=len(pairs))
