@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 from tqdm import tqdm
 
 from governance.passphrases import key_passphrase
+from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
 from pprl.errors import InputError
 from transport.childenv import MATCHER_KEY_ENV
 from transport.generated import runs_pb2
@@ -165,9 +166,17 @@ def run() -> None:
 @click.option("--agreement", "agreement_id", required=True)
 @click.option("--dataset-a", required=True)
 @click.option("--dataset-b", required=True)
-@click.option("--threshold", default=0.8, show_default=True, type=float)
+@click.option(
+    "--threshold", default=DEFAULT_THRESHOLD, show_default=True, type=click.FloatRange(0.0, 1.0)
+)
 @click.option("--blocking", default="", help="Blocking strategy (matcher default if empty).")
-@click.option("--solver", type=click.Choice(sorted(_SOLVER_CHOICES)), default="greedy")
+@click.option(
+    "--solver",
+    type=click.Choice(sorted(_SOLVER_CHOICES)),
+    default=DEFAULT_SOLVER_NAME,
+    show_default=True,
+    help="As in pprl match (many-to-one keeps B near-copies of the chosen record).",
+)
 @click.option("--watch/--no-watch", default=True, show_default=True)
 @client_options
 def run_create(client, agreement_id, dataset_a, dataset_b, threshold, blocking, solver, watch):
