@@ -7,7 +7,9 @@ The previous top-k loop (every pair in the fixed-threshold popcount window count
 whole row, one row at a time) is kept below as the baseline, so both are measured in one run
 on the same filters: 5k x 100k, density 0.3, half the left rows with a noisy copy on the right
 (as `match_peers.compare_dice`). `PPRL_BENCH_TOPK_RIGHT` shrinks the right side for quick runs.
-Each benchmark checks that its pairs equal the previous kernel's.
+Each benchmark checks that its pairs equal the previous kernel's. `current-ascending` visits
+right tiles in ascending popcount order instead of outward from the left rows' popcount, and
+`current-no-regroup` keeps left rows in their groups of four: what each of those ideas adds.
 """
 
 from __future__ import annotations
@@ -103,9 +105,25 @@ def previous_results():
     return {}
 
 
+def current(outward: bool = True, regroup: bool = True):
+    """The kernel now; `outward`/`regroup` off measure what each of those ideas adds."""
+
+    def join(a, b, t, k):
+        saved = kernel.TOP_K_OUTWARD, kernel.TOP_K_REGROUP
+        kernel.TOP_K_OUTWARD, kernel.TOP_K_REGROUP = outward, regroup
+        try:
+            return dice_join(a, b, t, top_k=k)
+        finally:
+            kernel.TOP_K_OUTWARD, kernel.TOP_K_REGROUP = saved
+
+    return join
+
+
 VERSIONS = {
     "previous": previous_top_k_join,
-    "current": lambda a, b, t, k: dice_join(a, b, t, top_k=k),
+    "current": current(),
+    "current-ascending": current(outward=False),
+    "current-no-regroup": current(regroup=False),
 }
 
 
@@ -120,7 +138,7 @@ def test_bench_top_k(benchmark, rows, previous_results, version, threshold, k):
     key = (threshold, k)
     if version == "previous":
         previous_results[key] = pairs
-    elif key in previous_results:
+    else:
         assert pairs.same_as(previous_results[key])
     assert len(pairs) >= N_LEFT // 2  # every noisy copy is found
     rate = len(a) * len(b) / benchmark.stats.stats.min

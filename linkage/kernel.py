@@ -19,6 +19,15 @@ third quarter, then the last; after each step a pair whose count plus the most t
 add (the smaller of the two rows' popcounts over the rest) cannot reach t is dropped. Most
 non-matching pairs stop after half or three quarters of the work.
 
+Top-k mode keeps each left row's k best partners (score desc, right id asc) and a *floor*:
+t, then the k-th best score once k partners are held. The length filter and the early exits
+test each row against its own floor, so as floors rise the popcount windows narrow and pairs
+stop sooner. A pair tying the floor may still enter with a lower right id, so only pairs that
+cannot reach the floor are dropped, and the result equals the reference bit for bit. Right
+tiles are visited from the left rows' popcount outward (likely partners first, floors rise
+early); which exits are tried is chosen per group of rows from their floors (`_first_exit`),
+and rows are regrouped by that choice between tiles. These choices change speed only.
+
 Register blocking: four left rows are compared with one right row at a time, so each right
 word is loaded once for four popcounts; right rows are visited in tiles that stay in L2.
 Popcounts use AVX2 (or wider) vector code through LLVM intrinsics (`linkage.popcount`).

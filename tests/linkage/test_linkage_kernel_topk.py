@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from linkage import reference as ref
 from linkage.candidates import CandidatePairs
-from linkage.kernel import RIGHT_TILE, PackedRows, _offer, dice_blocks, dice_join
+from linkage.kernel import ITEM_ROWS, RIGHT_TILE, PackedRows, _offer, dice_blocks, dice_join
 
 
 def _pack(bits: np.ndarray) -> np.ndarray:
@@ -22,7 +22,8 @@ def _pack(bits: np.ndarray) -> np.ndarray:
 
 def _datasets(rng, n, m, density, noise, duplicates):
     """Right rows: noisy copies of left rows, fresh random rows, and exact repeats of both
-    (repeats tie exactly, so the right-id order decides which ones enter the top k)."""
+    (repeats tie exactly, so the right-id order decides which ones enter the top k); a few
+    empty rows on both sides."""
     left = rng.random((n, 1024)) < density
     copies = left[rng.integers(0, n, m)] ^ (rng.random((m, 1024)) < noise)
     fresh = rng.random((m, 1024)) < density
@@ -31,6 +32,8 @@ def _datasets(rng, n, m, density, noise, duplicates):
     right[repeat] = right[rng.integers(0, m, m)][repeat]
     left_repeat = rng.random(n) < duplicates
     left[left_repeat] = left[rng.integers(0, n, n)][left_repeat]
+    left[rng.random(n) < 0.1] = False  # empty filters: Dice 0 with anything, kept at t = 0
+    right[rng.random(m) < 0.1] = False
     return _pack(left), _pack(right)
 
 
@@ -99,7 +102,7 @@ def test_top_k_over_several_tiles_with_exact_ties():
     rows' popcounts, narrows its span as floors rise, and must still let a tie with a lower
     right id (placed in a tile it visits later) displace the k-th partner."""
     rng = np.random.default_rng(11)
-    n, m = 23, 4 * RIGHT_TILE + 301
+    n, m = ITEM_ROWS + 6, 4 * RIGHT_TILE + 301  # two work items, the second with a short group
     left = rng.random((n, 1024)) < rng.uniform(0.1, 0.5, (n, 1))  # popcounts far apart
     right = rng.random((m, 1024)) < rng.uniform(0.1, 0.5, (m, 1))
     for r in range(n):  # each left row: one exact copy and three near copies, repeated
@@ -112,10 +115,10 @@ def test_top_k_over_several_tiles_with_exact_ties():
     right_ids = rng.permutation(m)
     by_id = np.argsort(right_ids)
     for t in (0.3, 0.7, 0.9):
+        five = ref.top_k_pairs(left, right[by_id], t, 5)  # the best 5 hold the best k < 5
         for k in (1, 2, 4, 5):
             got = dice_join(_rows(left), _rows(right, right_ids), t, top_k=k)
-            want = ref.top_k_pairs(left, right[by_id], t, k)
-            assert got.same_as(want), (t, k)
+            assert got.same_as(five.top_k_per_left(k)), (t, k)
 
 
 def test_offer_keeps_the_k_best_sorted_with_ties_by_lower_right_id():
@@ -126,3 +129,32 @@ def test_offer_keeps_the_k_best_sorted_with_ties_by_lower_right_id():
         _offer(best_s, best_r, 0, s, rid)
     ranked = sorted(offers, key=lambda p: (-p[0], p[1]))[:3]
     assert list(zip(best_s[0].tolist(), best_r[0].tolist(), strict=True)) == ranked
+
+
+def test_tie_with_lower_id_at_the_edge_of_a_narrowed_span():
+    """A left row A (300 bits) ties with B (250 of A's bits) and C (A plus 60 bits): Dice
+    500/550 = 600/660 = 10/11. The walk starts at popcount 300 and finds C in its first tile
+    upward; the floor rises to 10/11 and the span narrows to popcount 249 and up. B, with the
+    lower id, lies at the very edge of that span, in a tile below visited later: it must win."""
+    rng = np.random.default_rng(5)
+
+    def with_bits(count, inside=None):
+        row = np.zeros(1024, dtype=bool)
+        pool = np.arange(1024) if inside is None else np.flatnonzero(inside)
+        row[rng.choice(pool, count, replace=False)] = True
+        return row
+
+    a = with_bits(300)
+    b = with_bits(250, inside=a)
+    c = a | with_bits(60, inside=~a)
+    right = [b] + [with_bits(250) for _ in range(50)]
+    right += [with_bits(int(p)) for p in rng.integers(251, 300, RIGHT_TILE + 1000)]
+    right += [with_bits(int(p)) for p in rng.integers(300, 360, 500)] + [c]
+    right += [with_bits(int(p)) for p in rng.integers(361, 400, 200)]
+    left, right = _pack(np.array([a] * 4)), _pack(np.array(right))
+    assert 2 * 250 / 550 == 2 * 300 / 660
+    c_id = len(right) - 201
+    for k, partners in ((1, [0]), (2, [0, c_id])):
+        got = dice_join(_rows(left), _rows(right), 0.9, top_k=k)
+        assert got.same_as(ref.top_k_pairs(left, right, 0.9, k))
+        assert got.right.tolist() == partners * 4  # B first: the tie goes to the lower id
