@@ -1,13 +1,15 @@
 """Top-k Dice join: the kernel with raised per-row floors against the previous kernel.
 
-    /work/venv/bin/python -m pytest bench/test_bench_topk.py --benchmark-only -q \
+    /work/venv/bin/python -m pytest bench/test_bench_topk.py --benchmark-only -q -s \
         --benchmark-group-by=param:k,param:threshold --benchmark-columns=min,mean,rounds
 
 The previous top-k loop (every pair in the fixed-threshold popcount window counted over the
 whole row, one row at a time) is kept below as the baseline, so both are measured in one run
 on the same filters: 5k x 100k, density 0.3, half the left rows with a noisy copy on the right
 (as `match_peers.compare_dice`). `PPRL_BENCH_TOPK_RIGHT` shrinks the right side for quick runs.
-Each benchmark checks that its pairs equal the previous kernel's. `current-ascending` visits
+`test_bench_top_k_interleaved` runs every version once per round and prints the speed-ups
+(best time of the previous kernel over each version's). Each benchmark checks that its pairs
+equal the previous kernel's. `current-ascending` visits
 right tiles in ascending popcount order instead of outward from the left rows' popcount, and
 `current-no-regroup` keeps left rows in their groups of four: what each of those ideas adds.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 
 import numpy as np
 import pytest
@@ -127,7 +130,7 @@ VERSIONS = {
 }
 
 
-@pytest.mark.parametrize("version", list(VERSIONS))
+@pytest.mark.parametrize("version", ["previous", "current"])
 @pytest.mark.parametrize("threshold", [0.5, 0.8])
 @pytest.mark.parametrize("k", [1, 5])
 def test_bench_top_k(benchmark, rows, previous_results, version, threshold, k):
@@ -143,3 +146,32 @@ def test_bench_top_k(benchmark, rows, previous_results, version, threshold, k):
     assert len(pairs) >= N_LEFT // 2  # every noisy copy is found
     rate = len(a) * len(b) / benchmark.stats.stats.min
     benchmark.extra_info.update(comparisons_per_s=round(rate), pairs=len(pairs))
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8])
+@pytest.mark.parametrize("k", [1, 5])
+def test_bench_top_k_interleaved(benchmark, rows, threshold, k):
+    """Every version once per round, ROUNDS rounds: on a shared machine the load changes
+    between consecutive benchmarks, and alternating exposes all versions to the same load.
+    Ratios are of best times (previous / version), printed and kept in extra_info."""
+    a, b = rows
+    best = dict.fromkeys(VERSIONS, math.inf)
+    pairs = {}
+
+    def one_round():
+        for name, join in VERSIONS.items():
+            start = time.perf_counter()
+            pairs[name] = join(a, b, threshold, k)
+            best[name] = min(best[name], time.perf_counter() - start)
+
+    benchmark.pedantic(one_round, rounds=ROUNDS, iterations=1)
+    assert all(p.same_as(pairs["previous"]) for p in pairs.values())
+    ratios = {name: best["previous"] / seconds for name, seconds in best.items()}
+    benchmark.extra_info.update(
+        {f"{name}_s": round(s, 4) for name, s in best.items()}
+        | {f"{name}_speedup": round(r, 3) for name, r in ratios.items()}
+    )
+    print(
+        f"\nk={k} t={threshold}: "
+        + ", ".join(f"{name} {best[name]:.3f} s ({ratios[name]:.2f}x)" for name in VERSIONS)
+    )
