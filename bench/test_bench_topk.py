@@ -1,30 +1,37 @@
-"""Top-k Dice join: the kernel with raised per-row floors against the previous kernel.
+"""Top-k Dice join: the kernel with per-row floors against the previous kernel, in one run.
 
     /work/venv/bin/python -m pytest bench/test_bench_topk.py --benchmark-only -q -s \
         --benchmark-group-by=param:k,param:threshold --benchmark-columns=min,mean,rounds
 
 The previous top-k loop (every pair in the fixed-threshold popcount window counted over the
-whole row, one row at a time) is kept below as the baseline, so both are measured in one run
-on the same filters: 5k x 100k, density 0.3, half the left rows with a noisy copy on the right
-(as `match_peers.compare_dice`). `PPRL_BENCH_TOPK_RIGHT` shrinks the right side for quick runs.
-`test_bench_top_k_interleaved` runs every version once per round and prints the speed-ups
-(best time of the previous kernel over each version's). Each benchmark checks that its pairs
-equal the previous kernel's. `current-ascending` visits
-right tiles in ascending popcount order instead of outward from the left rows' popcount, and
-`current-no-regroup` keeps left rows in their groups of four: what each of those ideas adds.
+whole row, one row at a time) is kept below as the baseline. Two inputs:
+- random: 5k x 100k filters, density 0.3, half the left rows with a noisy copy on the right
+  (as `match_peers.compare_dice`); `PPRL_BENCH_TOPK_RIGHT` shrinks the right side;
+- real: 2k low-income list rows against the whole household register (about 108k rows) of
+  the synthetic scenario `match_peers.QUALITY_SCENARIO` at size 200k, encoded by `bloom`.
+
+`test_bench_top_k_*` run the previous and the current kernel as separate benchmarks. On a
+shared machine the load changes between consecutive benchmarks, so quote the
+`*_interleaved` ones: every round runs every version once, so all see the same load; they
+print the speed-ups (best time of the previous kernel over each version's) and keep them in
+extra_info. `current-ascending` visits right tiles in ascending popcount order instead of
+outward from the left rows' popcount, `current-no-regroup` keeps left rows in their groups of
+four: what each of those ideas adds. Every version's pairs must equal the previous kernel's.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import tempfile
 import time
 
 import numpy as np
 import pytest
-from match_peers import popcounts, random_filters
+from match_peers import QUALITY_SCENARIO, popcounts, random_filters
 from numba import njit, prange
 
+import linkage
 from linkage import kernel
 from linkage.candidates import CandidatePairs
 from linkage.kernel import PackedRows, dice_join
@@ -33,6 +40,8 @@ from linkage.popcount import and_count_rows
 N_LEFT = 5_000
 N_RIGHT = int(os.environ.get("PPRL_BENCH_TOPK_RIGHT", "100000"))
 ROUNDS = int(os.environ.get("PPRL_BENCH_TOPK_ROUNDS", "3"))
+REAL_SIZE, REAL_LEFT = 200_000, 2_000
+CASES = pytest.mark.parametrize(("k", "threshold"), [(1, 0.5), (1, 0.8), (5, 0.5), (5, 0.8)])
 
 
 # ---- the previous top-k loop, kept only as the baseline ------------------------------------
@@ -90,24 +99,6 @@ def previous_top_k_join(left: PackedRows, right: PackedRows, threshold: float, k
 # ---- benchmarks ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def rows():
-    left = random_filters(N_LEFT, 1, 0.3)
-    right = random_filters(N_RIGHT, 2, 0.3)
-    right[: N_LEFT // 2] = left[: N_LEFT // 2] ^ random_filters(N_LEFT // 2, 3, 0.03)
-    a, b = PackedRows.of(left, popcounts(left)), PackedRows.of(right, popcounts(right))
-    small = PackedRows.of(left[:64], popcounts(left[:64]))
-    for k in (1, 5):  # compile both kernels outside the timings
-        dice_join(small, b, 0.8, top_k=k)
-        previous_top_k_join(small, b, 0.8, k)
-    return a, b
-
-
-@pytest.fixture(scope="module")
-def previous_results():
-    return {}
-
-
 def current(outward: bool = True, regroup: bool = True):
     """The kernel now; `outward`/`regroup` off measure what each of those ideas adds."""
 
@@ -130,31 +121,69 @@ VERSIONS = {
 }
 
 
+def _packed(left: np.ndarray, right: np.ndarray) -> tuple[PackedRows, PackedRows]:
+    a, b = PackedRows.of(left, popcounts(left)), PackedRows.of(right, popcounts(right))
+    small = PackedRows.of(left[:64], popcounts(left[:64]))
+    for k in (1, 5):  # compile both kernels outside the timings
+        dice_join(small, b, 0.8, top_k=k)
+        previous_top_k_join(small, b, 0.8, k)
+    return a, b
+
+
+@pytest.fixture(scope="module")
+def rows():
+    left = random_filters(N_LEFT, 1, 0.3)
+    right = random_filters(N_RIGHT, 2, 0.3)
+    right[: N_LEFT // 2] = left[: N_LEFT // 2] ^ random_filters(N_LEFT // 2, 3, 0.03)
+    return _packed(left, right)
+
+
+@pytest.fixture(scope="module")
+def real_rows():
+    from bloom import LinkageSecret, encode_file
+    from pprl_synthetic import generate_scenario
+
+    scenario, name_a, name_b = QUALITY_SCENARIO
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_scenario(scenario, REAL_SIZE, 11, tmp)
+        secret = LinkageSecret.generate()
+        for name in (name_a, name_b):
+            encode_file(
+                f"{tmp}/{name}.csv",
+                f"{tmp}/{name}.parquet",
+                "cn-identity",
+                secret,
+                columns=f"{tmp}/{name}.columns.json",
+            )
+        a = linkage.load(f"{tmp}/{name_a}.parquet")
+        b = linkage.load(f"{tmp}/{name_b}.parquet")
+        left = np.ascontiguousarray(a.filters[:REAL_LEFT])
+        right = np.ascontiguousarray(b.filters)
+    return _packed(left, right)
+
+
+@pytest.fixture(scope="module")
+def previous_results():
+    return {}
+
+
 @pytest.mark.parametrize("version", ["previous", "current"])
-@pytest.mark.parametrize("threshold", [0.5, 0.8])
-@pytest.mark.parametrize("k", [1, 5])
-def test_bench_top_k(benchmark, rows, previous_results, version, threshold, k):
+@CASES
+def test_bench_top_k_random(benchmark, rows, previous_results, version, k, threshold):
     a, b = rows
     pairs = benchmark.pedantic(
         VERSIONS[version], args=(a, b, threshold, k), rounds=ROUNDS, iterations=1
     )
-    key = (threshold, k)
     if version == "previous":
-        previous_results[key] = pairs
+        previous_results[threshold, k] = pairs
     else:
-        assert pairs.same_as(previous_results[key])
+        assert pairs.same_as(previous_results[threshold, k])
     assert len(pairs) >= N_LEFT // 2  # every noisy copy is found
     rate = len(a) * len(b) / benchmark.stats.stats.min
     benchmark.extra_info.update(comparisons_per_s=round(rate), pairs=len(pairs))
 
 
-@pytest.mark.parametrize("threshold", [0.5, 0.8])
-@pytest.mark.parametrize("k", [1, 5])
-def test_bench_top_k_interleaved(benchmark, rows, threshold, k):
-    """Every version once per round, ROUNDS rounds: on a shared machine the load changes
-    between consecutive benchmarks, and alternating exposes all versions to the same load.
-    Ratios are of best times (previous / version), printed and kept in extra_info."""
-    a, b = rows
+def _interleaved(benchmark, label, a, b, threshold, k):
     best = dict.fromkeys(VERSIONS, math.inf)
     pairs = {}
 
@@ -170,8 +199,22 @@ def test_bench_top_k_interleaved(benchmark, rows, threshold, k):
     benchmark.extra_info.update(
         {f"{name}_s": round(s, 4) for name, s in best.items()}
         | {f"{name}_speedup": round(r, 3) for name, r in ratios.items()}
+        | {"pairs": len(pairs["current"]), "comparisons": len(a) * len(b)}
     )
     print(
-        f"\nk={k} t={threshold}: "
+        f"\n{label} {len(a)} x {len(b)} k={k} t={threshold}: "
         + ", ".join(f"{name} {best[name]:.3f} s ({ratios[name]:.2f}x)" for name in VERSIONS)
     )
+    return pairs["current"]
+
+
+@CASES
+def test_bench_top_k_random_interleaved(benchmark, rows, k, threshold):
+    pairs = _interleaved(benchmark, "random", *rows, threshold, k)
+    assert len(pairs) >= N_LEFT // 2
+
+
+@CASES
+def test_bench_top_k_real_interleaved(benchmark, real_rows, k, threshold):
+    pairs = _interleaved(benchmark, "real", *real_rows, threshold, k)
+    assert len(pairs) >= REAL_LEFT * 0.9  # nearly every list row is in the register

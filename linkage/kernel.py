@@ -298,31 +298,31 @@ def _first_exit(pa, floor):
     return 4
 
 
+@njit(inline="always", nogil=True)
+def _swap(values, a, b):
+    values[a], values[b] = values[b], values[a]
+
+
+@njit(nogil=True)
+def _exit_of(left, p, t, best_s):
+    """_first_exit of the left row at position p of the working copy (see _top_k_tile)."""
+    return _first_exit(left[1][p], _floor(best_s, left[5][p], t))
+
+
 @njit(nogil=True)
 def _regroup(left, ls, le, t, best_s):
     """Order the item's left rows by their first exit (stable, so by popcount within a class):
-    rows whose floors have risen then share groups of four and exit early together."""
+    rows whose floors have risen then share groups of four and exit early together. Rows move
+    by swaps (no allocation), and rarely: only when a floor crosses a class."""
     L, Lp, Lr, Lh, Lq, slot = left
     for p in range(ls + 1, le):
-        cls = _first_exit(Lp[p], _floor(best_s, slot[p], t))
         q = p
-        while q > ls and _first_exit(Lp[q - 1], _floor(best_s, slot[q - 1], t)) > cls:
+        while q > ls and _exit_of(left, q - 1, t, best_s) > _exit_of(left, q, t, best_s):
+            for word in range(WORDS):
+                L[q, word], L[q - 1, word] = L[q - 1, word], L[q, word]
+            for values in (Lp, Lr, Lh, Lq, slot):
+                _swap(values, q, q - 1)
             q -= 1
-        if q == p:
-            continue
-        row = L[p].copy()  # 128 bytes; rows move rarely (when a floor crosses a class)
-        values = (Lp[p], Lr[p], Lh[p], Lq[p], slot[p])
-        for m in range(p, q, -1):
-            L[m] = L[m - 1]
-            Lp[m], Lr[m], Lh[m], Lq[m], slot[m] = (
-                Lp[m - 1],
-                Lr[m - 1],
-                Lh[m - 1],
-                Lq[m - 1],
-                slot[m - 1],
-            )
-        L[q] = row
-        Lp[q], Lr[q], Lh[q], Lq[q], slot[q] = values
 
 
 @njit(nogil=True)
