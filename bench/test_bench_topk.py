@@ -84,7 +84,14 @@ def previous_top_k_join(left: PackedRows, right: PackedRows, threshold: float, k
     """`dice_join(left, right, threshold, top_k=k)` as it was: same sorting and output."""
     left = left.take(np.argsort(left.pops, kind="stable"))
     right = right.take(np.argsort(right.pops, kind="stable"))
-    items = kernel.work_items(np.array([[0, len(left), 0, len(right)]]))
+    return previous_top_k_blocks(
+        left, right, np.array([[0, len(left), 0, len(right)]]), threshold, k
+    )
+
+
+def previous_top_k_blocks(left, right, blocks, threshold: float, k: int):
+    """`dice_blocks(left, right, blocks, threshold, top_k=k)` as it was."""
+    items = kernel.work_items(blocks)
     best_s = np.full((len(left), k), -1.0)
     best_r = np.full((len(left), k), -1, dtype=np.int64)
     _previous_top_k_items(
@@ -183,12 +190,12 @@ def test_bench_top_k_random(benchmark, rows, previous_results, version, k, thres
     benchmark.extra_info.update(comparisons_per_s=round(rate), pairs=len(pairs))
 
 
-def _interleaved(benchmark, label, a, b, threshold, k):
-    best = dict.fromkeys(VERSIONS, math.inf)
+def _interleaved(benchmark, label, a, b, threshold, k, versions=VERSIONS):
+    best = dict.fromkeys(versions, math.inf)
     pairs = {}
 
     def one_round():
-        for name, join in VERSIONS.items():
+        for name, join in versions.items():
             start = time.perf_counter()
             pairs[name] = join(a, b, threshold, k)
             best[name] = min(best[name], time.perf_counter() - start)
@@ -203,7 +210,7 @@ def _interleaved(benchmark, label, a, b, threshold, k):
     )
     print(
         f"\n{label} {len(a)} x {len(b)} k={k} t={threshold}: "
-        + ", ".join(f"{name} {best[name]:.3f} s ({ratios[name]:.2f}x)" for name in VERSIONS)
+        + ", ".join(f"{name} {best[name]:.3f} s ({ratios[name]:.2f}x)" for name in versions)
     )
     return pairs["current"]
 
@@ -218,3 +225,37 @@ def test_bench_top_k_random_interleaved(benchmark, rows, k, threshold):
 def test_bench_top_k_real_interleaved(benchmark, real_rows, k, threshold):
     pairs = _interleaved(benchmark, "real", *real_rows, threshold, k)
     assert len(pairs) >= REAL_LEFT * 0.9  # nearly every list row is in the register
+
+
+def _keyed_blocks(n: int, rows_per_block: int):
+    """n left rows and their noisy copies on the right, under random keys with about
+    `rows_per_block` rows per key on each side, as blocks `(ls, le, rs, re)` (keys blocking)."""
+    rng = np.random.default_rng(4)
+    left = random_filters(n, 1, 0.3)
+    right = left ^ random_filters(n, 3, 0.03)
+    keys = rng.integers(0, n // rows_per_block, n)
+    a, b = _packed(left, right)
+    left_order, right_order = np.lexsort((a.pops, keys)), np.lexsort((b.pops, keys))
+    present = np.unique(keys)
+    ls, le = (
+        np.searchsorted(keys[left_order], present),
+        np.searchsorted(keys[left_order], present, "right"),
+    )
+    rs, re = (
+        np.searchsorted(keys[right_order], present),
+        np.searchsorted(keys[right_order], present, "right"),
+    )
+    return a.take(left_order), b.take(right_order), np.stack([ls, le, rs, re], axis=1)
+
+
+@pytest.mark.parametrize("rows_per_block", [3, 50])
+@pytest.mark.parametrize(("k", "threshold"), [(1, 0.8), (5, 0.8)])
+def test_bench_top_k_small_blocks_interleaved(benchmark, rows_per_block, k, threshold):
+    """Keys blocking makes many small blocks: per-block costs weigh more than the comparisons."""
+    a, b, blocks = _keyed_blocks(200_000, rows_per_block)
+    versions = {
+        "previous": lambda a, b, t, k: previous_top_k_blocks(a, b, blocks, t, k),
+        "current": lambda a, b, t, k: kernel.dice_blocks(a, b, blocks, t, top_k=k),
+    }
+    pairs = _interleaved(benchmark, f"blocks of ~{rows_per_block}", a, b, threshold, k, versions)
+    assert len(pairs) >= len(a) * 0.99  # the noisy copies share their key
