@@ -2,7 +2,7 @@
 
     import linkage
     a, b = linkage.load("a.parquet"), linkage.load("b.parquet")
-    result = linkage.match(a, b, threshold=0.7, blocking="keys", solver="many-to-one")
+    result = linkage.match(a, b, threshold=0.75, blocking="keys", solver="many-to-one")
 
 The detailed layers live in their own modules: `kernel` (Dice over packed rows), `blocking`,
 `plan` and `executor` (what to compare, where), `solvers`, `evaluation`. Names below load on

@@ -1,6 +1,6 @@
 """The simple layer: `match`, `dedup` and `link_groups` over encoded datasets.
 
-    result = linkage.match(a, b)  # threshold 0.7, keys blocking, many-to-one
+    result = linkage.match(a, b)  # threshold 0.75, keys blocking, many-to-one
     result.to_table()  # token_a, token_b, score
 
 Each call checks that the encodings may be compared, builds a `MatchPlan`, runs it with an

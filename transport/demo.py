@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from governance import keywrap, pki
 from governance.store import DB_FILE, GovernanceStore
+from linkage.defaults import DEFAULT_THRESHOLD
 from pprl.errors import GovernanceError, InputError, IntegrityError
 from transport.client import MatcherClient
 from transport.generated import runs_pb2
@@ -52,9 +53,8 @@ class Link:
     entry_name: str
     disclose: tuple[str, ...]
     purpose: str
-    # Dice threshold: the vehicle register has no sex or birth date, so namesakes score
-    # higher there and a stricter threshold keeps precision up.
-    threshold: float = 0.8
+    # The matcher's default threshold (see linkage.defaults for how it was measured).
+    threshold: float = DEFAULT_THRESHOLD
     # Many-to-one: a person enrolled twice in the low-income list (a duplicate the list's own
     # deduplication should find) must be flagged against the death or vehicle record twice.
     solver: int = runs_pb2.SOLVER_MANY_TO_ONE
@@ -67,7 +67,6 @@ LINKS = (
         "Motor-vehicle registrations",
         ("vehicle_type", "registered_on"),
         "find assistance recipients who own motor vehicles",
-        threshold=0.85,
     ),
 )
 
