@@ -274,9 +274,8 @@ def _floor(best_s, row, threshold):
     return max(threshold, best_s[row, best_s.shape[1] - 1])
 
 
-@njit(
-    nogil=True, _nrt=False
-)  # LLVM inlines it; it runs only for pairs whose count reaches the floor
+# LLVM inlines it; it runs only for pairs whose count reaches the floor.
+@njit(nogil=True, _nrt=False)
 def _consider(common, pa, pb, rid, row, floor, threshold, best_s, best_r):
     """Offer one pair that passed the integer test; returns the row's (possibly raised) floor."""
     s = _dice(common, pa, pb)
@@ -367,7 +366,8 @@ def _any_reaches(c, rest, rest_b, pa, pb, tf):
     )
 
 
-@njit(nogil=True, _nrt=False)  # called only when one of the four counts reaches its row's floor
+# Called only when one of the four counts reaches its row's floor.
+@njit(nogil=True, _nrt=False)
 def _consider4(c, pa, pb, rid, rows, t, best_s, best_r):
     """_consider for four left rows; returns their new floors."""
     return (
