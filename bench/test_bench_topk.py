@@ -8,7 +8,10 @@ whole row, one row at a time) is kept below as the baseline. Two inputs:
 - random: 5k x 100k filters, density 0.3, half the left rows with a noisy copy on the right
   (as `match_peers.compare_dice`); `PPRL_BENCH_TOPK_RIGHT` shrinks the right side;
 - real: 2k low-income list rows against the whole household register (about 108k rows) of
-  the synthetic scenario `match_peers.QUALITY_SCENARIO` at size 200k, encoded by `bloom`.
+  the synthetic scenario `match_peers.QUALITY_SCENARIO` at size 200k, encoded by `bloom`;
+- small blocks: 200k x 200k random rows under random keys, about 3 or 50 rows per block;
+- match: `linkage.match` end to end (keys blocking, no solver) on 100k x 100k simulated
+  records, with the executor's block kernel swapped for the previous one.
 
 `test_bench_top_k_*` run the previous and the current kernel as separate benchmarks. On a
 shared machine the load changes between consecutive benchmarks, so quote the
@@ -259,3 +262,42 @@ def test_bench_top_k_small_blocks_interleaved(benchmark, rows_per_block, k, thre
     }
     pairs = _interleaved(benchmark, f"blocks of ~{rows_per_block}", a, b, threshold, k, versions)
     assert len(pairs) >= len(a) * 0.99  # the noisy copies share their key
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    from linkage.simulate import linked_pair
+
+    a, b, _, _ = linked_pair(100_000, 100_000, 50_000, 9)
+    return a, b
+
+
+def _match_with(blocks_kernel):
+    """`linkage.match` (keys blocking, no solver) with the executor's block kernel swapped."""
+    from linkage import executor
+
+    def match(a, b, t, k):
+        saved = executor.dice_blocks
+        executor.dice_blocks = blocks_kernel
+        try:
+            return linkage.match(a, b, t, "keys", "none", top_k=k).candidates
+        finally:
+            executor.dice_blocks = saved
+
+    return match
+
+
+def _previous_dice_blocks(left, right, blocks, threshold, *, top_k=None, diagonal=None):
+    assert top_k is not None and diagonal is None
+    return previous_top_k_blocks(left, right, blocks, threshold, top_k)
+
+
+@CASES
+def test_bench_top_k_match_interleaved(benchmark, simulated, k, threshold):
+    """End to end: 100k x 100k simulated records (linkage.simulate), keys blocking, top-k."""
+    versions = {
+        "previous": _match_with(_previous_dice_blocks),
+        "current": _match_with(kernel.dice_blocks),
+    }
+    pairs = _interleaved(benchmark, "match", *simulated, threshold, k, versions)
+    assert len(pairs) > 0
