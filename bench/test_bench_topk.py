@@ -4,7 +4,7 @@
         --benchmark-group-by=param:k,param:threshold --benchmark-columns=min,mean,rounds
 
 The previous top-k loop (every pair in the fixed-threshold popcount window counted over the
-whole row, one row at a time) is kept below as the baseline. Two inputs:
+whole row, one row at a time) is kept below as the baseline. Inputs:
 - random: 5k x 100k filters, density 0.3, half the left rows with a noisy copy on the right
   (as `match_peers.compare_dice`); `PPRL_BENCH_TOPK_RIGHT` shrinks the right side;
 - real: 2k low-income list rows against the whole household register (about 108k rows) of
