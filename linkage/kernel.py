@@ -43,25 +43,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
-from numba.extending import intrinsic
 
 from linkage.candidates import CandidatePairs
 from linkage.popcount import (
-    _four_rows,
     and_count_4x1,
     and_count_4x1_first_half,
+    and_count_4x1_first_quarter,
     and_count_4x1_last_quarter,
+    and_count_4x1_second_quarter,
     and_count_4x1_third_quarter,
     and_count_rows,
     popcount64,
     popcount_last_quarter,
     popcount_second_half,
 )
-
-# popcount(left[i + r] & right[j]) for r = 0..3 over the first and the second 256 bits: the
-# top-k mode's first exit when floors are high.
-and_count_4x1_first_quarter = intrinsic(_four_rows(range(0, 1)))
-and_count_4x1_second_quarter = intrinsic(_four_rows(range(1, 2)))
 
 WORDS = 16  # 1024-bit filters as uint64 words
 GROUP = 4  # left rows per register block

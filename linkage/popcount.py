@@ -109,9 +109,11 @@ def _four_rows(parts):
 
 
 # popcount(left[i + r] & right[j]) for r = 0..3 (the right row is loaded once): over the whole
-# row, its first 512 bits, its third 256 bits and its last 256 bits.
+# row, its first 512 bits, its first, second, third and last 256 bits.
 and_count_4x1 = intrinsic(_four_rows(range(4)))
 and_count_4x1_first_half = intrinsic(_four_rows(range(2)))
+and_count_4x1_first_quarter = intrinsic(_four_rows(range(0, 1)))
+and_count_4x1_second_quarter = intrinsic(_four_rows(range(1, 2)))
 and_count_4x1_third_quarter = intrinsic(_four_rows(range(2, 3)))
 and_count_4x1_last_quarter = intrinsic(_four_rows(range(3, 4)))
 

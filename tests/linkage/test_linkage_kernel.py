@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 
 from linkage import reference as ref
 from linkage.kernel import PackedRows, dice_blocks, dice_join, work_items
-from linkage.popcount import and_count_4x1, and_count_rows, popcount64
+from linkage.popcount import (
+    and_count_4x1,
+    and_count_4x1_first_half,
+    and_count_4x1_first_quarter,
+    and_count_4x1_last_quarter,
+    and_count_4x1_second_quarter,
+    and_count_4x1_third_quarter,
+    and_count_rows,
+    popcount64,
+)
 
 
 def _filters(rng: np.random.Generator, n: int, density: float) -> np.ndarray:
@@ -138,3 +147,28 @@ def test_popcount_intrinsics_count_bits_and_use_hardware_instructions():
     assert "popcnt" in scalar.inspect_asm(scalar.signatures[0])
     vector_asm = rows.inspect_asm(rows.signatures[0])
     assert "vpshufb" in vector_asm or "vpopcnt" in vector_asm or "popcnt" in vector_asm
+
+
+def test_partial_4x1_counts_cover_their_quarters_of_the_row():
+    from numba import njit
+
+    rng = np.random.default_rng(4)
+    a = _filters(rng, 6, 0.4)
+    b = _filters(rng, 3, 0.4)
+
+    @njit
+    def parts(a, b):
+        return (
+            and_count_4x1_first_quarter(a, 2, b, 1),
+            and_count_4x1_second_quarter(a, 2, b, 1),
+            and_count_4x1_third_quarter(a, 2, b, 1),
+            and_count_4x1_last_quarter(a, 2, b, 1),
+            and_count_4x1_first_half(a, 2, b, 1),
+        )
+
+    first, second, third, last, half = parts(a, b)
+    for quarter, counts in enumerate((first, second, third, last)):
+        words = slice(4 * quarter, 4 * quarter + 4)
+        want = [int(ref.bits(a[r : r + 1, words] & b[1:2, words]).sum()) for r in range(2, 6)]
+        assert list(counts) == want
+    assert list(half) == [f + s for f, s in zip(first, second, strict=True)]
