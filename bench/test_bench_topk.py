@@ -35,9 +35,17 @@ from match_peers import QUALITY_SCENARIO, popcounts, random_filters
 from numba import njit, prange
 
 import linkage
-from linkage import kernel
+from linkage import kernel, kernel_topk
 from linkage.candidates import CandidatePairs
 from linkage.kernel import PackedRows, dice_join
+from linkage.kernel_bounds import (
+    FIXED_BITS,
+    dice,
+    first_at_least,
+    max_partner_pop,
+    may_reach,
+    min_partner_pop,
+)
 from linkage.popcount import and_count_rows
 
 N_LEFT = 5_000
@@ -67,18 +75,18 @@ def _previous_offer(best_s, best_r, row, k, s, rid):
 @njit(parallel=True, nogil=True, cache=True)
 def _previous_top_k_items(L, Lp, R, Rp, Rid, items, threshold, best_s, best_r):
     k = best_s.shape[1]
-    t_fixed = np.int64(math.floor(threshold * (1 << kernel.FIXED_BITS)))
+    t_fixed = np.int64(math.floor(threshold * (1 << FIXED_BITS)))
     for w in prange(items.shape[0]):
         ls, le, rs, re = items[w, 0], items[w, 1], items[w, 2], items[w, 3]
         for i in range(ls, le):
             pa = Lp[i]
-            j0 = kernel._first_at_least(Rp, rs, re, kernel._min_partner_pop(pa, threshold))
-            j1 = kernel._first_at_least(Rp, rs, re, kernel._max_partner_pop(pa, threshold) + 1)
+            j0 = first_at_least(Rp, rs, re, min_partner_pop(pa, threshold))
+            j1 = first_at_least(Rp, rs, re, max_partner_pop(pa, threshold) + 1)
             for j in range(j0, j1):
                 pb = Rp[j]
                 c = and_count_rows(L, i, R, j)
-                if kernel._may_reach(c, pa + pb, t_fixed):
-                    s = kernel._dice(c, pa, pb)
+                if may_reach(c, pa + pb, t_fixed):
+                    s = dice(c, pa, pb)
                     if s >= threshold:
                         _previous_offer(best_s, best_r, i, k, s, Rid[j])
 
@@ -113,12 +121,12 @@ def current(outward: bool = True, regroup: bool = True):
     """The kernel now; `outward`/`regroup` off measure what each of those ideas adds."""
 
     def join(a, b, t, k):
-        saved = kernel.TOP_K_OUTWARD, kernel.TOP_K_REGROUP
-        kernel.TOP_K_OUTWARD, kernel.TOP_K_REGROUP = outward, regroup
+        saved = kernel_topk.TOP_K_OUTWARD, kernel_topk.TOP_K_REGROUP
+        kernel_topk.TOP_K_OUTWARD, kernel_topk.TOP_K_REGROUP = outward, regroup
         try:
             return dice_join(a, b, t, top_k=k)
         finally:
-            kernel.TOP_K_OUTWARD, kernel.TOP_K_REGROUP = saved
+            kernel_topk.TOP_K_OUTWARD, kernel_topk.TOP_K_REGROUP = saved
 
     return join
 

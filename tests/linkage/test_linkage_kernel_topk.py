@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from linkage import reference as ref
 from linkage.candidates import CandidatePairs
-from linkage.kernel import ITEM_ROWS, RIGHT_TILE, PackedRows, _offer, dice_blocks, dice_join
+from linkage.kernel import ITEM_ROWS, PackedRows, dice_blocks, dice_join
+from linkage.kernel_bounds import RIGHT_TILE
+from linkage.kernel_topk import _offer
 
 
 def _pack(bits: np.ndarray) -> np.ndarray:
