@@ -23,6 +23,7 @@ import linkage
 from linkage.candidates import CandidatePairs
 from linkage.kernel import PackedRows, dice_join
 from linkage.solvers import greedy_one_to_one
+from pprl.encoded import EncodedDataset
 
 
 def random_filters(n: int, seed: int, density: float = 0.5) -> np.ndarray:
@@ -475,8 +476,9 @@ def dedup_quality(size: int = 20_000, seed: int = 3, threshold: float | None = N
     }
 
 
-def compare_dice_synthetic(size: int = 200_000, n_left: int = 2000, thresholds=(0.8, 0.7)):
-    """Raw Dice on real encodings: low-income rows against the whole household register."""
+def synthetic_encodings(size: int, seed: int) -> tuple[EncodedDataset, EncodedDataset]:
+    """The low-income list and the household register of `QUALITY_SCENARIO` (about `size`
+    rows), generated with `seed` and encoded by `bloom` under one fresh secret."""
     import tempfile
 
     from bloom import LinkageSecret, encode_file
@@ -484,7 +486,7 @@ def compare_dice_synthetic(size: int = 200_000, n_left: int = 2000, thresholds=(
 
     scenario, name_a, name_b = QUALITY_SCENARIO
     with tempfile.TemporaryDirectory() as tmp:
-        generate_scenario(scenario, size, 11, tmp)
+        generate_scenario(scenario, size, seed, tmp)
         secret = LinkageSecret.generate()
         for name in (name_a, name_b):
             encode_file(
@@ -494,8 +496,12 @@ def compare_dice_synthetic(size: int = 200_000, n_left: int = 2000, thresholds=(
                 secret,
                 columns=f"{tmp}/{name}.columns.json",
             )
-        a = linkage.load(f"{tmp}/{name_a}.parquet")
-        b = linkage.load(f"{tmp}/{name_b}.parquet")
+        return linkage.load(f"{tmp}/{name_a}.parquet"), linkage.load(f"{tmp}/{name_b}.parquet")
+
+
+def compare_dice_synthetic(size: int = 200_000, n_left: int = 2000, thresholds=(0.8, 0.7)):
+    """Raw Dice on real encodings: low-income rows against the whole household register."""
+    a, b = synthetic_encodings(size, 11)
     left = np.ascontiguousarray(a.filters[:n_left])
     right = np.ascontiguousarray(b.filters)
     cores = numba.config.NUMBA_NUM_THREADS

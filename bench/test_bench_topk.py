@@ -8,7 +8,7 @@ whole row, one row at a time) is kept below as the baseline. Inputs:
 - random: 5k x 100k filters, density 0.3, half the left rows with a noisy copy on the right
   (as `match_peers.compare_dice`); `PPRL_BENCH_TOPK_RIGHT` shrinks the right side;
 - real: 2k low-income list rows against the whole household register (about 108k rows) of
-  the synthetic scenario `match_peers.QUALITY_SCENARIO` at size 200k, encoded by `bloom`;
+  the synthetic scenario `match_peers.QUALITY_SCENARIO` at size 200k (`synthetic_encodings`);
 - small blocks: 200k x 200k random rows under random keys, about 3 or 50 rows per block;
 - match: `linkage.match` end to end (keys blocking, no solver) on 100k x 100k simulated
   records, with the executor's block kernel swapped for the previous one.
@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 
 import numpy as np
 import pytest
-from match_peers import QUALITY_SCENARIO, popcounts, random_filters
+from match_peers import popcounts, random_filters, synthetic_encodings
 from numba import njit, prange
 
 import linkage
@@ -158,26 +157,8 @@ def rows():
 
 @pytest.fixture(scope="module")
 def real_rows():
-    from bloom import LinkageSecret, encode_file
-    from pprl_synthetic import generate_scenario
-
-    scenario, name_a, name_b = QUALITY_SCENARIO
-    with tempfile.TemporaryDirectory() as tmp:
-        generate_scenario(scenario, REAL_SIZE, 11, tmp)
-        secret = LinkageSecret.generate()
-        for name in (name_a, name_b):
-            encode_file(
-                f"{tmp}/{name}.csv",
-                f"{tmp}/{name}.parquet",
-                "cn-identity",
-                secret,
-                columns=f"{tmp}/{name}.columns.json",
-            )
-        a = linkage.load(f"{tmp}/{name_a}.parquet")
-        b = linkage.load(f"{tmp}/{name_b}.parquet")
-        left = np.ascontiguousarray(a.filters[:REAL_LEFT])
-        right = np.ascontiguousarray(b.filters)
-    return _packed(left, right)
+    a, b = synthetic_encodings(REAL_SIZE, 11)
+    return _packed(np.ascontiguousarray(a.filters[:REAL_LEFT]), np.ascontiguousarray(b.filters))
 
 
 @pytest.fixture(scope="module")
