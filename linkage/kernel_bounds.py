@@ -5,6 +5,10 @@ threshold in fixed point; `min_partner_pop`/`max_partner_pop` are the exact leng
 window (widened by one, never narrower than the exact bound); `first_at_least` finds a window's
 edge in popcount-sorted rows. A leaf module: `linkage.kernel` and `linkage.kernel_topk` both
 import it, and it imports neither.
+
+Numba's on-disk cache of a kernel is keyed by the kernel's own file, so an edit here does not
+invalidate the compiled kernels that inline these functions: after one, delete
+`linkage/__pycache__/*.nbi` and `*.nbc`.
 """
 
 from __future__ import annotations

@@ -10,10 +10,13 @@ against its own floor, so as floors rise the popcount windows narrow and pairs s
 pair tying the floor may still enter with a lower right id, so only pairs that cannot reach
 the floor are dropped, and the result equals the reference bit for bit.
 
-Right tiles are visited from the left rows' popcount outward (likely partners first, floors
-rise early); which exits are tried is chosen per group of rows from their floors
-(`_first_exit`), and rows are regrouped by that choice between tiles. These choices change
-speed only.
+Early exits: common bits are counted a quarter of the row (256 bits) at a time, and after a
+quarter a group of four pairs stops when none can reach its floor even if the rest of both
+rows matched. The first test comes after one, two or three quarters, or never, chosen per
+group of four rows from their floors (`_first_exit`: a high floor makes an early test pay);
+rows are regrouped by that choice between tiles. Right tiles are visited from the left rows'
+popcount outward (likely partners first, so floors rise early). These choices change speed
+only.
 """
 
 from __future__ import annotations
