@@ -19,7 +19,7 @@ from bloom.addresses import prepare_addresses
 from bloom.cn_id import IdStatus, prepare_cn_ids
 from bloom.columns import as_string_array, code_matrix, distinct
 from bloom.dates import prepare_dates
-from bloom.names import SEPARATOR, prepare_names
+from bloom.names import SEPARATOR, NameColumn, prepare_names
 from bloom.phones import prepare_phones
 from bloom.schema import Feature, FieldSpec, FieldType, TokenKind
 from bloom.sex import prepare_sex
@@ -72,10 +72,33 @@ class NameField(Prepared):
             source = c.surname_syllables[:, 0] if name == "surname_pinyin" else c.surname_key
             keys = source[c.row_index].astype(np.uint64)
             return tk.Part(keys, keys > 0, tk.lookup_render(c.syllables))
+        if name == "reading":
+            return reading_part(c)
         if name == "surname":
             first = c.codes[:, 0].astype(np.uint64)[c.row_index]
             return tk.Part(first, first > 0, lambda d: [chr(int(k)).encode() for k in d.tolist()])
         return tk.value_part(c.codes, c.row_index)
+
+
+def reading_part(c: NameColumn) -> tk.Part:
+    """The whole name as its characters' usual readings, separators left out.
+
+    Homophones (张伟, 章伟) and a polyphonic surname written in its common reading share the
+    value; a name with a character that has no reading (Latin letters, rare characters) has none.
+    """
+    spoken = (c.codes != 0) & (c.codes != ord(SEPARATOR))
+    valid = spoken.any(axis=1) & (~spoken | (c.char_syllable > 0)).all(axis=1)
+    ids = np.where(spoken, c.char_syllable, 0)
+    # Readings moved to the front, so a dropped or extra separator changes nothing.
+    ids = np.take_along_axis(ids, np.argsort(ids == 0, axis=1, kind="stable"), axis=1)
+    distinct, inverse = np.unique(ids, axis=0, return_inverse=True)
+
+    def render(keys: np.ndarray) -> list[bytes]:
+        rows = distinct[keys.astype(np.int64)]
+        return [" ".join(c.syllables[k - 1] for k in r if k).encode() for r in rows.tolist()]
+
+    keys = inverse.reshape(-1).astype(np.uint64)
+    return tk.Part(keys[c.row_index], valid[c.row_index], render)
 
 
 class IdField(Prepared):

@@ -94,6 +94,14 @@ def romanised_syllables(name: str) -> list[str]:
     return [p for p in name_parts(name) if p.isascii() and p in known][:ROMANISED_SLOTS]
 
 
+def reference_reading(name: str) -> str | None:
+    """Reference: a normalised name's usual readings, separators left out (None: unreadable)."""
+    readings = [default_reading(ch) for ch in name if ch != SEPARATOR]
+    if not readings or None in readings:
+        return None
+    return " ".join(readings)
+
+
 def reference_syllables(name: str) -> set[str]:
     """Reference: the pinyin syllable tokens of one normalised name."""
     out = {r for ch in name if (r := default_reading(ch))}

@@ -86,7 +86,9 @@ TOKENS_FOR_TYPE: dict[FieldType, frozenset[TokenKind]] = {
     FieldType.TEXT: frozenset({TokenKind.CHAR_QGRAMS, TokenKind.POSITIONAL_CHARS, TokenKind.VALUE}),
 }
 PARTS_FOR_TYPE: dict[FieldType, frozenset[str]] = {
-    FieldType.CHINESE_NAME: frozenset({"value", "surname", "surname_pinyin", "surname_reading"}),
+    FieldType.CHINESE_NAME: frozenset(
+        {"value", "reading", "surname", "surname_pinyin", "surname_reading"}
+    ),
     FieldType.CN_ID: frozenset({"value", "region", "province", "birth_year"}),
     FieldType.DATE: frozenset({"value", "year", "month"}),
     FieldType.SEX: frozenset({"value"}),

@@ -33,6 +33,7 @@ def test_builtin_schema_loads_with_the_identity_fields():
         "region_yob",
         "surname_yob",
         "surname_reading_yob",
+        "name_reading",
     }
     assert all(f.missing is Missing.SKIP for f in schema.fields)
     assert len(schema.fingerprint) == 64
