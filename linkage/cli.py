@@ -377,8 +377,38 @@ def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary,
         Path(json_out).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
+@click.command("evaluate-groups")
+@click.argument("groups", type=click.Path(dir_okay=False))
+@click.option(
+    "--dataset",
+    "datasets",
+    required=True,
+    multiple=True,
+    type=(str, click.Path(dir_okay=False), click.Path(dir_okay=False)),
+    metavar="NAME MAP TRUTH",
+    help="A dataset named in the groups file, its <X>.map.parquet and truth CSV (repeat).",
+)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write JSON here.")
+def evaluate_groups_command(groups, datasets, json_out):
+    """Pairwise precision, recall and F1 of a `pprl groups` file against ground truth."""
+    from linkage.evaluation import evaluate_groups
+
+    named = {name: (map_path, truth) for name, map_path, truth in datasets}
+    if len(named) != len(datasets):
+        raise click.UsageError("each --dataset NAME may be given once")
+    q = evaluate_groups(groups, named)
+    click.echo(
+        f"linked pairs {q.pairs:,}  true pairs {q.true_pairs:,}  TP {q.true_positives:,}  "
+        f"FP {q.false_positives:,}  FN {q.false_negatives:,}"
+    )
+    click.echo(f"precision {q.precision:.4f}  recall {q.recall:.4f}  F1 {q.f1:.4f}")
+    if json_out:
+        Path(json_out).write_text(json.dumps(q.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
 def register(main: click.Group) -> None:
     main.add_command(match_command)
     main.add_command(dedup_command)
     main.add_command(groups_command)
     main.add_command(evaluate_command)
+    main.add_command(evaluate_groups_command)

@@ -109,38 +109,100 @@ def _lookup(values: pa.Array, keys: pa.Array, targets: pa.Array, path: str, fiel
     return targets.take(index)
 
 
+def _persons_of_tokens(
+    tokens: pa.Array, source: str, column: str, map_path: str, truth_path: str
+) -> np.ndarray:
+    """Person id of each token: token -> record id (the department's map) -> person (truth).
+
+    An unknown token is reported at its row of `source`, the file it came from."""
+    mapping, truth = read_map(map_path), read_truth(truth_path)
+    try:
+        records = _lookup(
+            tokens, mapping.column("record_token"), mapping.column("record_id"), map_path, column
+        )
+        records = records.combine_chunks() if hasattr(records, "combine_chunks") else records
+        persons = _lookup(
+            records, truth.column("record_id"), truth.column("person_id"), truth_path, "record_id"
+        )
+    except InputError as exc:
+        raise InputError(exc.reason, path=source, row=exc.row, field=column) from None
+    return np.asarray(persons.to_pylist(), dtype=object).astype(str)
+
+
+def _all_persons(truth_path: str) -> np.ndarray:
+    return np.asarray(read_truth(truth_path).column("person_id").to_pylist(), dtype=object).astype(
+        str
+    )
+
+
 def evaluate_files(pairs_path: str, map_a: str, map_b: str, truth_a: str, truth_b: str) -> Quality:
     pairs = read_pairs(pairs_path)
-    ta, tb = read_truth(truth_a), read_truth(truth_b)
-    ma, mb = read_map(map_a), read_map(map_b)
-    sides = []
-    for token_col, mp, mpath, truth, tpath in (
-        ("token_a", ma, map_a, ta, truth_a),
-        ("token_b", mb, map_b, tb, truth_b),
-    ):
-        tokens = pairs.column(token_col).combine_chunks()
-        try:
-            records = _lookup(
-                tokens, mp.column("record_token"), mp.column("record_id"), mpath, token_col
+    sides = [
+        _persons_of_tokens(
+            pairs.column(column).combine_chunks(), pairs_path, column, map_path, truth_path
+        )
+        for column, map_path, truth_path in (
+            ("token_a", map_a, truth_a),
+            ("token_b", map_b, truth_b),
+        )
+    ]
+    true_pairs = count_true_pairs(_all_persons(truth_a), _all_persons(truth_b))
+    return quality(sides[0], sides[1], true_pairs)
+
+
+def read_groups(path: str) -> pa.Table:
+    table = _read_csv(path, ["group", "dataset", "token"])
+    for column in ("group", "dataset", "token"):
+        _no_nulls(table, column, path)
+    return table
+
+
+def evaluate_groups(groups_path: str, datasets: dict[str, tuple[str, str]]) -> Quality:
+    """Pairwise quality of a `pprl groups` file: every two members of a group are a found pair;
+    true pairs are the same-person record pairs between every two of the datasets.
+
+    `datasets` maps each dataset name used in the file to its (map, truth) files.
+    """
+    table = read_groups(groups_path)
+    names = table.column("dataset").to_pylist()
+    unknown = sorted(set(names) - set(datasets))
+    if unknown:
+        row = names.index(unknown[0]) + 1
+        raise InputError(
+            f"dataset {unknown[0]!r} has no --dataset NAME MAP TRUTH",
+            path=groups_path,
+            row=row,
+            field="dataset",
+        )
+    names_array = np.asarray(names, dtype=object)
+    persons = np.empty(table.num_rows, dtype=object)
+    tokens = table.column("token").combine_chunks()
+    for name, (map_path, truth_path) in datasets.items():
+        rows = np.flatnonzero(names_array == name)
+        if len(rows):
+            persons[rows] = _persons_of_tokens(
+                tokens.take(pa.array(rows)), groups_path, "token", map_path, truth_path
             )
-        except InputError as exc:
-            raise InputError(exc.reason, path=pairs_path, row=exc.row, field=token_col) from None
-        try:
-            persons = _lookup(
-                records.combine_chunks() if hasattr(records, "combine_chunks") else records,
-                truth.column("record_id"),
-                truth.column("person_id"),
-                tpath,
-                "record_id",
-            )
-        except InputError as exc:
-            raise InputError(exc.reason, path=pairs_path, row=exc.row, field=token_col) from None
-        sides.append(np.asarray(persons.to_pylist(), dtype=object))
-    true_pairs = count_true_pairs(
-        np.asarray(ta.column("person_id").to_pylist(), dtype=object).astype(str),
-        np.asarray(tb.column("person_id").to_pylist(), dtype=object).astype(str),
+    group = np.asarray(table.column("group").to_pylist(), dtype=object).astype(str)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1], True])
+    left, right = [], []
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        members = order[start:end]
+        for x in range(len(members) - 1):
+            rest = members[x + 1 :]
+            left.extend([int(members[x])] * len(rest))
+            right.extend(rest.tolist())
+    everyone = {name: _all_persons(truth) for name, (_, truth) in datasets.items()}
+    listed = list(datasets)
+    true_pairs = sum(
+        count_true_pairs(everyone[listed[i]], everyone[listed[j]])
+        for i in range(len(listed))
+        for j in range(i + 1, len(listed))
     )
-    return quality(sides[0].astype(str), sides[1].astype(str), true_pairs)
+    left_persons = persons[np.asarray(left, dtype=np.int64)].astype(str)
+    right_persons = persons[np.asarray(right, dtype=np.int64)].astype(str)
+    return quality(left_persons, right_persons, true_pairs)
 
 
 def reduction_ratio_of_summary(path: str) -> float:

@@ -278,3 +278,19 @@ def test_groups_links_three_departments_with_one_record_per_dataset(tmp_path):
 
     result = _run("groups", inputs[0], "--out", out)
     assert result.exit_code == 2 and "at least two datasets" in result.output
+
+    dataset_args = []
+    for name in names:
+        map_path, truth = (
+            tmp_path / f"{name}.map.parquet",
+            tmp_path / "syn" / "truth" / f"{name}.csv",
+        )
+        dataset_args += ["--dataset", name, map_path, truth]
+    result = _run("evaluate-groups", out, *dataset_args, "--json", tmp_path / "gq.json")
+    assert result.exit_code == 0, result.output
+    q = json.loads((tmp_path / "gq.json").read_text())
+    assert (q["pairs"], q["true_positives"]) == (linked, correct)  # the same count, two ways
+    assert q["true_pairs"] >= correct and q["recall"] >= 0.9, q
+    result = _run("evaluate-groups", out, *dataset_args[:8])  # the third dataset left out
+    assert result.exit_code == 2
+    assert "'cl_disabled_persons' has no --dataset" in result.output and "row " in result.output
