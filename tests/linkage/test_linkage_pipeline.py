@@ -238,3 +238,30 @@ def test_public_surface_resolves_and_cli_import_stays_light():
     code = "import sys, linkage.cli; print('numba' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"  # `pprl --help` does not load the kernels
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 1024), st.booleans()), max_size=60),
+    st.sampled_from([0, 1 << 20, (1 << 63) + 5]),
+)
+def test_rows_are_grouped_by_key_with_popcounts_ascending(rows, offset):
+    """The plan's one-sort grouping puts the same rows in each block as a two-key sort."""
+    from linkage.plan import _grouped
+
+    keys = np.array([offset + k for k, _, _ in rows], dtype=np.uint64)
+    pops = np.array([p for _, p, _ in rows], dtype=np.uint16)
+    valid = np.array([v for _, _, v in rows], dtype=bool)
+    order, uniq, start, count = _grouped(keys, valid, pops)
+    assert sorted(order.tolist()) == np.flatnonzero(valid).tolist()
+    groups = {}
+    for s, c in zip(start, count, strict=True):
+        block = order[s : s + c]
+        assert len(set(keys[block].tolist())) == 1  # keys here differ below the top 11 bits
+        assert np.all(np.diff(pops[block].astype(int)) >= 0)
+        groups[int(keys[block[0]])] = sorted(block.tolist())
+    expected = {}
+    for row in np.flatnonzero(valid):
+        expected.setdefault(int(keys[row]), []).append(int(row))
+    assert groups == expected
+    assert len(uniq) == len(expected)
