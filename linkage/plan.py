@@ -96,12 +96,22 @@ def _grouped(keys: np.ndarray, valid: np.ndarray, pops: np.ndarray):
     return rows[ranked], uniq, start, count
 
 
+def _kept(order: np.ndarray, starts: np.ndarray, counts: np.ndarray):
+    """`order[starts[i]:starts[i] + counts[i]]` for every i, concatenated; and the new starts."""
+    new_starts = np.cumsum(counts) - counts
+    index = np.repeat(starts - new_starts, counts) + np.arange(int(counts.sum()))
+    return order[index], new_starts
+
+
 def plan_pass(blocking: BlockingPass, left_pops: np.ndarray, right_pops: np.ndarray) -> PlannedPass:
     lorder, lkeys, lstart, lcount = _grouped(blocking.left_keys, blocking.left_valid, left_pops)
     rorder, rkeys, rstart, rcount = _grouped(blocking.right_keys, blocking.right_valid, right_pops)
     _, li, ri = np.intersect1d(lkeys, rkeys, assume_unique=True, return_indices=True)
-    ls, le = lstart[li], lstart[li] + lcount[li]
-    rs, re = rstart[ri], rstart[ri] + rcount[ri]
+    # Keep only the rows of keys both sides share: executors copy the rows between a
+    # partition's first and last block, and rows no block uses would be copied for nothing.
+    lorder, ls = _kept(lorder, lstart[li], lcount[li])
+    rorder, rs = _kept(rorder, rstart[ri], rcount[ri])
+    le, re = ls + lcount[li], rs + rcount[ri]
     # Cut blocks with many left rows into slabs (same right range) for balanced partitions.
     pieces = (le - ls + MAX_BLOCK_LEFT - 1) // MAX_BLOCK_LEFT
     owner = np.repeat(np.arange(len(ls)), pieces)
