@@ -46,9 +46,9 @@ class _DiceOrOff(click.ParamType):
     name = "DICE|off"
 
     def convert(self, value, param, ctx):
-        if value is None or isinstance(value, float):
-            return value
-        if str(value).lower() == "off":
+        if value is None:
+            return None
+        if str(value).strip().lower() == "off":
             return None
         try:
             number = float(value)
@@ -112,6 +112,7 @@ def _rate(count: int, seconds: float) -> str:
 @click.option(
     "--duplicates-at",
     type=_DiceOrOff(),
+    metavar="DICE|off",
     default=str(DEFAULT_DUPLICATES_AT),
     show_default=True,
     help="many-to-one: also keep B records above the threshold whose filters are this close "
@@ -282,6 +283,10 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
 
     if len(datasets) < 2:
         raise click.UsageError("give at least two datasets (three or more is what this is for)")
+    resolved = [Path(p).resolve() for p in datasets]
+    for i, path in enumerate(resolved):
+        if path in resolved[:i]:
+            raise click.UsageError(f"{datasets[i]}: the same file is given twice")
     started = time.perf_counter()
     loaded = [linkage.load(p) for p in datasets]
     names = _dataset_names(datasets)

@@ -157,6 +157,26 @@ def read_groups(path: str) -> pa.Table:
     return table
 
 
+def _check_group_members(path: str, group, names: list[str], tokens: list[str]) -> None:
+    """A record may be listed once, and a group holds at most one record per dataset."""
+    seen_record: dict[tuple[str, str], int] = {}
+    seen_in_group: dict[tuple[str, str], int] = {}
+    for row, (g, name, token) in enumerate(zip(group, names, tokens, strict=True), start=1):
+        first = seen_record.setdefault((name, token), row)
+        if first != row:
+            raise InputError(
+                f"token already listed at row {first}", path=path, row=row, field="token"
+            )
+        first = seen_in_group.setdefault((g, name), row)
+        if first != row:
+            raise InputError(
+                f"group {g} already holds a record of {name!r} (row {first})",
+                path=path,
+                row=row,
+                field="dataset",
+            )
+
+
 def evaluate_groups(groups_path: str, datasets: dict[str, tuple[str, str]]) -> Quality:
     """Pairwise quality of a `pprl groups` file: every two members of a group are a found pair;
     true pairs are the same-person record pairs between every two of the datasets.
@@ -174,16 +194,22 @@ def evaluate_groups(groups_path: str, datasets: dict[str, tuple[str, str]]) -> Q
             row=row,
             field="dataset",
         )
+    group = np.asarray(table.column("group").to_pylist(), dtype=object).astype(str)
+    tokens = table.column("token").combine_chunks()
+    _check_group_members(groups_path, group, names, tokens.to_pylist())
     names_array = np.asarray(names, dtype=object)
     persons = np.empty(table.num_rows, dtype=object)
-    tokens = table.column("token").combine_chunks()
     for name, (map_path, truth_path) in datasets.items():
         rows = np.flatnonzero(names_array == name)
-        if len(rows):
+        if not len(rows):
+            continue
+        try:
             persons[rows] = _persons_of_tokens(
                 tokens.take(pa.array(rows)), groups_path, "token", map_path, truth_path
             )
-    group = np.asarray(table.column("group").to_pylist(), dtype=object).astype(str)
+        except InputError as exc:  # its row counts this dataset's tokens only: the file's row
+            row = None if exc.row is None else int(rows[exc.row - 1]) + 1
+            raise InputError(exc.reason, path=groups_path, row=row, field="token") from None
     order = np.argsort(group, kind="stable")
     bounds = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1], True])
     left, right = [], []

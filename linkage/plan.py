@@ -85,9 +85,9 @@ def _grouped(keys: np.ndarray, valid: np.ndarray, pops: np.ndarray):
     """Rows grouped by key, popcount ascending inside each group.
 
     One sort over `key << 11 | popcount` instead of a two-key lexsort (about 3x faster). The
-    shift drops a key's top 11 bits: LSH keys (at most 53 bits) keep all theirs, and 64-bit
-    HMAC keys that differ only there share a group. Merged groups only add comparisons
-    (blocking may lower recall, never precision), about once in 10^10 HMAC key pairs.
+    shift drops a key's top 11 bits, so keys equal in their low 53 bits share a group: LSH
+    keys of more than 53 sampled bits, or two 64-bit HMAC keys with probability 2^-53 per
+    pair. Merged groups only add comparisons (blocking may lower recall, never precision).
     """
     rows = np.flatnonzero(valid)
     groups = keys[rows].astype(np.uint64, copy=False) << np.uint64(POP_BITS)

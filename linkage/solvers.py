@@ -165,7 +165,9 @@ def many_to_one(
     """Each left record keeps its best right record (ties: lower right row).
 
     With `duplicates`, it also keeps every other right record it scored above the threshold
-    whose filter is within `duplicates.at` Dice of that best record's filter.
+    whose filter is within `duplicates.at` Dice of that best record's filter. Near-copies are
+    judged against the chosen record only: when two unrelated right records tie for best,
+    the lower row is chosen and decides which near-copies come with it.
     """
     _check_rows(pairs, n_left, n_right)
     ordered = pairs.canonical()

@@ -265,3 +265,14 @@ def test_rows_are_grouped_by_key_with_popcounts_ascending(rows, offset):
         expected.setdefault(int(keys[row]), []).append(int(row))
     assert groups == expected
     assert len(uniq) == len(expected)
+
+
+def test_keys_differing_only_in_their_top_bits_share_a_block():
+    """Merging can only add comparisons: such keys land in one block, never split a key."""
+    from linkage.plan import _grouped
+
+    k = np.uint64(12345)
+    keys = np.array([k, k | np.uint64(1 << 60), np.uint64(7)], dtype=np.uint64)
+    order, uniq, start, count = _grouped(keys, np.ones(3, dtype=bool), np.array([5, 3, 4]))
+    blocks = [sorted(order[s : s + c].tolist()) for s, c in zip(start, count, strict=True)]
+    assert sorted(blocks) == [[0, 1], [2]]
