@@ -40,7 +40,7 @@ LSH_BANDS = click.option("--lsh-bands", type=click.IntRange(1, 512), default=32,
 LSH_BITS = click.option("--lsh-bits", type=click.IntRange(1, 64), default=20, show_default=True)
 
 
-class _DiceOrOff(click.ParamType):
+class DiceOrOff(click.ParamType):
     """A Dice value in (0, 1], or `off`."""
 
     name = "DICE|off"
@@ -111,7 +111,7 @@ def _rate(count: int, seconds: float) -> str:
 )
 @click.option(
     "--duplicates-at",
-    type=_DiceOrOff(),
+    type=DiceOrOff(),
     metavar="DICE|off",
     default=str(DEFAULT_DUPLICATES_AT),
     show_default=True,

@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 from tqdm import tqdm
 
 from governance.passphrases import key_passphrase
+from linkage.cli import DiceOrOff
 from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
 from pprl.errors import InputError
 from transport.childenv import MATCHER_KEY_ENV
@@ -177,10 +178,22 @@ def run() -> None:
     show_default=True,
     help="As in pprl match (many-to-one keeps B near-copies of the chosen record).",
 )
+@click.option(
+    "--duplicates-at",
+    type=DiceOrOff(),
+    metavar="DICE|off",
+    help="many-to-one: keep B records this close to the chosen one; 'off' keeps one "
+    "[default: the matcher's, 0.8].",
+)
 @click.option("--watch/--no-watch", default=True, show_default=True)
 @client_options
-def run_create(client, agreement_id, dataset_a, dataset_b, threshold, blocking, solver, watch):
+def run_create(
+    client, agreement_id, dataset_a, dataset_b, threshold, blocking, solver, duplicates_at, watch
+):
     """Start a cross-match of two uploaded datasets under an agreement."""
+    # DiceOrOff gives None both for "not given" and for "off"; the request tells them apart.
+    given = click.get_current_context().get_parameter_source("duplicates_at")
+    explicit = given is not None and given.name != "DEFAULT"
     status = client.create_run(
         agreement_id,
         dataset_a,
@@ -188,6 +201,7 @@ def run_create(client, agreement_id, dataset_a, dataset_b, threshold, blocking, 
         threshold=threshold,
         blocking=blocking,
         solver=_SOLVER_CHOICES[solver],
+        duplicates_at=(duplicates_at or 0.0) if explicit else None,
     )
     _print_status(status)
     if watch:

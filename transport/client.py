@@ -248,7 +248,9 @@ class MatcherClient:
         threshold: float,
         blocking: str = "",
         solver: int = runs_pb2.SOLVER_UNSPECIFIED,
+        duplicates_at: float | None = None,
     ) -> runs_pb2.RunStatus:
+        """`duplicates_at`: None for the matcher's default, 0 to keep one B record."""
         request = runs_pb2.CreateRunRequest(
             agreement_id=agreement_id,
             dataset_a=dataset_a,
@@ -257,6 +259,8 @@ class MatcherClient:
             blocking=blocking,
             solver=solver,
         )
+        if duplicates_at is not None:
+            request.duplicates_at = duplicates_at
         return self._call(self.runs.Create, request)
 
     def run_status(self, run_id: str) -> runs_pb2.RunStatus:

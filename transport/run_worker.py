@@ -80,6 +80,7 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
         threshold=spec.threshold,
         blocking=spec.blocking or linkage.BlockingMethod.KEYS,
         solver=linkage.Solver(spec.solver),
+        duplicates_at=spec.duplicates_at,
         progress=progress,
     )
     table = canonical_result(result.to_table())

@@ -18,6 +18,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from linkage.defaults import DEFAULT_DUPLICATES_AT
 from pprl.files import write_atomic
 from transport.statuses import NotFound
 
@@ -51,6 +52,9 @@ class RunSpec:
     solver: str  # a linkage.Solver value, checked when the run is created
     created_by: str
     created_at: str
+    # Many-to-one near-copies: the Dice to keep them at, or None to keep one B record (a spec
+    # without the field runs with the matcher's default).
+    duplicates_at: float | None = DEFAULT_DUPLICATES_AT
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode()

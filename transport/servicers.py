@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from cryptography.hazmat.primitives import serialization
 
 from governance.model import Action
-from linkage.defaults import DEFAULT_SOLVER_NAME
+from linkage.defaults import DEFAULT_DUPLICATES_AT, DEFAULT_SOLVER_NAME
 from pprl.errors import AuthorisationError, IncompatibleEncodingsError, InputError
 from transport import results as result_views
 from transport.agreement_proof import evidence_to_view
@@ -195,6 +195,11 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
         if _SOLVERS[request.solver] not in {m.value for m in Solver}:
             raise InputError("unknown solver", field="solver")
 
+        duplicates_at = DEFAULT_DUPLICATES_AT
+        if request.HasField("duplicates_at"):
+            if not 0.0 <= request.duplicates_at <= 1.0:
+                raise InputError("duplicates_at must be in [0, 1] (0: off)", field="duplicates_at")
+            duplicates_at = request.duplicates_at or None
         if request.blocking and request.blocking not in {m.value for m in BlockingMethod}:
             choices = ", ".join(m.value for m in BlockingMethod)
             raise InputError(f"unknown blocking {request.blocking!r} (choose {choices})")
@@ -214,6 +219,7 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
                 "threshold": request.threshold,
                 "blocking": request.blocking,
                 "solver": _SOLVERS[request.solver],
+                "duplicates_at": duplicates_at,
                 "created_by": context.caller.department,
                 "created_at": now_iso(),
             }

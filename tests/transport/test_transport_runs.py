@@ -194,3 +194,28 @@ def test_a_server_killed_during_a_run_resumes_it_with_identical_results(tmp_path
     fresh = pq.read_table(world.matcher_dir / "runs" / again / "result.parquet")
     assert resumed.num_rows == len(truth)
     assert resumed.equals(fresh)
+
+
+def test_run_keeps_b_near_copies_by_default_and_one_b_record_when_asked(world, server, uploaded):
+    from transport.runstate import RUNS_SUBDIR, RunFiles
+
+    out, agreement, ds_a, ds_b, truth = uploaded
+    runs_root = world.matcher_dir / RUNS_SUBDIR
+    matches, specs = {}, {}
+    with client(world, server, "MCA") as mca:
+        for setting in (None, 0.0, 0.5):
+            run_id = mca.create_run(
+                agreement, ds_a, ds_b, threshold=0.8, solver=runs_pb2.SOLVER_MANY_TO_ONE,
+                duplicates_at=setting,
+            ).run_id  # fmt: skip
+            final = _finish(mca, run_id)
+            assert final.state == runs_pb2.SUCCEEDED, final.message
+            matches[setting] = final.matches
+            specs[setting] = RunFiles(runs_root, run_id).spec().duplicates_at
+            if setting == 0.0:  # one B record per A record
+                own = mca.results(run_id)[1].column("own_token").to_pylist()
+                assert len(own) == len(set(own))
+        with pytest.raises(InputError, match="duplicates_at"):
+            mca.create_run(agreement, ds_a, ds_b, threshold=0.8, duplicates_at=1.5)
+    assert specs == {None: 0.8, 0.0: None, 0.5: 0.5}
+    assert matches[0.0] <= matches[None] <= matches[0.5]

@@ -32,20 +32,22 @@ FAILED: RunState
 CANCELLED: RunState
 
 class CreateRunRequest(_message.Message):
-    __slots__ = ("agreement_id", "dataset_a", "dataset_b", "threshold", "blocking", "solver")
+    __slots__ = ("agreement_id", "dataset_a", "dataset_b", "threshold", "blocking", "solver", "duplicates_at")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_A_FIELD_NUMBER: _ClassVar[int]
     DATASET_B_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     BLOCKING_FIELD_NUMBER: _ClassVar[int]
     SOLVER_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATES_AT_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
     dataset_a: str
     dataset_b: str
     threshold: float
     blocking: str
     solver: Solver
-    def __init__(self, agreement_id: _Optional[str] = ..., dataset_a: _Optional[str] = ..., dataset_b: _Optional[str] = ..., threshold: _Optional[float] = ..., blocking: _Optional[str] = ..., solver: _Optional[_Union[Solver, str]] = ...) -> None: ...
+    duplicates_at: float
+    def __init__(self, agreement_id: _Optional[str] = ..., dataset_a: _Optional[str] = ..., dataset_b: _Optional[str] = ..., threshold: _Optional[float] = ..., blocking: _Optional[str] = ..., solver: _Optional[_Union[Solver, str]] = ..., duplicates_at: _Optional[float] = ...) -> None: ...
 
 class RunRef(_message.Message):
     __slots__ = ("run_id",)
