@@ -274,7 +274,7 @@ def synthetic_worker(path_a: str, path_b: str, out: str) -> dict:
     linked = linkage.match(a, b)
     link_s = time.perf_counter() - start
     start = time.perf_counter()
-    clusters = linkage.dedup(b, linkage.DEFAULT_THRESHOLD)
+    clusters = linkage.dedup(b)
     dedup_s = time.perf_counter() - start
     np.savez(
         out,

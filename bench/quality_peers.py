@@ -69,20 +69,15 @@ def persons_of(directory, name, record_ids) -> tuple[np.ndarray, list[str]]:
 
 def _encoded_persons(directory, name, dataset) -> np.ndarray:
     """The person of each encoded row: token -> record id (the local map) -> person."""
-    import pyarrow.parquet as pq
+    from linkage.evaluation import persons_of_tokens
 
-    mapping = pq.read_table(
-        f"{directory}/{name}.map.parquet", columns=["record_token", "record_id"]
+    return persons_of_tokens(
+        dataset.tokens,
+        f"{directory}/{name}.parquet",
+        "record_token",
+        f"{directory}/{name}.map.parquet",
+        f"{directory}/truth/{name}.csv",
     )
-    record_of = dict(
-        zip(
-            mapping.column("record_token").to_pylist(),
-            (str(r) for r in mapping.column("record_id").to_pylist()),
-            strict=True,
-        )
-    )
-    ids = [record_of[t] for t in dataset.tokens.to_pylist()]
-    return persons_of(directory, name, ids)[0]
 
 
 def _engine(directory, names, true_pairs) -> dict:
@@ -100,7 +95,7 @@ def _engine(directory, names, true_pairs) -> dict:
             columns=f"{directory}/{name}.columns.json",
         )
         data[name] = linkage.load(f"{directory}/{name}.parquet")
-        persons[name] = _encoded_persons(directory, name, data[name]).astype(str)
+        persons[name] = _encoded_persons(directory, name, data[name])
     out = {}
     for name in names:
         if name == LIST:
@@ -166,13 +161,13 @@ def _peer(directory, names, true_pairs) -> dict:
 
 
 def _one_seed(size: int, seed: int, peers: bool) -> dict:
-    from linkage.evaluation import count_true_pairs
+    from linkage.evaluation import all_persons, count_true_pairs
     from pprl_synthetic import generate_scenario
 
     with tempfile.TemporaryDirectory() as directory:
         info = generate_scenario(SCENARIO, size, seed, directory)
         names = [e["name"] for e in info["extracts"]]
-        everyone = {n: np.array(persons_of(directory, n, [])[1], dtype=str) for n in names}
+        everyone = {n: all_persons(f"{directory}/truth/{n}.csv") for n in names}
         true_pairs = {n: count_true_pairs(everyone[LIST], everyone[n]) for n in names}
         records = {n: len(everyone[n]) for n in names}
         start = time.perf_counter()

@@ -41,15 +41,18 @@ LSH_BITS = click.option("--lsh-bits", type=click.IntRange(1, 64), default=20, sh
 
 
 class DiceOrOff(click.ParamType):
-    """A Dice value in (0, 1], or `off`."""
+    """A Dice value in (0, 1], or `off` (converted to `off_value`)."""
 
     name = "DICE|off"
+
+    def __init__(self, off_value: float | None = None) -> None:
+        self.off_value = off_value
 
     def convert(self, value, param, ctx):
         if value is None:
             return None
         if str(value).strip().lower() == "off":
-            return None
+            return self.off_value
         try:
             number = float(value)
         except ValueError:

@@ -109,7 +109,7 @@ def _lookup(values: pa.Array, keys: pa.Array, targets: pa.Array, path: str, fiel
     return targets.take(index)
 
 
-def _persons_of_tokens(
+def persons_of_tokens(
     tokens: pa.Array, source: str, column: str, map_path: str, truth_path: str
 ) -> np.ndarray:
     """Person id of each token: token -> record id (the department's map) -> person (truth).
@@ -129,7 +129,8 @@ def _persons_of_tokens(
     return np.asarray(persons.to_pylist(), dtype=object).astype(str)
 
 
-def _all_persons(truth_path: str) -> np.ndarray:
+def all_persons(truth_path: str) -> np.ndarray:
+    """Every person id of a truth file, one per record."""
     return np.asarray(read_truth(truth_path).column("person_id").to_pylist(), dtype=object).astype(
         str
     )
@@ -138,7 +139,7 @@ def _all_persons(truth_path: str) -> np.ndarray:
 def evaluate_files(pairs_path: str, map_a: str, map_b: str, truth_a: str, truth_b: str) -> Quality:
     pairs = read_pairs(pairs_path)
     sides = [
-        _persons_of_tokens(
+        persons_of_tokens(
             pairs.column(column).combine_chunks(), pairs_path, column, map_path, truth_path
         )
         for column, map_path, truth_path in (
@@ -146,7 +147,7 @@ def evaluate_files(pairs_path: str, map_a: str, map_b: str, truth_a: str, truth_
             ("token_b", map_b, truth_b),
         )
     ]
-    true_pairs = count_true_pairs(_all_persons(truth_a), _all_persons(truth_b))
+    true_pairs = count_true_pairs(all_persons(truth_a), all_persons(truth_b))
     return quality(sides[0], sides[1], true_pairs)
 
 
@@ -204,7 +205,7 @@ def evaluate_groups(groups_path: str, datasets: dict[str, tuple[str, str]]) -> Q
         if not len(rows):
             continue
         try:
-            persons[rows] = _persons_of_tokens(
+            persons[rows] = persons_of_tokens(
                 tokens.take(pa.array(rows)), groups_path, "token", map_path, truth_path
             )
         except InputError as exc:  # its row counts this dataset's tokens only: the file's row
@@ -219,7 +220,7 @@ def evaluate_groups(groups_path: str, datasets: dict[str, tuple[str, str]]) -> Q
             rest = members[x + 1 :]
             left.extend([int(members[x])] * len(rest))
             right.extend(rest.tolist())
-    everyone = {name: _all_persons(truth) for name, (_, truth) in datasets.items()}
+    everyone = {name: all_persons(truth) for name, (_, truth) in datasets.items()}
     listed = list(datasets)
     true_pairs = sum(
         count_true_pairs(everyone[listed[i]], everyone[listed[j]])

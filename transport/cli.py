@@ -180,7 +180,7 @@ def run() -> None:
 )
 @click.option(
     "--duplicates-at",
-    type=DiceOrOff(),
+    type=DiceOrOff(off_value=0.0),  # the request's "keep one B record"
     metavar="DICE|off",
     help="many-to-one: keep B records this close to the chosen one; 'off' keeps one "
     "[default: the matcher's, 0.8].",
@@ -191,9 +191,6 @@ def run_create(
     client, agreement_id, dataset_a, dataset_b, threshold, blocking, solver, duplicates_at, watch
 ):
     """Start a cross-match of two uploaded datasets under an agreement."""
-    # DiceOrOff gives None both for "not given" and for "off"; the request tells them apart.
-    given = click.get_current_context().get_parameter_source("duplicates_at")
-    explicit = given is not None and given.name != "DEFAULT"
     status = client.create_run(
         agreement_id,
         dataset_a,
@@ -201,7 +198,7 @@ def run_create(
         threshold=threshold,
         blocking=blocking,
         solver=_SOLVER_CHOICES[solver],
-        duplicates_at=(duplicates_at or 0.0) if explicit else None,
+        duplicates_at=duplicates_at,
     )
     _print_status(status)
     if watch:
