@@ -15,7 +15,6 @@ import click
 from governance.cli_agreement import agreement
 from governance.cli_audit import audit
 from governance.cli_catalog import catalog
-from governance.cli_keys import keys_receive, keys_share
 from governance.cli_pki import pki_group
 from governance.cli_warnings import warnings_group
 
@@ -23,7 +22,3 @@ from governance.cli_warnings import warnings_group
 def register(main: click.Group) -> None:
     for group in (pki_group, catalog, agreement, audit, warnings_group):
         main.add_command(group)
-    keys = main.commands["keys"]
-    assert isinstance(keys, click.Group)
-    keys.add_command(keys_share)
-    keys.add_command(keys_receive)

@@ -18,7 +18,7 @@ from governance.cli_common import (
 from governance.store import GovernanceStore
 from governance.warning_pairs import pairs_from_csv, pairs_from_run
 from governance.warning_rules import Disposition, WarningLevel, load_rules
-from governance.warnings import RiskWarning, WarningRegister, WarningState
+from governance.warnings import RiskWarning, WarningState
 from pprl.errors import InputError
 
 SEED_RANGE = click.IntRange(0, 2**63 - 1)
@@ -100,7 +100,7 @@ def warnings_issue(
     seed = secrets.randbelow(2**63) if seed is None else seed
     acting = signer(cert_path, key_path)
     with _open(data_dir) as store:
-        report = WarningRegister(store).issue(
+        report = store.issue_warnings(
             acting, agreement_id, source, left_dataset, right_dataset, rules=rules, seed=seed
         )
     deadline = report.deadline.isoformat() if report.deadline else "none (regular visits)"
@@ -133,7 +133,7 @@ def warnings_list(
     """List warnings, oldest first."""
     with _open(data_dir) as store:
         now = store.now()
-        found = WarningRegister(store).warnings(
+        found = store.warnings(
             level=WarningLevel(level) if level else None,
             state=WarningState(state) if state else None,
             agreement_id=agreement_id,
@@ -162,7 +162,7 @@ def warnings_resolve(
     """Record verification of a warning and its disposition (clear-warning lifts it)."""
     acting = signer(cert_path, key_path)
     with _open(data_dir) as store:
-        w = WarningRegister(store).resolve(acting, warning_id, Disposition(disposition))
+        w = store.resolve_warning(acting, warning_id, Disposition(disposition))
     click.echo(f"warning {w.warning_id} {w.state.value} ({disposition})")
 
 
@@ -177,7 +177,7 @@ def warnings_dispute(
     """Send a doubted match back to the provider (疑义); the citizen's business continues."""
     acting = signer(cert_path, key_path)
     with _open(data_dir) as store:
-        w = WarningRegister(store).dispute(acting, warning_id, reason)
+        w = store.dispute_warning(acting, warning_id, reason)
     click.echo(f"warning {w.warning_id} disputed: sent back to the provider for re-verification")
 
 
@@ -198,7 +198,7 @@ def warnings_reverify(
     """The provider's answer to a disputed warning."""
     acting = signer(cert_path, key_path)
     with _open(data_dir) as store:
-        w = WarningRegister(store).reverify(acting, warning_id, confirmed=confirmed)
+        w = store.reverify_warning(acting, warning_id, confirmed=confirmed)
     deadline = f"; deadline {w.deadline.isoformat()}" if w.deadline and confirmed else ""
     click.echo(f"warning {w.warning_id} {w.state.value}{deadline}")
 

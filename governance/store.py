@@ -15,6 +15,8 @@ API (the clock is passed in: `GovernanceStore(path, clock=lambda: datetime(..., 
     store.audit(actor, action, agreement_id=None, details={})   append to the hash chain
     store.verify_audit(anchors=(), ca=None) -> ChainReport; store.anchor_audit(office) -> Anchor
     store.relay_wrapped_secrets([blob, ...]) / store.collect_wrapped_secret(certificate)
+    store.issue_warnings(...), resolve_warning, dispute_warning, reverify_warning, warnings()
+                                                      (governance.store_warnings)
 
 `authorise` raises AuthorisationError("permission denied") for every refusal alike (unknown
 agreement, wrong party, pending, expired, revoked) and logs the refusal in the audit chain.
@@ -39,6 +41,7 @@ from governance.store_agreements import (
 from governance.store_audit import AuditMixin
 from governance.store_base import Clock, StoreBase, _iso, utc_now
 from governance.store_catalogue import CatalogueMixin
+from governance.store_warnings import WarningsMixin
 from pprl.errors import AuthorisationError, GovernanceError, InputError, IntegrityError
 
 __all__ = [
@@ -53,8 +56,8 @@ __all__ = [
 DB_FILE = "governance.sqlite"
 
 
-class GovernanceStore(CatalogueMixin, AgreementMixin, AuditMixin, StoreBase):
-    """Departments, catalogue, agreements, wrapped secrets and the audit chain in SQLite."""
+class GovernanceStore(CatalogueMixin, AgreementMixin, WarningsMixin, AuditMixin, StoreBase):
+    """Departments, catalogue, agreements, warnings, wrapped secrets and the audit chain."""
 
     def __init__(self, db_path: str | Path, *, clock: Clock = utc_now) -> None:
         super().__init__(db_path, clock=clock)

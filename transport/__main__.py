@@ -1,5 +1,19 @@
-"""`python -m transport ...` is the `pprl` command line (used to start the matcher process)."""
+"""`python -m transport ...`: the matcher-side commands alone (used to start the matcher process).
 
-from pprl.cli import main
+The full `pprl` command line lives in the application layer (`pprl_app.cli`); this entry needs
+nothing above `transport`, so the matcher process never loads the encoder's commands or the demo.
+"""
 
+import click
+
+from pprl.clitools import EngineGroup
+from transport.cli import register
+
+
+@click.group(cls=EngineGroup)
+def main() -> None:
+    """The matcher's commands."""
+
+
+register(main)
 main()

@@ -297,7 +297,5 @@ def receive(client, run_id, agreement_id, map_path, out):
 
 
 def register(main: click.Group) -> None:
-    from transport.demo import demo
-
-    for command in (serve, upload, run, disclose, receive, demo):
+    for command in (serve, upload, run, disclose, receive):
         main.add_command(command)

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from bloom.cn_id import check_char
 from bloom.secret import LinkageSecret
-from pprl.cli import main
 from pprl.encoded import read_encoded
+from pprl_app.cli import main
 
 PASSPHRASE = "correct horse battery"
 COLUMNS = {
@@ -183,7 +183,7 @@ def test_bad_input_is_one_line_without_traceback(tmp_path, key_file, extract, ca
         args += ["--map", "name"]
     if case in ("wrong passphrase", "missing input"):  # a real process: no traceback at all
         proc = subprocess.run(
-            [sys.executable, "-c", "from pprl.cli import main; main()", "encode", *args],
+            [sys.executable, "-c", "from pprl_app.cli import main; main()", "encode", *args],
             capture_output=True,
             text=True,
             env={"PPRL_PASSPHRASE": env_pass, "PATH": "/usr/bin:/bin"},

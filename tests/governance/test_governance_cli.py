@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pprl.cli import main
+from pprl_app.cli import main
 
 ENV = {
     "PPRL_CA_PASSPHRASE": "ca passphrase",

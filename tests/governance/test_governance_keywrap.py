@@ -154,4 +154,4 @@ def test_the_matcher_side_has_no_unwrap_path():
     assert len(ours) >= 8
     assert [use for p in ours for use in _unwrap_uses(p)] == []
     # and the check does find a real use
-    assert _unwrap_uses(root / "governance" / "cli_keys.py")
+    assert _unwrap_uses(root / "pprl_app" / "cli_keys.py")

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from bloom.secret import LinkageSecret
 from governance import keywrap, pki
 from governance.store import GovernanceStore
-from pprl.cli import main
 from pprl.errors import PprlError
+from pprl_app.cli import main
 
 ENV = {
     "PPRL_CA_PASSPHRASE": "ca passphrase",

@@ -13,7 +13,7 @@ from governance_warnings_world import BEFORE_NATIONAL_DAY, agreement_in_force, p
 
 import governance.cli_warnings as cli_warnings
 from governance.store import DB_FILE, GovernanceStore
-from pprl.cli import main
+from pprl_app.cli import main
 from transport.run_worker import canonical_result
 from transport.runstate import RunFiles, RunSpec, RunState, RunStatus
 

@@ -8,7 +8,7 @@ import pytest
 from governance_warnings_world import BEFORE_NATIONAL_DAY, agreement_in_force, pairs
 
 from governance.warning_rules import Disposition, WarningLevel, default_rules
-from governance.warnings import WarningRegister, WarningState
+from governance.warnings import WarningState
 from pprl.errors import AuthorisationError, GovernanceError, InputError
 
 RULES = default_rules()
@@ -19,13 +19,13 @@ def issued(world):
     """Ten red warnings (low-income x deaths) issued by MCA on 30 Sep 2026."""
     world.clock.now = BEFORE_NATIONAL_DAY
     agreement_id = agreement_in_force(world)
-    register = WarningRegister(world.store)
+    register = world.store
     report = _issue(register, world.signers["MCA"], agreement_id, pairs(10), 2026)
     return world, register, report, agreement_id
 
 
 def _issue(register, signer, agreement_id, source, seed, datasets=("mz-low-income", "gaj-deaths")):
-    return register.issue(signer, agreement_id, source, *datasets, rules=RULES, seed=seed)
+    return register.issue_warnings(signer, agreement_id, source, *datasets, rules=RULES, seed=seed)
 
 
 def _actions(world, prefix="warning."):
@@ -90,9 +90,9 @@ def test_resolve_then_clear(issued):
     world, register, _, _ = issued
     w = register.warnings()[0]
     world.clock.advance(days=3)
-    verified = register.resolve(world.signers["MCA"], w.warning_id, Disposition.TERMINATE)
+    verified = register.resolve_warning(world.signers["MCA"], w.warning_id, Disposition.TERMINATE)
     assert (verified.state, verified.disposition) == (WarningState.VERIFIED, Disposition.TERMINATE)
-    cleared = register.resolve(world.signers["MCA"], w.warning_id, Disposition.CLEAR)
+    cleared = register.resolve_warning(world.signers["MCA"], w.warning_id, Disposition.CLEAR)
     assert (cleared.state, cleared.disposition) == (WarningState.CLEARED, Disposition.CLEAR)
     entries = _actions(world, "warning.resolve")
     assert [(e.details["from"], e.details["to"]) for e in entries] == [
@@ -106,9 +106,9 @@ def test_resolve_then_clear(issued):
 def test_clear_directly_when_verification_finds_no_risk(issued):
     world, register, _, _ = issued
     w = register.warnings()[1]
-    assert register.resolve(world.signers["MCA"], w.warning_id, Disposition.CLEAR).state is (
-        WarningState.CLEARED
-    )
+    assert register.resolve_warning(
+        world.signers["MCA"], w.warning_id, Disposition.CLEAR
+    ).state is (WarningState.CLEARED)
 
 
 @pytest.mark.parametrize(
@@ -128,12 +128,14 @@ def test_illegal_transitions_are_refused_in_one_line(issued, first, then, messag
     wid = register.warnings()[0].warning_id
     mca, mps = world.signers["MCA"], world.signers["MPS"]
     steps = {
-        "clear": lambda: register.resolve(mca, wid, Disposition.CLEAR),
-        "verify": lambda: register.resolve(mca, wid, Disposition.INCLUDE),
-        "resolve": lambda: register.resolve(mca, wid, Disposition.INCLUDE),
-        "dispute": lambda: register.dispute(mca, wid, "the person came to the office in person"),
-        "confirm": lambda: register.reverify(mps, wid, confirmed=True),
-        "withdraw": lambda: register.reverify(mps, wid, confirmed=False),
+        "clear": lambda: register.resolve_warning(mca, wid, Disposition.CLEAR),
+        "verify": lambda: register.resolve_warning(mca, wid, Disposition.INCLUDE),
+        "resolve": lambda: register.resolve_warning(mca, wid, Disposition.INCLUDE),
+        "dispute": lambda: register.dispute_warning(
+            mca, wid, "the person came to the office in person"
+        ),
+        "confirm": lambda: register.reverify_warning(mps, wid, confirmed=True),
+        "withdraw": lambda: register.reverify_warning(mps, wid, confirmed=False),
     }
     if first:
         steps[first]()
@@ -151,20 +153,20 @@ def test_dispute_goes_to_the_provider_and_back(issued):
     a, b = register.warnings()[:2]
     world.clock.now = dt.datetime(2026, 10, 9, 2, 0, tzinfo=dt.timezone.utc)
     reason = "family says the person is alive; the death record may be a namesake"
-    disputed = register.dispute(world.signers["MCA"], a.warning_id, reason)
+    disputed = register.dispute_warning(world.signers["MCA"], a.warning_id, reason)
     assert (disputed.state, disputed.dispute_reason) == (WarningState.DISPUTED, reason)
     # Only the provider answers a dispute.
     with pytest.raises(AuthorisationError):
-        register.reverify(world.signers["MCA"], a.warning_id, confirmed=True)
+        register.reverify_warning(world.signers["MCA"], a.warning_id, confirmed=True)
     refused = _actions(world, "warning.refused")
     assert refused[-1].actor == "MCA" and refused[-1].details["step"] == "confirm"
     # The provider stands by its record: issued again, deadline counted from 9 Oct.
-    again = register.reverify(world.signers["MPS"], a.warning_id, confirmed=True)
+    again = register.reverify_warning(world.signers["MPS"], a.warning_id, confirmed=True)
     assert again.state is WarningState.ISSUED
     assert again.deadline == dt.date(2026, 10, 19)  # 10 (Sat), 12, 13, 14, 15, 16, 19 Oct
     # Another dispute, and this time the provider withdraws: the warning is cleared.
-    register.dispute(world.signers["MCA"], b.warning_id, "record belongs to someone else")
-    withdrawn = register.reverify(world.signers["MPS"], b.warning_id, confirmed=False)
+    register.dispute_warning(world.signers["MCA"], b.warning_id, "record belongs to someone else")
+    withdrawn = register.reverify_warning(world.signers["MPS"], b.warning_id, confirmed=False)
     assert (withdrawn.state, withdrawn.disposition) == (WarningState.CLEARED, Disposition.CLEAR)
     disputes = _actions(world, "warning.dispute")
     assert [e.details["reason"] for e in disputes] == [reason, "record belongs to someone else"]
@@ -180,8 +182,8 @@ def test_other_departments_cannot_touch_a_warning(issued):
     world, register, _, _ = issued
     wid = register.warnings()[0].warning_id
     for act in (
-        lambda s: register.resolve(s, wid, Disposition.CLEAR),
-        lambda s: register.dispute(s, wid, "doubt"),
+        lambda s: register.resolve_warning(s, wid, Disposition.CLEAR),
+        lambda s: register.dispute_warning(s, wid, "doubt"),
     ):
         with pytest.raises(AuthorisationError, match="^permission denied$"):
             act(world.signers["MOHRSS"])
@@ -199,7 +201,7 @@ def test_dispute_reasons_carry_no_identity_numbers(issued, reason):
     world, register, _, _ = issued
     wid = register.warnings()[0].warning_id
     with pytest.raises(InputError) as raised:
-        register.dispute(world.signers["MCA"], wid, reason)
+        register.dispute_warning(world.signers["MCA"], wid, reason)
     assert raised.value.field == "reason"
     assert reason.strip() == "" or reason[3:10] not in str(raised.value)
     assert register.warning(wid).state is WarningState.ISSUED
@@ -208,7 +210,7 @@ def test_dispute_reasons_carry_no_identity_numbers(issued, reason):
 def test_overdue_only_after_the_deadline_day_in_china(issued):
     world, register, _, _ = issued
     first = register.warnings()[0]
-    register.resolve(world.signers["MCA"], first.warning_id, Disposition.INCLUDE)
+    register.resolve_warning(world.signers["MCA"], first.warning_id, Disposition.INCLUDE)
     # 15 Oct 23:59 China time: still on time.
     world.clock.now = dt.datetime(2026, 10, 15, 15, 59, tzinfo=dt.timezone.utc)
     assert register.warnings(overdue=True) == []
@@ -217,14 +219,14 @@ def test_overdue_only_after_the_deadline_day_in_china(issued):
     assert len(late) == 9 and first.warning_id not in {w.warning_id for w in late}
     assert all(w.overdue(world.clock()) for w in late)
     # A late verification says so in the audit log.
-    register.resolve(world.signers["MCA"], late[0].warning_id, Disposition.CLEAR)
+    register.resolve_warning(world.signers["MCA"], late[0].warning_id, Disposition.CLEAR)
     assert _actions(world, "warning.resolve")[-1].details["overdue"] is True
 
 
 def test_levels_without_deadline_and_without_joint_verification(world):
     world.clock.now = BEFORE_NATIONAL_DAY
     agreement_id = agreement_in_force(world, "rs-unemployment")
-    register = WarningRegister(world.store)
+    register = world.store
     report = _issue(
         register,
         world.signers["MCA"],

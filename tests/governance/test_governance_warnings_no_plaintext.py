@@ -13,8 +13,8 @@ from test_governance_warnings_cli import Pprl
 import linkage
 from bloom import LinkageSecret, encode
 from governance.store import DB_FILE
-from pprl.cli import main
 from pprl.encoded import dataset_from_table, with_manifest
+from pprl_app.cli import main
 
 # The low-income list (A) and the death registry (B): two of the people are in both.
 LOW_INCOME = [

@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from governance.warning_rules import Disposition, default_rules
-from governance.warnings import WarningRegister
 from pprl.errors import GovernanceError
 
 STEPS = st.lists(
@@ -40,7 +39,7 @@ def reference(state: str, step: str, disposition: Disposition | None) -> str | N
 def test_lifecycle_matches_the_reference(world):
     world.clock.now = BEFORE_NATIONAL_DAY
     agreement_id = agreement_in_force(world)
-    register = WarningRegister(world.store)
+    register = world.store
     mca, mps = world.signers["MCA"], world.signers["MPS"]
     batches = itertools.count()
 
@@ -50,7 +49,7 @@ def test_lifecycle_matches_the_reference(world):
     @given(steps=STEPS)
     def run(steps):
         source = pairs(1, f"s{next(batches)}")
-        register.issue(
+        register.issue_warnings(
             mca, agreement_id, source, "mz-low-income", "gaj-deaths", rules=default_rules(), seed=1
         )
         wid = register.warnings()[-1].warning_id
@@ -60,11 +59,11 @@ def test_lifecycle_matches_the_reference(world):
             expected = reference(state, step, disposition)
             try:
                 if step == "resolve":
-                    register.resolve(mca, wid, disposition)
+                    register.resolve_warning(mca, wid, disposition)
                 elif step == "dispute":
-                    register.dispute(mca, wid, "doubted by the township")
+                    register.dispute_warning(mca, wid, "doubted by the township")
                 else:
-                    register.reverify(mps, wid, confirmed=step == "confirm")
+                    register.reverify_warning(mps, wid, confirmed=step == "confirm")
             except GovernanceError as exc:
                 assert expected is None, (state, step, disposition, exc)
                 assert "\n" not in str(exc)

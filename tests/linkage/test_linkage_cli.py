@@ -9,7 +9,7 @@ import pyarrow.csv as pacsv
 import pytest
 from click.testing import CliRunner
 
-from pprl.cli import main
+from pprl_app.cli import main
 
 EXTRACTS = ("mz_low_income", "gaj_deaths")
 

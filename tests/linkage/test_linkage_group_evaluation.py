@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from pprl.cli import main
+from pprl_app.cli import main
 
 # Two records in each dataset: person P and person Q (tokens t1 -> P's record, t2 -> Q's).
 PEOPLE = {"A": ("P", "Q"), "B": ("P", "Q"), "C": ("Q", "P")}

@@ -6,7 +6,7 @@ import sys
 
 from click.testing import CliRunner
 
-from pprl.cli import main
+from pprl_app.cli import main
 from pprl_synthetic import SCENARIOS, generate_scenario
 
 
@@ -31,7 +31,7 @@ def test_writes_parquet_with_rate_overrides(tmp_path):
 
 
 def test_bad_input_is_one_line_without_traceback(tmp_path):
-    pprl = [sys.executable, "-c", "from pprl.cli import main; main()"]
+    pprl = [sys.executable, "-c", "from pprl_app.cli import main; main()"]
     cases = [
         (["synth", "--scenario", "nope", "--out", str(tmp_path)], "unknown scenario 'nope'"),
         (["synth", "--rate", "bogus=1", "--out", str(tmp_path)], "--rate expects KIND=RATE"),

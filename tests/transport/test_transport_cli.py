@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from transport_world import agreement_of, client, encoded_pair
 
-from pprl.cli import main
+from pprl_app.cli import main
 from transport.runstate import RUNS_SUBDIR, RunFiles
 
 pytestmark = pytest.mark.e2e

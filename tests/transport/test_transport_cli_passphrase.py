@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from governance import pki
-from pprl.cli import main
+from pprl_app.cli import main
 
 pytestmark = pytest.mark.e2e
 

@@ -22,7 +22,7 @@ PASS = "demo-test-passphrase"
 def demo_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo") / "demo-data"
     env = {**os.environ, "PPRL_PASSPHRASE": PASS}
-    args = [sys.executable, "-m", "transport", "demo", "--dir", str(root), "--size", "30000"]
+    args = [sys.executable, "-m", "pprl_app", "demo", "--dir", str(root), "--size", "30000"]
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     return root, done.stdout
@@ -80,7 +80,7 @@ def test_the_matcher_directory_holds_no_key_but_its_own(demo_run):
 def test_demo_refuses_a_directory_it_did_not_create(tmp_path):
     (tmp_path / "precious.txt").write_text("keep me")
     done = subprocess.run(
-        [sys.executable, "-m", "transport", "demo", "--dir", str(tmp_path), "--size", "100"],
+        [sys.executable, "-m", "pprl_app", "demo", "--dir", str(tmp_path), "--size", "100"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -347,3 +347,7 @@ def print_summary(
             "linkage secrets are encrypted with a one-time passphrase; "
             "set PPRL_PASSPHRASE to keep them usable"
         )
+
+
+def register(main: click.Group) -> None:
+    main.add_command(demo)

@@ -1,4 +1,7 @@
-"""`pprl keys share|receive`: the linkage secret travels wrapped to each department's key.
+"""`pprl keys new|share|receive`: a linkage secret is made, then travels wrapped to each department.
+
+The group lives in the application layer because it joins two areas: the secret is the
+encoder's (`bloom.secret`), its wrapping to certificates is governance's (`governance.keywrap`).
 
 `share` runs where the secret already is (a department that holds it, never the office or
 the matcher); `receive` runs at the recipient department. With `--relay` the wrapped blobs
@@ -25,6 +28,7 @@ from governance.cli_common import (
 from governance.envelope import envelope_header
 from governance.passphrases import SECRET_ENV, read_passphrase
 from governance.store import DB_FILE
+from pprl.clitools import EngineGroup
 from pprl.errors import AuthorisationError, GovernanceError, InputError, SecretError
 
 
@@ -37,6 +41,30 @@ def _trust(data_dir: Path, ca_path: Path | None):
         with open_store(data_dir) as store:
             return store.ca_certificate(), store.crl()
     raise GovernanceError("no CA certificate to check recipients against; pass --ca")
+
+
+@click.command("new")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the encrypted linkage secret (never overwritten).",
+)
+def keys_new(out: Path) -> None:
+    """Create a linkage secret (256 random bits) encrypted with a passphrase; print its key id.
+
+    The passphrase comes from the PPRL_PASSPHRASE environment variable or a prompt.
+    """
+    if out.exists():
+        raise InputError("already exists; refusing to overwrite a linkage secret", path=str(out))
+    passphrase = read_passphrase(SECRET_ENV, f"new linkage secret {out}", confirm=True)
+    secret = LinkageSecret.generate()
+    try:
+        secret.save(out, passphrase)
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror})", path=str(out)) from None
+    click.echo(secret.key_id)
 
 
 @click.command("share")
@@ -147,3 +175,17 @@ def keys_receive(
         raise SecretError("cannot unwrap the linkage secret")
     secret.save(out, read_passphrase(SECRET_ENV, f"linkage secret {out}", confirm=True))
     click.echo(secret.key_id)
+
+
+@click.group(cls=EngineGroup)
+def keys() -> None:
+    """Linkage secrets: create, share to departments, receive."""
+
+
+keys.add_command(keys_new)
+keys.add_command(keys_share)
+keys.add_command(keys_receive)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(keys)
