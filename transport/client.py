@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from governance import pki
+from governance.agreement_proof import VerifiedAgreement, party_identity, verify_agreement
 from pprl.encoded import manifest_of
 from pprl.errors import (
     AuthorisationError,
@@ -32,12 +33,7 @@ from pprl.errors import (
     TransportError,
 )
 from transport import results as result_views
-from transport.agreement_proof import (
-    VerifiedAgreement,
-    evidence_from_view,
-    party_identity,
-    verify_agreement,
-)
+from transport.agreement_view import evidence_from_view
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,

@@ -18,7 +18,7 @@ from governance.model import Action
 from linkage.defaults import DEFAULT_DUPLICATES_AT, DEFAULT_SOLVER_NAME
 from pprl.errors import AuthorisationError, IncompatibleEncodingsError, InputError
 from transport import results as result_views
-from transport.agreement_proof import evidence_to_view
+from transport.agreement_view import evidence_to_view
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,

@@ -9,9 +9,9 @@ import pytest
 from transport_world import plan
 
 from governance import pki
+from governance.agreement_proof import verify_agreement
 from governance.store import DB_FILE, GovernanceStore
 from pprl.errors import IntegrityError
-from transport.agreement_proof import verify_agreement
 from transport.provision import provision
 
 

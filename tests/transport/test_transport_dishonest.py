@@ -20,11 +20,11 @@ from cryptography.hazmat.primitives import serialization
 from transport_world import agreement_of, encoded_pair
 
 from governance import pki
+from governance.agreement_messages import application_message, application_to_json, approval_message
 from governance.model import AgreementEvidence, SignedApproval, UseApplication
 from governance.store import DB_FILE, GovernanceStore
-from governance.store_agreements import application_message, application_to_json, approval_message
 from pprl.errors import IntegrityError, PprlError
-from transport.agreement_proof import evidence_to_view
+from transport.agreement_view import evidence_to_view
 from transport.client import MatcherClient
 from transport.disclosure import _sealed, receive, release
 from transport.generated import disclosure_pb2, disclosure_pb2_grpc, runs_pb2, runs_pb2_grpc

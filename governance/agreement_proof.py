@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from governance import pki, rules
-from governance.model import AgreementEvidence, SharingType, SignedApproval, UseApplication
-from governance.store_agreements import (
+from governance.agreement_messages import (
     application_from_json,
     application_message,
     approval_message,
 )
+from governance.model import AgreementEvidence, SharingType, UseApplication
 from pprl.errors import AuthorisationError, InputError, IntegrityError, PprlError
-from transport.generated import disclosure_pb2
 
 _DOES_NOT_VERIFY = "agreement does not verify against the trusted CA"
 
@@ -52,35 +51,6 @@ class VerifiedAgreement:
     @property
     def fields(self) -> tuple[str, ...]:
         return self.application.disclose_fields
-
-
-def evidence_to_view(evidence: AgreementEvidence) -> disclosure_pb2.AgreementView:
-    return disclosure_pb2.AgreementView(
-        agreement_id=evidence.agreement_id,
-        application_json=evidence.application_json,
-        sharing_type=evidence.sharing_type,
-        applicant_signature=evidence.applicant_signature,
-        applicant_certificate_pem=evidence.applicant_certificate_pem,
-        approvals=[
-            disclosure_pb2.SignedApproval(
-                party=a.party, signature=a.signature, certificate_pem=a.certificate_pem
-            )
-            for a in evidence.approvals
-        ],
-    )
-
-
-def evidence_from_view(view: disclosure_pb2.AgreementView) -> AgreementEvidence:
-    return AgreementEvidence(
-        agreement_id=view.agreement_id,
-        application_json=view.application_json,
-        sharing_type=view.sharing_type,
-        applicant_signature=view.applicant_signature,
-        applicant_certificate_pem=view.applicant_certificate_pem,
-        approvals=tuple(
-            SignedApproval(a.party, a.signature, a.certificate_pem) for a in view.approvals
-        ),
-    )
 
 
 def party_identity(
