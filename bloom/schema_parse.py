@@ -1,7 +1,8 @@
 """Checking a parsed schema document: every problem is collected with its JSON path.
 
 `parse_schema(data)` builds a `bloom.schema.Schema` or raises one `SchemaError` listing all
-problems in document order, so a user fixes a schema file in one pass.
+problems in document order, so a user fixes a schema file in one pass. A document of an older
+`schema_version` is first migrated to the current one (`bloom.schema_versions`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from bloom.schema import (
     DERIVABLE,
     MAX_BITS_PER_TOKEN,
     PARTS_FOR_TYPE,
-    SCHEMA_VERSION,
     TOKENS_FOR_TYPE,
     Blip,
     BlockingSpec,
@@ -27,6 +27,7 @@ from bloom.schema import (
     Schema,
     TokenKind,
 )
+from bloom.schema_versions import migrate, version_problem
 from pprl.encoded import FILTER_BITS
 from pprl.errors import SchemaError
 
@@ -125,6 +126,11 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
     problems = _Problems()
     if not isinstance(data, dict):
         raise SchemaError([("$", "a schema must be a JSON object")], path=source)
+    problem = version_problem(data.get("schema_version"))
+    if problem is None:
+        data = migrate(data, source=source)
+    else:
+        problems.add("$.schema_version", problem)  # the rest is checked as the current version
     _check_keys(
         data,
         {
@@ -140,9 +146,6 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
         "$",
         problems,
     )
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        problems.add("$.schema_version", f"must be {SCHEMA_VERSION} (found {version!r})")
     name = data.get("name")
     if not isinstance(name, str) or not name:
         problems.add("$.name", "must be a non-empty string")

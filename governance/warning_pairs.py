@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pprl.encoded import TOKEN_PATTERN
-from pprl.errors import InputError
+from pprl.errors import InputError, NotFound
 
 PAIR_COLUMNS = ("token_a", "token_b", "score")
 _TOKEN = re.compile(TOKEN_PATTERN)  # the encoded format's own record-token rule
@@ -65,9 +65,8 @@ def pairs_from_csv(path: Path) -> PairSource:
 
 
 def pairs_from_run(data_dir: Path, run_id: str, agreement_id: str) -> PairSource:
-    # Imported here: only this source needs the matcher's run files (and gRPC with them).
+    # Imported here: only this source needs the matcher's run files.
     from transport.runstate import RunFiles, RunState
-    from transport.statuses import NotFound
 
     try:
         files = RunFiles.in_data_dir(data_dir, run_id)

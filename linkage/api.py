@@ -29,6 +29,7 @@ from linkage.plan import MatchPlan, build_plan
 from linkage.solvers import RightDuplicates, Solver, cluster_labels, group_labels, solve
 from linkage.store import check_compatible, packed_rows
 from pprl.encoded import EncodedDataset
+from pprl.errors import InputError
 
 DEFAULT_SOLVER = Solver(DEFAULT_SOLVER_NAME)
 
@@ -69,7 +70,7 @@ def _enum(kind, value):
         return value if isinstance(value, kind) else kind(value)
     except ValueError:
         choices = ", ".join(m.value for m in kind)
-        raise ValueError(f"unknown {kind.__name__} {value!r} (choose {choices})") from None
+        raise InputError(f"unknown {kind.__name__} {value!r} (choose {choices})") from None
 
 
 def plan_match(
@@ -221,7 +222,7 @@ def link_groups(
 ) -> Groups:
     """Link three or more datasets at once: every pair of datasets is compared, then groups."""
     if len(datasets) < 2:
-        raise ValueError("link_groups needs at least two datasets")
+        raise InputError("link_groups needs at least two datasets")
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     edges = []

@@ -46,7 +46,7 @@ class LSHOptions:
 
     def __post_init__(self) -> None:
         if not 1 <= self.bits_per_band <= 64 or self.bands < 1:
-            raise ValueError("LSH needs bands >= 1 and 1 <= bits_per_band <= 64")
+            raise InputError("LSH needs bands >= 1 and 1 <= bits_per_band <= 64")
 
     def positions(self) -> np.ndarray:
         """int64[bands, bits_per_band]: distinct filter positions per band."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from linkage.blocking import BlockingPass
+from pprl.errors import InputError
 
 MAX_BLOCK_LEFT = 256  # big blocks are cut into left slabs so partitions can balance
 
@@ -132,8 +133,10 @@ def build_plan(
     one_dataset: bool = False,
 ) -> MatchPlan:
     if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be within [0, 1], got {threshold}")
+        raise InputError(f"threshold must be within [0, 1], got {threshold}")
+    if top_k is not None and top_k < 1:
+        raise InputError("top_k must be at least 1")
     planned = tuple(plan_pass(p, left_pops, right_pops) for p in passes)
     if one_dataset and not all(np.array_equal(p.left_order, p.right_order) for p in planned):
-        raise ValueError("a one-dataset plan needs the same rows and keys on both sides")
+        raise InputError("a one-dataset plan needs the same rows and keys on both sides")
     return MatchPlan(threshold, top_k, one_dataset, len(left_pops), len(right_pops), planned)

@@ -25,6 +25,7 @@ from numba import njit
 
 from linkage.candidates import CandidatePairs
 from linkage.popcount import and_count_rows
+from pprl.errors import InputError
 
 
 class Solver(enum.Enum):
@@ -137,7 +138,7 @@ def _check_rows(pairs: CandidatePairs, n_left: int, n_right: int) -> None:
         or pairs.left.max() >= n_left
         or pairs.right.max() >= n_right
     ):
-        raise ValueError("pair row numbers outside the datasets")
+        raise InputError("pair row numbers outside the datasets")
 
 
 def greedy_one_to_one(pairs: CandidatePairs, n_left: int, n_right: int) -> CandidatePairs:
@@ -174,9 +175,9 @@ def many_to_one(
     if duplicates is None:
         return ordered.take(np.flatnonzero(_first_per_left(ordered.left, n_left)))
     if not 0.0 < duplicates.at <= 1.0:
-        raise ValueError("duplicates_at must be in (0, 1]")
+        raise InputError("duplicates_at must be in (0, 1]")
     if duplicates.filters.shape != (n_right, 16) or len(duplicates.pops) != n_right:
-        raise ValueError("right filters do not match the right dataset")
+        raise InputError("right filters do not match the right dataset")
     keep = _best_and_duplicates(
         ordered.left,
         ordered.right,
@@ -217,7 +218,7 @@ def group_labels(pairs: CandidatePairs, source: np.ndarray) -> np.ndarray:
     """
     source = np.asarray(source, dtype=np.int64)
     if len(source) and (source.min() < 0 or source.max() >= 64):
-        raise ValueError("at most 64 datasets can be grouped")
+        raise InputError("at most 64 datasets can be grouped")
     _check_rows(pairs, len(source), len(source))
     ordered = pairs.canonical()
     return _constrained_groups(len(source), ordered.left, ordered.right, source)

@@ -11,6 +11,8 @@ An encoded dataset is an Arrow table (Parquet on disk, Arrow IPC on the wire) wi
 and a manifest stored in the Parquet key-value metadata under `pprl.manifest` (canonical JSON).
 The manifest carries the schema fingerprint and key id (never the key), counts and a content
 hash over the columns, so a reader can tell a damaged or swapped file from a good one.
+Its `format_version` is checked on read: a file of a version this engine does not know (a
+newer one, say) is refused with the version found and the versions it reads.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pyarrow.parquet as pq
 from pprl.errors import EncodedFormatError, IncompatibleEncodingsError
 
 FORMAT_VERSION = 1
+SUPPORTED_FORMAT_VERSIONS = (FORMAT_VERSION,)
 FILTER_BITS = 1024
 FILTER_BYTES = FILTER_BITS // 8
 FILTER_WORDS = FILTER_BITS // 64
@@ -68,14 +71,19 @@ class Manifest:
         return self.to_json(include_signature=False).encode("utf-8")
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Manifest:
+    def from_json(cls, text: str | bytes, *, path: str | None = None) -> Manifest:
+        """Parse a manifest, refusing a format version this engine does not read."""
         try:
             data = json.loads(text)
             data["blocking_keys"] = tuple(data["blocking_keys"])
             known = {f.name for f in dataclasses.fields(cls)}
-            return cls(**{k: v for k, v in data.items() if k in known})
+            manifest = cls(**{k: v for k, v in data.items() if k in known})
         except (ValueError, KeyError, TypeError) as exc:
-            raise EncodedFormatError(f"unreadable manifest ({type(exc).__name__})") from None
+            raise EncodedFormatError(
+                f"unreadable manifest ({type(exc).__name__})", path=path
+            ) from None
+        check_format_version(manifest.format_version, path)
+        return manifest
 
     def check_compatible(self, other: Manifest) -> None:
         """Refuse to compare encodings made under different schemas or secrets."""
@@ -92,6 +100,20 @@ class Manifest:
             )
         if self.filter_bits != other.filter_bits:
             raise IncompatibleEncodingsError("encodings use different filter lengths")
+
+
+def check_format_version(found: object, path: str | None = None) -> None:
+    """Refuse an encoded format version other than those in SUPPORTED_FORMAT_VERSIONS."""
+    if type(found) is int and found in SUPPORTED_FORMAT_VERSIONS:
+        return
+    reads = f"this engine reads version {', '.join(str(v) for v in SUPPORTED_FORMAT_VERSIONS)}"
+    if type(found) is not int:
+        message = f"encoded format version is not a number ({type(found).__name__}), {reads}"
+    else:
+        message = f"encoded format version {found} found, {reads}"
+        if found > max(SUPPORTED_FORMAT_VERSIONS):
+            message += "; a newer engine wrote this file"
+    raise EncodedFormatError(message, path=path)
 
 
 def arrow_schema(blocking_keys: tuple[str, ...] | list[str]) -> pa.Schema:
@@ -230,7 +252,7 @@ def manifest_of(table: pa.Table, path: str = "<table>") -> Manifest:
     meta = table.schema.metadata or {}
     if MANIFEST_KEY not in meta:
         raise EncodedFormatError(f"{path}: not an encoded dataset (no pprl manifest)")
-    return Manifest.from_json(meta[MANIFEST_KEY])
+    return Manifest.from_json(meta[MANIFEST_KEY], path=path)
 
 
 def dataset_from_table(

@@ -3,7 +3,10 @@
     PprlError                      every error the engine raises on purpose
     ├── InputError                 bad user input: names the file, row and field where known
     │   ├── SchemaError            a schema file that does not validate (all problems listed)
-    │   └── EncodedFormatError     an encoded dataset that cannot be read or is not ours
+    │   ├── EncodedFormatError     an encoded dataset that cannot be read or is not ours
+    │   ├── NotFound               an upload, dataset or run id the matcher does not know
+    │   └── LimitExceeded          over a configured size limit
+    ├── NotReady                   exists, but not in a state that allows this
     ├── IncompatibleEncodingsError schema fingerprints or key ids differ: never compare
     ├── SecretError                a linkage secret cannot be opened (wrong passphrase, damaged)
     ├── GovernanceError            refused by the catalogue, agreements or PKI
@@ -11,23 +14,34 @@
     ├── IntegrityError             a signature, hash or audit chain does not verify
     └── TransportError             the matcher could not be reached or answered with an error
 
-The CLI prints `str(error)` on one line and exits non-zero; it never shows a traceback for
-these. Messages for signature and authorisation failures are deliberately uninformative.
+The CLI prints `str(error)` on one line and exits with the class's `exit_code`; it never
+shows a traceback for these. Messages for signature and authorisation failures are
+deliberately uninformative.
+
+Each class also names its gRPC status code as data, `grpc_status` (a `grpc.StatusCode` member
+name, inherited like `exit_code`), so this contracts layer needs no gRPC: `transport.statuses`
+resolves the names. `ERROR_FOR_STATUS` is the way back, for a client: the class a status comes
+back as. A status that several unrelated classes share (FAILED_PRECONDITION) is not in it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
 
 
 class PprlError(Exception):
     """Base of every error the engine raises on purpose."""
 
     exit_code = 1
+    grpc_status = "FAILED_PRECONDITION"
 
 
 class InputError(PprlError):
     """Bad user input. Carries the file, row and field where they are known."""
 
     exit_code = 2
+    grpc_status = "INVALID_ARGUMENT"
 
     def __init__(
         self,
@@ -64,8 +78,28 @@ class EncodedFormatError(InputError):
     """An encoded dataset that cannot be read or was not written by this engine."""
 
 
+class NotFound(InputError):
+    """An upload, dataset or run id the matcher does not know (or the caller may not see)."""
+
+    grpc_status = "NOT_FOUND"
+
+
+class LimitExceeded(InputError):
+    """Over a configured size limit."""
+
+    grpc_status = "RESOURCE_EXHAUSTED"
+
+
+class NotReady(PprlError):
+    """The thing exists but is not in a state that allows this (e.g. results of a failed run)."""
+
+    grpc_status = "FAILED_PRECONDITION"
+
+
 class IncompatibleEncodingsError(PprlError):
     """Two encodings made with different schema fingerprints or key ids."""
+
+    grpc_status = "FAILED_PRECONDITION"
 
 
 class SecretError(PprlError):
@@ -75,9 +109,13 @@ class SecretError(PprlError):
 class GovernanceError(PprlError):
     """Refused by the catalogue, the agreements or the PKI."""
 
+    grpc_status = "FAILED_PRECONDITION"
+
 
 class AuthorisationError(GovernanceError):
     """The caller may not do this. The message is the same whatever the reason."""
+
+    grpc_status = "PERMISSION_DENIED"
 
     def __init__(self, message: str = "permission denied") -> None:
         super().__init__(message)
@@ -86,6 +124,20 @@ class AuthorisationError(GovernanceError):
 class IntegrityError(PprlError):
     """A signature, content hash or audit chain that does not verify."""
 
+    grpc_status = "DATA_LOSS"
+
 
 class TransportError(PprlError):
     """The matcher could not be reached or answered with an error."""
+
+
+# Client side: the class an error with this status comes back as (the status's own family).
+ERROR_FOR_STATUS: Mapping[str, type[PprlError]] = MappingProxyType(
+    {
+        "INVALID_ARGUMENT": InputError,
+        "NOT_FOUND": NotFound,
+        "RESOURCE_EXHAUSTED": LimitExceeded,
+        "PERMISSION_DENIED": AuthorisationError,
+        "DATA_LOSS": IntegrityError,
+    }
+)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from pprl.encoded import (
     FILTER_BYTES,
+    FORMAT_VERSION,
     Manifest,
     build_table,
     content_hash,
@@ -94,3 +98,41 @@ def test_tokens_that_are_not_opaque_hex_are_refused_naming_the_row(tmp_path, bad
     write_encoded(path, forged, manifest)
     with pytest.raises(EncodedFormatError, match="forged.parquet, row 3, field 'record_token'"):
         read_encoded(path, verify=False)
+
+
+def test_a_newer_format_version_is_refused_naming_the_file_and_both_versions(tmp_path):
+    table, manifest, *_ = _dataset()
+    path = tmp_path / "newer.parquet"
+    write_encoded(path, table, dataclasses.replace(manifest, format_version=FORMAT_VERSION + 1))
+    with pytest.raises(EncodedFormatError) as info:
+        read_encoded(path)
+    assert str(info.value) == (
+        f"{path}: encoded format version {FORMAT_VERSION + 1} found, this engine reads version "
+        f"{FORMAT_VERSION}; a newer engine wrote this file"
+    )
+    assert info.value.path == str(path)
+
+
+@pytest.mark.parametrize(
+    "found, shown",
+    [
+        (0, "version 0 found"),
+        ("1", "not a number (str)"),
+        (True, "not a number (bool)"),
+        (None, "(NoneType)"),
+    ],
+)
+def test_unknown_format_versions_are_refused(tmp_path, found, shown):
+    table, manifest, *_ = _dataset(n=3)
+    path = tmp_path / "odd.parquet"
+    write_encoded(path, table, dataclasses.replace(manifest, format_version=found))
+    with pytest.raises(EncodedFormatError, match=rf"odd\.parquet: .*{re.escape(shown)}"):
+        read_encoded(path, verify=False)
+
+
+def test_a_manifest_sent_alone_is_checked_too():
+    _, manifest, *_ = _dataset(n=3)
+    assert Manifest.from_json(manifest.to_json()) == manifest
+    newer = dataclasses.replace(manifest, format_version=FORMAT_VERSION + 1)
+    with pytest.raises(EncodedFormatError, match="a newer engine wrote this file"):
+        Manifest.from_json(newer.to_json())

@@ -12,6 +12,7 @@ import re
 import secrets
 from pathlib import Path
 
+from pprl.errors import InputError
 from pprl.files import write_atomic
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
@@ -24,7 +25,7 @@ class DisclosureRelay:
 
     def _dir(self, run_id: str, recipient: str) -> Path:
         if not (_SAFE.match(run_id) and _SAFE.match(recipient)):
-            raise ValueError("unsafe name")
+            raise InputError("unsafe run id or recipient name")
         return self.root / run_id / recipient
 
     @staticmethod

@@ -15,9 +15,9 @@ import sys
 import threading
 from pathlib import Path
 
+from pprl.errors import NotFound
 from transport.childenv import child_environment
 from transport.runstate import RUN_FAILED, RUNS_SUBDIR, RunFiles, RunSpec, RunState, RunStatus
-from transport.statuses import NotFound
 
 log = logging.getLogger("pprl.transport")
 

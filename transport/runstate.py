@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from linkage.defaults import DEFAULT_DUPLICATES_AT
+from pprl.errors import NotFound
 from pprl.files import write_atomic
-from transport.statuses import NotFound
 
 # What a client is told of any failure; the reason (which may name server paths) is logged.
 RUN_FAILED = "run failed (the reason is in the matcher's log)"

@@ -16,7 +16,13 @@ from cryptography.hazmat.primitives import serialization
 
 from governance.model import Action
 from linkage.defaults import DEFAULT_DUPLICATES_AT, DEFAULT_SOLVER_NAME
-from pprl.errors import AuthorisationError, IncompatibleEncodingsError, InputError
+from pprl.errors import (
+    AuthorisationError,
+    IncompatibleEncodingsError,
+    InputError,
+    NotFound,
+    NotReady,
+)
 from transport import results as result_views
 from transport.agreement_view import evidence_to_view
 from transport.generated import (
@@ -31,7 +37,6 @@ from transport.relay import DisclosureRelay
 from transport.runs import RunManager
 from transport.runstate import RunState, RunStatus, now_iso
 from transport.signing import verify_manifest
-from transport.statuses import NotFound, NotReady
 from transport.uploads import DatasetRecord, UploadStore
 
 WATCH_INTERVAL = 0.2

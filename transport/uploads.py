@@ -32,10 +32,16 @@ from pathlib import Path
 import pyarrow as pa
 
 from pprl.encoded import EncodedDataset, Manifest, dataset_from_table, manifest_of
-from pprl.errors import AuthorisationError, EncodedFormatError, InputError, IntegrityError
+from pprl.errors import (
+    AuthorisationError,
+    EncodedFormatError,
+    InputError,
+    IntegrityError,
+    LimitExceeded,
+    NotFound,
+)
 from pprl.files import write_atomic
 from transport.limits import Limits
-from transport.statuses import LimitExceeded, NotFound
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -32,10 +32,7 @@ def parse_rates(
             changes[kind] = float(value)
         except ValueError:
             raise InputError(f"--rate {kind}: not a number: {value!r}") from None
-    try:
-        return dataclasses.replace(base, **changes)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    return dataclasses.replace(base, **changes)
 
 
 def parse_regions(text: str) -> PopulationConfig:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pprl.errors import InputError
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.formats import DateStyle
 from pprl_synthetic.population import MIDDLE_DOT, PopulationConfig, addresses, mobile_numbers
@@ -52,7 +53,7 @@ class CorruptionRates:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if not 0.0 <= v <= 1.0:
-                raise ValueError(f"corruption rate {f.name} must be in [0, 1], got {v}")
+                raise InputError(f"corruption rate {f.name} must be in [0, 1], got {v}")
 
     def as_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)

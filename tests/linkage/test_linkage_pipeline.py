@@ -113,11 +113,31 @@ def test_incompatible_encodings_are_refused(pair):
 
 def test_unknown_options_and_missing_keys_are_clear_errors(pair):
     a, b, *_ = pair
-    with pytest.raises(ValueError, match="unknown BlockingMethod 'fast'"):
+    with pytest.raises(InputError, match="unknown BlockingMethod 'fast'"):
         linkage.match(a, b, 0.8, "fast")
+    with pytest.raises(InputError, match="unknown Solver 'best'"):
+        linkage.match(a, b, 0.8, "keys", "best")
     stripped = type(b)(b.path, b.manifest, b.tokens, b.filters, b.popcounts, {})
     with pytest.raises(InputError, match="share no blocking keys"):
         linkage.match(a, stripped, 0.8, BlockingMethod.KEYS)
+
+
+def test_bad_arguments_to_the_api_are_input_errors(pair):
+    a, b, *_ = pair
+    with pytest.raises(InputError, match="threshold must be within"):
+        linkage.match(a, b, 1.5)
+    with pytest.raises(InputError, match="top_k must be at least 1"):
+        linkage.match(a, b, 0.8, top_k=0)
+    with pytest.raises(InputError, match="duplicates_at must be in"):
+        linkage.match(a, b, 0.8, "keys", "many-to-one", duplicates_at=1.5)
+    with pytest.raises(InputError, match="LSH needs"):
+        LSHOptions(bands=0)
+    with pytest.raises(InputError, match="at least two datasets"):
+        linkage.link_groups([a])
+    with pytest.raises(InputError, match="outside the datasets"):
+        greedy_one_to_one(CandidatePairs.from_arrays([0], [5], [0.9]), 1, 1)
+    with pytest.raises(InputError, match="at most 64 datasets"):
+        group_labels(CandidatePairs.empty(), np.array([0, 64]))
 
 
 def test_partitioning_does_not_change_results(pair):
@@ -180,7 +200,7 @@ def test_many_to_one_keeps_a_right_duplicate_of_the_best_record_only():
     kept = many_to_one(pairs, 1, 3, RightDuplicates(right, pops, 0.8))
     assert kept.right.tolist() == [0, 1]  # the unrelated row 2 stays out
     assert many_to_one(pairs, 1, 3).right.tolist() == [0]
-    with pytest.raises(ValueError, match="right filters"):
+    with pytest.raises(InputError, match="right filters"):
         many_to_one(pairs, 1, 3, RightDuplicates(right[:2], pops[:2], 0.8))
 
 

@@ -9,6 +9,7 @@ import opencc
 import pytest
 from pypinyin import Style, pinyin
 
+from pprl.errors import InputError
 from pprl_synthetic import idnumber, tables
 from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.formats import DateStyle
@@ -132,5 +133,5 @@ def test_zero_rates_change_nothing():
 
 
 def test_rates_outside_zero_one_are_refused():
-    with pytest.raises(ValueError, match="name_homophone"):
+    with pytest.raises(InputError, match="name_homophone"):
         CorruptionRates(name_homophone=1.5)

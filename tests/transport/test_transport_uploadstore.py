@@ -8,9 +8,8 @@ import time
 import pytest
 
 from pprl.encoded import Manifest
-from pprl.errors import InputError, IntegrityError
+from pprl.errors import InputError, IntegrityError, LimitExceeded, NotFound
 from transport.limits import Limits
-from transport.statuses import LimitExceeded, NotFound
 from transport.uploads import UploadStore
 
 MANIFEST = Manifest("fp", "kid", 1, "0" * 64, (), department="D").to_json()
