@@ -16,21 +16,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from linkage.blocking import BlockingMethod, LSHOptions, passes_for
+from linkage.blocking import passes_for
 from linkage.candidates import CandidatePairs
-from linkage.defaults import (
+from linkage.executor import LocalExecutor, Progress
+from linkage.options import (
+    DEFAULT_BLOCKING,
     DEFAULT_DEDUP_THRESHOLD,
     DEFAULT_DUPLICATES_AT,
-    DEFAULT_SOLVER_NAME,
+    DEFAULT_SOLVER,
     DEFAULT_THRESHOLD,
+    BlockingMethod,
+    LSHOptions,
+    Solver,
 )
-from linkage.executor import LocalExecutor, Progress
 from linkage.plan import MatchPlan, build_plan
-from linkage.solvers import RightDuplicates, Solver, cluster_labels, group_labels, solve
+from linkage.solvers import RightDuplicates, cluster_labels, group_labels, solve
 from linkage.store import check_compatible, packed_rows
 from pprl.encoded import EncodedDataset
-
-DEFAULT_SOLVER = Solver(DEFAULT_SOLVER_NAME)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class MatchResult:
 
 
 def _enum(kind, value):
+    """The Python API's edge: a choice given by its name becomes the enum member."""
     try:
         return value if isinstance(value, kind) else kind(value)
     except ValueError:
@@ -76,7 +79,7 @@ def plan_match(
     a: EncodedDataset,
     b: EncodedDataset,
     threshold: float = DEFAULT_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     top_k: int | None = None,
     lsh: LSHOptions | None = None,
@@ -94,7 +97,7 @@ def match(
     a: EncodedDataset,
     b: EncodedDataset,
     threshold: float = DEFAULT_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     solver: Solver | str = DEFAULT_SOLVER,
     *,
     top_k: int | None = None,
@@ -176,7 +179,7 @@ class Clusters:
 def dedup(
     a: EncodedDataset,
     threshold: float = DEFAULT_DEDUP_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
     executor=None,
@@ -213,7 +216,7 @@ class Groups:
 def link_groups(
     datasets: list[EncodedDataset],
     threshold: float = DEFAULT_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
     executor=None,
@@ -222,6 +225,7 @@ def link_groups(
     """Link three or more datasets at once: every pair of datasets is compared, then groups."""
     if len(datasets) < 2:
         raise ValueError("link_groups needs at least two datasets")
+    method = _enum(BlockingMethod, blocking)
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     edges = []
@@ -231,7 +235,7 @@ def link_groups(
                 datasets[i],
                 datasets[j],
                 threshold,
-                blocking,
+                method,
                 Solver.NONE,
                 lsh=lsh,
                 executor=executor,

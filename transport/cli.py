@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from governance.passphrases import key_passphrase
 from linkage.cli import DiceOrOff
-from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
+from linkage.options import DEFAULT_SOLVER, DEFAULT_THRESHOLD
 from pprl.errors import InputError
 from transport.childenv import MATCHER_KEY_ENV
 from transport.generated import runs_pb2
@@ -174,7 +174,7 @@ def run() -> None:
 @click.option(
     "--solver",
     type=click.Choice(sorted(_SOLVER_CHOICES)),
-    default=DEFAULT_SOLVER_NAME,
+    default=DEFAULT_SOLVER.value,
     show_default=True,
     help="As in pprl match (many-to-one keeps B near-copies of the chosen record).",
 )

@@ -18,7 +18,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from linkage.defaults import DEFAULT_DUPLICATES_AT
+from linkage.options import DEFAULT_DUPLICATES_AT
 from pprl.files import write_atomic
 from transport.statuses import NotFound
 

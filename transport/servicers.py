@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from cryptography.hazmat.primitives import serialization
 
 from governance.model import Action
-from linkage.defaults import DEFAULT_DUPLICATES_AT, DEFAULT_SOLVER_NAME
+from linkage.options import DEFAULT_DUPLICATES_AT, DEFAULT_SOLVER
 from pprl.errors import AuthorisationError, IncompatibleEncodingsError, InputError
 from transport import results as result_views
 from transport.agreement_proof import evidence_to_view
@@ -37,7 +37,7 @@ from transport.uploads import DatasetRecord, UploadStore
 WATCH_INTERVAL = 0.2
 _SOLVERS = {
     # proto enum -> linkage.Solver value; unspecified means the matcher's default
-    runs_pb2.SOLVER_UNSPECIFIED: DEFAULT_SOLVER_NAME,
+    runs_pb2.SOLVER_UNSPECIFIED: DEFAULT_SOLVER.value,
     runs_pb2.SOLVER_GREEDY: "greedy",
     runs_pb2.SOLVER_MANY_TO_ONE: "many-to-one",
     runs_pb2.SOLVER_NONE: "none",
