@@ -27,6 +27,7 @@ from linkage.options import (
     Solver,
 )
 from pprl.errors import InputError
+from pprl.extras import require_extra
 
 
 class EnumChoice(click.Choice):
@@ -151,7 +152,11 @@ def _rate(count: int, seconds: float) -> str:
 )
 @BLOCKING
 @click.option("--top-k", type=click.IntRange(min=1), help="Keep at most K best pairs per A record.")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Write a score histogram PNG.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    help="Write a score histogram PNG (needs the plots extra).",
+)
 @click.option(
     "--plot-floor",
     type=click.FloatRange(0.0, 1.0),
@@ -183,6 +188,8 @@ def match_command(
     import linkage
     from linkage.plot import score_histogram
 
+    if plot:  # before the matching, not after it
+        require_extra("matplotlib", "plots")
     started = time.perf_counter()
     left, right = linkage.load(a), linkage.load(b)
     load_s = time.perf_counter() - started

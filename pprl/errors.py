@@ -3,7 +3,8 @@
     PprlError                      every error the engine raises on purpose
     ├── InputError                 bad user input: names the file, row and field where known
     │   ├── SchemaError            a schema file that does not validate (all problems listed)
-    │   └── EncodedFormatError     an encoded dataset that cannot be read or is not ours
+    │   ├── EncodedFormatError     an encoded dataset that cannot be read or is not ours
+    │   └── MissingExtraError      an optional part is not installed (names the pip extra)
     ├── IncompatibleEncodingsError schema fingerprints or key ids differ: never compare
     ├── SecretError                a linkage secret cannot be opened (wrong passphrase, damaged)
     ├── GovernanceError            refused by the catalogue, agreements or PKI
@@ -62,6 +63,16 @@ class SchemaError(InputError):
 
 class EncodedFormatError(InputError):
     """An encoded dataset that cannot be read or was not written by this engine."""
+
+
+class MissingExtraError(InputError):
+    """An optional module is not installed; the message names the extra that installs it."""
+
+    def __init__(self, module: str, extra: str, reason: str = "") -> None:
+        self.module = module
+        self.extra = extra
+        problem = f"cannot be imported ({reason})" if reason else "is not installed"
+        super().__init__(f"{module} {problem}: pip install 'pprl-engine[{extra}]'")
 
 
 class IncompatibleEncodingsError(PprlError):
