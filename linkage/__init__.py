@@ -4,9 +4,10 @@
     a, b = linkage.load("a.parquet"), linkage.load("b.parquet")
     result = linkage.match(a, b, threshold=0.75, blocking="keys", solver="many-to-one")
 
-The detailed layers live in their own modules: `kernel` (Dice over packed rows), `blocking`,
-`plan` and `executor` (what to compare, where), `solvers`, `evaluation`. Names below load on
-first use, so the command line starts without compiling anything.
+The detailed layers live in their own modules: `options` (the choices and their defaults),
+`kernel` (Dice over packed rows), `blocking`, `plan` and `executor` (what to compare, where),
+`solvers`, `evaluation`. Names below load on first use, so the command line starts without
+compiling anything.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from linkage.defaults import DEFAULT_DEDUP_THRESHOLD as DEFAULT_DEDUP_THRESHOLD
-from linkage.defaults import DEFAULT_DUPLICATES_AT as DEFAULT_DUPLICATES_AT
-from linkage.defaults import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+from linkage.options import DEFAULT_DEDUP_THRESHOLD as DEFAULT_DEDUP_THRESHOLD
+from linkage.options import DEFAULT_DUPLICATES_AT as DEFAULT_DUPLICATES_AT
+from linkage.options import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 
 _EXPORTS = {
-    "DEFAULT_SOLVER": "linkage.api",
+    "DEFAULT_SOLVER": "linkage.options",
     "Clusters": "linkage.api",
     "Groups": "linkage.api",
     "MatchResult": "linkage.api",
@@ -27,12 +28,12 @@ _EXPORTS = {
     "link_groups": "linkage.api",
     "match": "linkage.api",
     "plan_match": "linkage.api",
-    "BlockingMethod": "linkage.blocking",
-    "LSHOptions": "linkage.blocking",
+    "BlockingMethod": "linkage.options",
+    "LSHOptions": "linkage.options",
     "CandidatePairs": "linkage.candidates",
     "LocalExecutor": "linkage.executor",
     "MatchPlan": "linkage.plan",
-    "Solver": "linkage.solvers",
+    "Solver": "linkage.options",
     "check_compatible": "linkage.store",
     "load": "linkage.store",
 }

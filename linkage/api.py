@@ -16,22 +16,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from linkage.blocking import BlockingMethod, LSHOptions, passes_for
+from linkage.blocking import passes_for
 from linkage.candidates import CandidatePairs
-from linkage.defaults import (
+from linkage.executor import LocalExecutor, Progress
+from linkage.options import (
+    DEFAULT_BLOCKING,
     DEFAULT_DEDUP_THRESHOLD,
     DEFAULT_DUPLICATES_AT,
-    DEFAULT_SOLVER_NAME,
+    DEFAULT_SOLVER,
     DEFAULT_THRESHOLD,
+    BlockingMethod,
+    LSHOptions,
+    Solver,
 )
-from linkage.executor import LocalExecutor, Progress
 from linkage.plan import MatchPlan, build_plan
-from linkage.solvers import RightDuplicates, Solver, cluster_labels, group_labels, solve
+from linkage.solvers import RightDuplicates, cluster_labels, group_labels, solve
 from linkage.store import check_compatible, packed_rows
 from pprl.encoded import EncodedDataset
 from pprl.errors import InputError
-
-DEFAULT_SOLVER = Solver(DEFAULT_SOLVER_NAME)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class MatchResult:
 
 
 def _enum(kind, value):
+    """The Python API's edge: a choice given by its name becomes the enum member."""
     try:
         return value if isinstance(value, kind) else kind(value)
     except ValueError:
@@ -77,7 +80,7 @@ def plan_match(
     a: EncodedDataset,
     b: EncodedDataset,
     threshold: float = DEFAULT_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     top_k: int | None = None,
     lsh: LSHOptions | None = None,
@@ -95,7 +98,7 @@ def match(
     a: EncodedDataset,
     b: EncodedDataset,
     threshold: float = DEFAULT_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     solver: Solver | str = DEFAULT_SOLVER,
     *,
     top_k: int | None = None,
@@ -177,7 +180,7 @@ class Clusters:
 def dedup(
     a: EncodedDataset,
     threshold: float = DEFAULT_DEDUP_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
     executor=None,
@@ -214,7 +217,7 @@ class Groups:
 def link_groups(
     datasets: list[EncodedDataset],
     threshold: float = DEFAULT_THRESHOLD,
-    blocking: BlockingMethod | str = BlockingMethod.KEYS,
+    blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
     executor=None,
@@ -223,6 +226,7 @@ def link_groups(
     """Link three or more datasets at once: every pair of datasets is compared, then groups."""
     if len(datasets) < 2:
         raise InputError("link_groups needs at least two datasets")
+    method = _enum(BlockingMethod, blocking)
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     edges = []
@@ -232,7 +236,7 @@ def link_groups(
                 datasets[i],
                 datasets[j],
                 threshold,
-                blocking,
+                method,
                 Solver.NONE,
                 lsh=lsh,
                 executor=executor,

@@ -20,43 +20,14 @@ repeated pairs are removed after scoring.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-from pprl.encoded import FILTER_BITS, EncodedDataset
+from linkage.options import BlockingMethod, LSHOptions
+from pprl.encoded import EncodedDataset
 from pprl.errors import InputError
-
-
-class BlockingMethod(enum.Enum):
-    KEYS = "keys"
-    LSH = "lsh"
-    EXHAUSTIVE = "exhaustive"
-
-
-@dataclass(frozen=True)
-class LSHOptions:
-    """Bit-sampling LSH: `bands` passes of `bits_per_band` sampled positions each."""
-
-    bands: int = 32
-    bits_per_band: int = 20
-    seed: int = 20240601
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.bits_per_band <= 64 or self.bands < 1:
-            raise InputError("LSH needs bands >= 1 and 1 <= bits_per_band <= 64")
-
-    def positions(self) -> np.ndarray:
-        """int64[bands, bits_per_band]: distinct filter positions per band."""
-        rng = np.random.default_rng(self.seed)
-        return np.stack(
-            [
-                np.sort(rng.choice(FILTER_BITS, self.bits_per_band, replace=False))
-                for _ in range(self.bands)
-            ]
-        ).astype(np.int64)
 
 
 @dataclass(frozen=True)

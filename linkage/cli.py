@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 import time
@@ -12,14 +13,35 @@ import numpy as np
 import pyarrow.csv as pacsv
 from tqdm import tqdm
 
-from linkage.defaults import (
-    DEFAULT_BLOCKING_NAME,
+from linkage.options import (
+    DEFAULT_BLOCKING,
     DEFAULT_DEDUP_THRESHOLD,
     DEFAULT_DUPLICATES_AT,
-    DEFAULT_SOLVER_NAME,
+    DEFAULT_LSH_BANDS,
+    DEFAULT_LSH_BITS_PER_BAND,
+    DEFAULT_SOLVER,
     DEFAULT_THRESHOLD,
+    MAX_LSH_BITS_PER_BAND,
+    BlockingMethod,
+    LSHOptions,
+    Solver,
 )
 from pprl.errors import InputError
+from pprl.extras import require_extra
+
+
+class EnumChoice(click.Choice):
+    """One of an enum's values on the command line; the command receives the enum member."""
+
+    def __init__(self, kind: type[enum.Enum]) -> None:
+        self.kind = kind
+        super().__init__([member.value for member in kind])
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, self.kind):
+            return value
+        return self.kind(super().convert(value, param, ctx))
+
 
 THRESHOLD = click.option(
     "--threshold",
@@ -30,14 +52,21 @@ THRESHOLD = click.option(
 )
 BLOCKING = click.option(
     "--blocking",
-    type=click.Choice(["keys", "lsh", "exhaustive"]),
-    default=DEFAULT_BLOCKING_NAME,
+    type=EnumChoice(BlockingMethod),
+    default=DEFAULT_BLOCKING.value,
     show_default=True,
     help="keys: shared keyed blocking keys; lsh: Hamming LSH on filters; exhaustive: all pairs.",
 )
 QUIET = click.option("--quiet", is_flag=True, help="No progress bar.")
-LSH_BANDS = click.option("--lsh-bands", type=click.IntRange(1, 512), default=32, show_default=True)
-LSH_BITS = click.option("--lsh-bits", type=click.IntRange(1, 64), default=20, show_default=True)
+LSH_BANDS = click.option(
+    "--lsh-bands", type=click.IntRange(1, 512), default=DEFAULT_LSH_BANDS, show_default=True
+)
+LSH_BITS = click.option(
+    "--lsh-bits",
+    type=click.IntRange(1, MAX_LSH_BITS_PER_BAND),
+    default=DEFAULT_LSH_BITS_PER_BAND,
+    show_default=True,
+)
 
 
 class DiceOrOff(click.ParamType):
@@ -107,8 +136,8 @@ def _rate(count: int, seconds: float) -> str:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="pairs.csv to write.")
 @click.option(
     "--solver",
-    type=click.Choice(["greedy", "many-to-one", "none"]),
-    default=DEFAULT_SOLVER_NAME,
+    type=EnumChoice(Solver),
+    default=DEFAULT_SOLVER.value,
     show_default=True,
     help="many-to-one: best B per A record; greedy: one-to-one; none: every pair ≥ threshold.",
 )
@@ -123,7 +152,11 @@ def _rate(count: int, seconds: float) -> str:
 )
 @BLOCKING
 @click.option("--top-k", type=click.IntRange(min=1), help="Keep at most K best pairs per A record.")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Write a score histogram PNG.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    help="Write a score histogram PNG (needs the plots extra).",
+)
 @click.option(
     "--plot-floor",
     type=click.FloatRange(0.0, 1.0),
@@ -153,9 +186,10 @@ def match_command(
 ):
     """Link encoded datasets A and B; write token_a,token_b,score."""
     import linkage
-    from linkage.blocking import LSHOptions
     from linkage.plot import score_histogram
 
+    if plot:  # before the matching, not after it
+        require_extra("matplotlib", "plots")
     started = time.perf_counter()
     left, right = linkage.load(a), linkage.load(b)
     load_s = time.perf_counter() - started
@@ -189,8 +223,8 @@ def match_command(
         "records_a": result.n_a,
         "records_b": result.n_b,
         "threshold": threshold,
-        "blocking": blocking,
-        "solver": solver,
+        "blocking": blocking.value,
+        "solver": solver.value,
         "duplicates_at": result.duplicates_at,
         "comparisons": result.comparisons,
         "reduction_ratio": 1 - result.comparisons / max(1, result.n_a * result.n_b),
@@ -203,12 +237,12 @@ def match_command(
         Path(summary).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     compare_s = result.timings.get("compare", 0.0)
     click.echo(
-        f"{result.n_a:,} x {result.n_b:,} records, blocking {blocking}: "
+        f"{result.n_a:,} x {result.n_b:,} records, blocking {blocking.value}: "
         f"{result.comparisons:,} comparisons (reduction ratio {info['reduction_ratio']:.4f})"
     )
     click.echo(
         f"{len(result.candidates):,} candidate pairs >= {threshold:g}, "
-        f"{len(result.pairs):,} pairs after solver {solver} -> {out}"
+        f"{len(result.pairs):,} pairs after solver {solver.value} -> {out}"
     )
     click.echo(
         "timings: "
@@ -238,7 +272,6 @@ def match_command(
 def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
     """Find records of A that are the same person; write cluster,token for each duplicate."""
     import linkage
-    from linkage.blocking import LSHOptions
 
     started = time.perf_counter()
     data = linkage.load(a)
@@ -282,7 +315,6 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
     import pyarrow as pa
 
     import linkage
-    from linkage.blocking import LSHOptions
 
     if len(datasets) < 2:
         raise click.UsageError("give at least two datasets (three or more is what this is for)")
@@ -327,7 +359,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         "datasets": list(datasets),
         "records": {names[i]: len(x) for i, x in enumerate(loaded)},
         "threshold": threshold,
-        "blocking": blocking,
+        "blocking": blocking.value,
         "groups": len(sizes),
         "groups_by_size": by_size,
         "grouped_records": per_dataset,

@@ -12,6 +12,8 @@ single-process run. The rows reach the workers one of two ways:
     from dask.distributed import Client, LocalCluster
     with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster) as client:
         result = linkage.match(a, b, 0.8, executor=DaskExecutor(client))
+
+Needs dask distributed, the `cluster` extra (`pip install 'pprl-engine[cluster]'`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from linkage.candidates import CandidatePairs
 from linkage.executor import Progress, merge, run_partition
 from linkage.kernel import PackedRows
 from linkage.plan import MatchPlan, Partition
+from pprl.extras import require_extra
 
 
 @functools.lru_cache(maxsize=4)
@@ -62,8 +65,7 @@ class DaskExecutor:
         right: PackedRows,
         progress: Progress | None = None,
     ) -> CandidatePairs:
-        from dask.distributed import as_completed
-
+        as_completed = require_extra("dask.distributed", "cluster").as_completed
         parts = plan.partitions(self.target_comparisons)
         if not parts:
             return merge(plan, [])

@@ -1,4 +1,7 @@
-"""Score histogram for choosing a threshold: matches and non-matches show as two humps."""
+"""Score histogram for choosing a threshold: matches and non-matches show as two humps.
+
+Needs matplotlib, the `plots` extra (`pip install 'pprl-engine[plots]'`).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
+from pprl.extras import require_extra
+
 
 def score_histogram(
     scores: np.ndarray, threshold: float, out: str | Path, *, floor: float = 0.0, title: str = ""
 ) -> None:
-    import matplotlib
-
+    matplotlib = require_extra("matplotlib", "plots")
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = require_extra("matplotlib.pyplot", "plots")
 
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     try:

@@ -17,21 +17,15 @@ NumPy, then one pass with flags or a union-find in Numba); no Python objects per
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from linkage.candidates import CandidatePairs
+from linkage.options import Solver
 from linkage.popcount import and_count_rows
 from pprl.errors import InputError
-
-
-class Solver(enum.Enum):
-    GREEDY = "greedy"
-    MANY_TO_ONE = "many-to-one"
-    NONE = "none"
 
 
 @njit(cache=True, nogil=True)

@@ -5,7 +5,8 @@
     │   ├── SchemaError            a schema file that does not validate (all problems listed)
     │   ├── EncodedFormatError     an encoded dataset that cannot be read or is not ours
     │   ├── NotFound               an upload, dataset or run id the matcher does not know
-    │   └── LimitExceeded          over a configured size limit
+    │   ├── LimitExceeded          over a configured size limit
+    │   └── MissingExtraError      an optional part is not installed (names the pip extra)
     ├── NotReady                   exists, but not in a state that allows this
     ├── IncompatibleEncodingsError schema fingerprints or key ids differ: never compare
     ├── SecretError                a linkage secret cannot be opened (wrong passphrase, damaged)
@@ -94,6 +95,16 @@ class NotReady(PprlError):
     """The thing exists but is not in a state that allows this (e.g. results of a failed run)."""
 
     grpc_status = "FAILED_PRECONDITION"
+
+
+class MissingExtraError(InputError):
+    """An optional module is not installed; the message names the extra that installs it."""
+
+    def __init__(self, module: str, extra: str, reason: str = "") -> None:
+        self.module = module
+        self.extra = extra
+        problem = f"cannot be imported ({reason})" if reason else "is not installed"
+        super().__init__(f"{module} {problem}: pip install 'pprl-engine[{extra}]'")
 
 
 class IncompatibleEncodingsError(PprlError):

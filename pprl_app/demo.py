@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from governance import keywrap, pki
 from governance.store import DB_FILE, GovernanceStore
-from linkage.defaults import DEFAULT_THRESHOLD
+from linkage.options import DEFAULT_THRESHOLD
 from pprl.errors import GovernanceError, InputError, IntegrityError
 from transport.client import MatcherClient
 from transport.generated import runs_pb2
@@ -53,7 +53,7 @@ class Link:
     entry_name: str
     disclose: tuple[str, ...]
     purpose: str
-    # The matcher's default threshold (see linkage.defaults for how it was measured).
+    # The matcher's default threshold (see linkage.options for how it was measured).
     threshold: float = DEFAULT_THRESHOLD
     # Many-to-one: a person enrolled twice in the low-income list (a duplicate the list's own
     # deduplication should find) must be flagged against the death or vehicle record twice.

@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 import pprl.errors
-from pprl.errors import ERROR_FOR_STATUS, PprlError, SchemaError, TransportError
+from pprl.errors import ERROR_FOR_STATUS, MissingExtraError, PprlError, SchemaError, TransportError
 from transport.statuses import error_for, status_for
 
 PACKAGES = ("pprl", "bloom", "linkage", "governance", "transport", "pprl_synthetic")
@@ -41,6 +41,8 @@ CLASSES = _subclasses(PprlError)
 def _instance(kind: type[PprlError]) -> PprlError:
     if issubclass(kind, SchemaError):
         return kind([("$.name", "must be a non-empty string")], path="mine.json")
+    if issubclass(kind, MissingExtraError):
+        return kind("the details", "plots")
     return kind("the details")
 
 

@@ -21,18 +21,19 @@ import pyarrow.csv as pacsv
 from tqdm import tqdm
 
 from governance.passphrases import key_passphrase
-from linkage.cli import DiceOrOff
-from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
+from linkage.cli import DiceOrOff, EnumChoice
+from linkage.options import (
+    DEFAULT_BLOCKING,
+    DEFAULT_SOLVER,
+    DEFAULT_THRESHOLD,
+    BlockingMethod,
+    Solver,
+)
 from pprl.errors import InputError
 from transport.childenv import MATCHER_KEY_ENV
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
-
-_SOLVER_CHOICES = {
-    "greedy": runs_pb2.SOLVER_GREEDY,
-    "many-to-one": runs_pb2.SOLVER_MANY_TO_ONE,
-    "none": runs_pb2.SOLVER_NONE,
-}
+from transport.run_options import blocking_value, solver_value
 
 
 def client_options(func):
@@ -170,11 +171,15 @@ def run() -> None:
 @click.option(
     "--threshold", default=DEFAULT_THRESHOLD, show_default=True, type=click.FloatRange(0.0, 1.0)
 )
-@click.option("--blocking", default="", help="Blocking strategy (matcher default if empty).")
+@click.option(
+    "--blocking",
+    type=EnumChoice(BlockingMethod),
+    help=f"As in pprl match [default: the matcher's, {DEFAULT_BLOCKING.value}].",
+)
 @click.option(
     "--solver",
-    type=click.Choice(sorted(_SOLVER_CHOICES)),
-    default=DEFAULT_SOLVER_NAME,
+    type=EnumChoice(Solver),
+    default=DEFAULT_SOLVER.value,
     show_default=True,
     help="As in pprl match (many-to-one keeps B near-copies of the chosen record).",
 )
@@ -196,8 +201,8 @@ def run_create(
         dataset_a,
         dataset_b,
         threshold=threshold,
-        blocking=blocking,
-        solver=_SOLVER_CHOICES[solver],
+        blocking=blocking_value(blocking),
+        solver=solver_value(solver),
         duplicates_at=duplicates_at,
     )
     _print_status(status)

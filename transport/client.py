@@ -242,11 +242,13 @@ class MatcherClient:
         dataset_b: str,
         *,
         threshold: float,
-        blocking: str = "",
+        blocking: int = runs_pb2.BLOCKING_UNSPECIFIED,
         solver: int = runs_pb2.SOLVER_UNSPECIFIED,
         duplicates_at: float | None = None,
     ) -> runs_pb2.RunStatus:
-        """`duplicates_at`: None for the matcher's default, 0 to keep one B record."""
+        """`blocking`, `solver`: `runs_pb2` enums, unspecified for the matcher's default
+        (`transport.run_options` maps them to the matcher's options); `duplicates_at`: None for
+        the matcher's default, 0 to keep one B record."""
         request = runs_pb2.CreateRunRequest(
             agreement_id=agreement_id,
             dataset_a=dataset_a,

@@ -78,8 +78,8 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
         a,
         b,
         threshold=spec.threshold,
-        blocking=spec.blocking or linkage.BlockingMethod.KEYS,
-        solver=linkage.Solver(spec.solver),
+        blocking=spec.blocking,
+        solver=spec.solver,
         duplicates_at=spec.duplicates_at,
         progress=progress,
     )

@@ -18,7 +18,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from linkage.defaults import DEFAULT_DUPLICATES_AT
+from linkage.options import DEFAULT_BLOCKING, DEFAULT_DUPLICATES_AT, BlockingMethod, Solver
 from pprl.errors import NotFound
 from pprl.files import write_atomic
 
@@ -48,16 +48,27 @@ class RunSpec:
     dataset_a: str
     dataset_b: str
     threshold: float
-    blocking: str
-    solver: str  # a linkage.Solver value, checked when the run is created
+    blocking: BlockingMethod
+    solver: Solver
     created_by: str
     created_at: str
     # Many-to-one near-copies: the Dice to keep them at, or None to keep one B record (a spec
     # without the field runs with the matcher's default).
     duplicates_at: float | None = DEFAULT_DUPLICATES_AT
 
+    def __post_init__(self) -> None:
+        # spec.json holds the enums' values; "" is how a spec written before blocking was an
+        # enum says the matcher's default.
+        if not isinstance(self.blocking, BlockingMethod):
+            blocking = BlockingMethod(self.blocking) if self.blocking else DEFAULT_BLOCKING
+            object.__setattr__(self, "blocking", blocking)
+        object.__setattr__(self, "solver", Solver(self.solver))
+
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), sort_keys=True).encode()
+        data = asdict(self)
+        data["blocking"] = self.blocking.value
+        data["solver"] = self.solver.value
+        return json.dumps(data, sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> RunSpec:

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from cryptography.hazmat.primitives import serialization
 
 from governance.model import Action
-from linkage.defaults import DEFAULT_DUPLICATES_AT, DEFAULT_SOLVER_NAME
+from linkage.options import DEFAULT_DUPLICATES_AT
 from pprl.errors import (
     AuthorisationError,
     IncompatibleEncodingsError,
@@ -34,19 +34,13 @@ from transport.generated import (
     uploads_pb2_grpc,
 )
 from transport.relay import DisclosureRelay
+from transport.run_options import blocking_of, solver_of
 from transport.runs import RunManager
 from transport.runstate import RunState, RunStatus, now_iso
 from transport.signing import verify_manifest
 from transport.uploads import DatasetRecord, UploadStore
 
 WATCH_INTERVAL = 0.2
-_SOLVERS = {
-    # proto enum -> linkage.Solver value; unspecified means the matcher's default
-    runs_pb2.SOLVER_UNSPECIFIED: DEFAULT_SOLVER_NAME,
-    runs_pb2.SOLVER_GREEDY: "greedy",
-    runs_pb2.SOLVER_MANY_TO_ONE: "many-to-one",
-    runs_pb2.SOLVER_NONE: "none",
-}
 
 
 @dataclass(frozen=True)
@@ -192,22 +186,13 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
         agreement = self.m.authorise(context, Action.RUN, request.agreement_id)
         if not 0.0 < request.threshold <= 1.0:
             raise InputError("threshold must be in (0, 1]", field="threshold")
-        if request.solver not in _SOLVERS:
-            raise InputError("unknown solver", field="solver")
-        # The matcher's own lists of strategies (imported here: only run creation needs them).
-        from linkage import BlockingMethod, Solver
-
-        if _SOLVERS[request.solver] not in {m.value for m in Solver}:
-            raise InputError("unknown solver", field="solver")
-
+        solver = solver_of(request.solver)
+        blocking = blocking_of(request.blocking)
         duplicates_at = DEFAULT_DUPLICATES_AT
         if request.HasField("duplicates_at"):
             if not 0.0 <= request.duplicates_at <= 1.0:
                 raise InputError("duplicates_at must be in [0, 1] (0: off)", field="duplicates_at")
             duplicates_at = request.duplicates_at or None
-        if request.blocking and request.blocking not in {m.value for m in BlockingMethod}:
-            choices = ", ".join(m.value for m in BlockingMethod)
-            raise InputError(f"unknown blocking {request.blocking!r} (choose {choices})")
         parties = set(agreement.parties)
         for name in (request.dataset_a, request.dataset_b):
             try:
@@ -222,8 +207,8 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
                 "dataset_a": request.dataset_a,
                 "dataset_b": request.dataset_b,
                 "threshold": request.threshold,
-                "blocking": request.blocking,
-                "solver": _SOLVERS[request.solver],
+                "blocking": blocking,
+                "solver": solver,
                 "duplicates_at": duplicates_at,
                 "created_by": context.caller.department,
                 "created_at": now_iso(),

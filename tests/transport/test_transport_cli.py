@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from transport_world import agreement_of, client, encoded_pair
 
+from linkage.options import BlockingMethod
 from pprl_app.cli import main
 from transport.runstate import RUNS_SUBDIR, RunFiles
 
@@ -46,14 +47,16 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
     )
     assert f"matches={len(truth)}" in created
     run_id = re.search(r"(run-[0-9a-f]{16})", created).group(1)
-    assert RunFiles(world.matcher_dir / RUNS_SUBDIR, run_id).spec().duplicates_at == 0.8
+    spec = RunFiles(world.matcher_dir / RUNS_SUBDIR, run_id).spec()
+    assert (spec.duplicates_at, spec.blocking) == (0.8, BlockingMethod.KEYS)
     one_b = _ok(
         ["run", "create", "--agreement", agreement, "--dataset-a", ds_a, "--dataset-b", ds_b,
-         "--duplicates-at", "off"],
+         "--duplicates-at", "off", "--blocking", "exhaustive"],
         mca,
     )  # fmt: skip
     one_b_id = re.search(r"(run-[0-9a-f]{16})", one_b).group(1)
-    assert RunFiles(world.matcher_dir / RUNS_SUBDIR, one_b_id).spec().duplicates_at is None
+    spec = RunFiles(world.matcher_dir / RUNS_SUBDIR, one_b_id).spec()
+    assert (spec.duplicates_at, spec.blocking) == (None, BlockingMethod.EXHAUSTIVE)
     assert "succeeded" in _ok(["run", "status", run_id], mps)
     _ok(["run", "results", run_id, "--out", str(tmp_path / "pairs.csv")], mps)
     pairs = list(csv.DictReader((tmp_path / "pairs.csv").read_text().splitlines()))

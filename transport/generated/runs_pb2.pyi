@@ -12,6 +12,13 @@ class Solver(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SOLVER_MANY_TO_ONE: _ClassVar[Solver]
     SOLVER_NONE: _ClassVar[Solver]
 
+class Blocking(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BLOCKING_UNSPECIFIED: _ClassVar[Blocking]
+    BLOCKING_KEYS: _ClassVar[Blocking]
+    BLOCKING_LSH: _ClassVar[Blocking]
+    BLOCKING_EXHAUSTIVE: _ClassVar[Blocking]
+
 class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RUN_STATE_UNSPECIFIED: _ClassVar[RunState]
@@ -24,6 +31,10 @@ SOLVER_UNSPECIFIED: Solver
 SOLVER_GREEDY: Solver
 SOLVER_MANY_TO_ONE: Solver
 SOLVER_NONE: Solver
+BLOCKING_UNSPECIFIED: Blocking
+BLOCKING_KEYS: Blocking
+BLOCKING_LSH: Blocking
+BLOCKING_EXHAUSTIVE: Blocking
 RUN_STATE_UNSPECIFIED: RunState
 QUEUED: RunState
 RUNNING: RunState
@@ -32,22 +43,22 @@ FAILED: RunState
 CANCELLED: RunState
 
 class CreateRunRequest(_message.Message):
-    __slots__ = ("agreement_id", "dataset_a", "dataset_b", "threshold", "blocking", "solver", "duplicates_at")
+    __slots__ = ("agreement_id", "dataset_a", "dataset_b", "threshold", "solver", "duplicates_at", "blocking")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     DATASET_A_FIELD_NUMBER: _ClassVar[int]
     DATASET_B_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
-    BLOCKING_FIELD_NUMBER: _ClassVar[int]
     SOLVER_FIELD_NUMBER: _ClassVar[int]
     DUPLICATES_AT_FIELD_NUMBER: _ClassVar[int]
+    BLOCKING_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
     dataset_a: str
     dataset_b: str
     threshold: float
-    blocking: str
     solver: Solver
     duplicates_at: float
-    def __init__(self, agreement_id: _Optional[str] = ..., dataset_a: _Optional[str] = ..., dataset_b: _Optional[str] = ..., threshold: _Optional[float] = ..., blocking: _Optional[str] = ..., solver: _Optional[_Union[Solver, str]] = ..., duplicates_at: _Optional[float] = ...) -> None: ...
+    blocking: Blocking
+    def __init__(self, agreement_id: _Optional[str] = ..., dataset_a: _Optional[str] = ..., dataset_b: _Optional[str] = ..., threshold: _Optional[float] = ..., solver: _Optional[_Union[Solver, str]] = ..., duplicates_at: _Optional[float] = ..., blocking: _Optional[_Union[Blocking, str]] = ...) -> None: ...
 
 class RunRef(_message.Message):
     __slots__ = ("run_id",)
