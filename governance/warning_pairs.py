@@ -4,7 +4,7 @@ Either way only opaque record tokens and scores are read, and every token must l
 (32 lowercase hex characters, `pprl.encoded`): a file carrying names or ID numbers instead is
 refused at the row and field where it does, so no plaintext can reach the warnings table.
 
-    a run:   read through the matcher's own run files (transport.runstate.RunFiles); the run
+    a run:   read through the matcher's own run files (pprl.runfiles.RunDirectory); the run
              must have succeeded under the agreement
     a CSV:   token_a,token_b,score as `pprl match` writes it
 """
@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from pprl.encoded import TOKEN_PATTERN
 from pprl.errors import InputError, NotFound
+from pprl.runfiles import RunDirectory, RunState
 
 PAIR_COLUMNS = ("token_a", "token_b", "score")
 _TOKEN = re.compile(TOKEN_PATTERN)  # the encoded format's own record-token rule
@@ -65,18 +66,15 @@ def pairs_from_csv(path: Path) -> PairSource:
 
 
 def pairs_from_run(data_dir: Path, run_id: str, agreement_id: str) -> PairSource:
-    # Imported here: only this source needs the matcher's run files.
-    from transport.runstate import RunFiles, RunState
-
     try:
-        files = RunFiles.in_data_dir(data_dir, run_id)
+        files = RunDirectory.in_data_dir(data_dir, run_id)
     except NotFound:
         raise InputError("not a run id (run-<16 hex>)", field="run") from None
     try:
-        spec, state = files.spec(), files.status().state
+        spec, state = files.spec_data(), files.status().state
     except (NotFound, OSError, ValueError, KeyError, TypeError):
         raise InputError(f"no readable run {run_id} in {data_dir}", field="run") from None
-    if spec.agreement_id != agreement_id:
+    if spec.get("agreement_id") != agreement_id:
         raise InputError(f"run {run_id} was not made under agreement {agreement_id}", field="run")
     if state is not RunState.SUCCEEDED:
         raise InputError(f"run {run_id} has not succeeded (state {state.value})", field="run")

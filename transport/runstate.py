@@ -1,44 +1,33 @@
-"""A run's specification and progress as files in the matcher's data directory.
+"""The matcher's typed run specification over the run-file format (`pprl.runfiles`).
 
-    runs/<run_id>/spec.json       what to match (written once, at creation)
-    runs/<run_id>/status.json     state, stage, progress (rewritten atomically as it moves)
-    runs/<run_id>/result.parquet  match_id, token_a, token_b, score (written once, atomically)
-
-Because all of a run lives in these files, a matcher restarted after a crash finds every run
-that had not finished and starts it again; the matching is deterministic, so the result is the
-same as an uninterrupted run's.
+`RunSpec` carries the run's options as linkage enums; `RunFiles` is the run directory that
+reads and writes it. States, statuses and the layout on disk are `pprl.runfiles`'.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import json
-import re
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
 from linkage.options import DEFAULT_BLOCKING, DEFAULT_DUPLICATES_AT, BlockingMethod, Solver
-from pprl.errors import NotFound
-from pprl.files import write_atomic
+from pprl.runfiles import (
+    RUN_FAILED,
+    RUNS_SUBDIR,
+    RunDirectory,
+    RunState,
+    RunStatus,
+    now_iso,
+)
 
-# What a client is told of any failure; the reason (which may name server paths) is logged.
-RUN_FAILED = "run failed (the reason is in the matcher's log)"
-
-_RUN_ID = re.compile(r"^run-[0-9a-f]{16}$")
-RUNS_SUBDIR = "runs"  # under the matcher's data directory
-
-
-class RunState(enum.Enum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def final(self) -> bool:
-        return self in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED)
+__all__ = [
+    "RUNS_SUBDIR",
+    "RUN_FAILED",
+    "RunFiles",
+    "RunSpec",
+    "RunState",
+    "RunStatus",
+    "now_iso",
+]
 
 
 @dataclass(frozen=True)
@@ -75,71 +64,11 @@ class RunSpec:
         return cls(**json.loads(raw))
 
 
-@dataclass(frozen=True)
-class RunStatus:
-    state: RunState
-    stage: str = "queued"
-    progress: float = 0.0
-    matches: int = 0
-    message: str = ""
-    attempts: int = 0
-    finished_at: str = ""
-
-    def to_json(self) -> bytes:
-        data = asdict(self)
-        data["state"] = self.state.value
-        return json.dumps(data, sort_keys=True).encode()
-
-    @classmethod
-    def from_json(cls, raw: bytes) -> RunStatus:
-        data = json.loads(raw)
-        data["state"] = RunState(data["state"])
-        return cls(**data)
-
-    def moved(self, **changes) -> RunStatus:
-        status = replace(self, **changes)
-        if status.state.final and not status.finished_at:
-            status = replace(status, finished_at=now_iso())
-        return status
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-class RunFiles:
-    """Reads and writes one run's files."""
-
-    def __init__(self, runs_root: Path, run_id: str) -> None:
-        if not _RUN_ID.match(run_id):
-            raise NotFound("unknown run")
-        self.dir = runs_root / run_id
-        self.run_id = run_id
-
-    @classmethod
-    def in_data_dir(cls, data_dir: Path, run_id: str) -> RunFiles:
-        return cls(Path(data_dir) / RUNS_SUBDIR, run_id)
-
-    @property
-    def exists(self) -> bool:
-        return (self.dir / "spec.json").exists()
-
-    @property
-    def result_path(self) -> Path:
-        return self.dir / "result.parquet"
+class RunFiles(RunDirectory):
+    """One run's files, with the spec as a `RunSpec`."""
 
     def spec(self) -> RunSpec:
-        if not self.exists:
-            raise NotFound("unknown run")
-        return RunSpec.from_json((self.dir / "spec.json").read_bytes())
-
-    def status(self) -> RunStatus:
-        return RunStatus.from_json((self.dir / "status.json").read_bytes())
+        return RunSpec.from_json(self.spec_json())
 
     def write_spec(self, spec: RunSpec) -> None:
-        self.dir.mkdir(parents=True, exist_ok=False)
-        write_atomic(self.dir / "status.json", RunStatus(RunState.QUEUED).to_json())
-        write_atomic(self.dir / "spec.json", spec.to_json())
-
-    def write_status(self, status: RunStatus) -> None:
-        write_atomic(self.dir / "status.json", status.to_json())
+        self.write_spec_json(spec.to_json())
