@@ -205,6 +205,7 @@ def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, s
     import sys
     import tempfile
 
+    from linkage.evaluation import reduction_ratio
     from linkage.simulate import linked_pair
     from linkage.store import save_arrow
 
@@ -246,7 +247,7 @@ def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, s
         "threshold": threshold,
         "generate_s": generate_s,
         **worker,
-        "reduction_ratio": 1 - worker["comparisons"] / (n * n),
+        "reduction_ratio": reduction_ratio(worker["comparisons"], n, n),
         "true_pairs_found": hits,
         "true_pairs": n // 2,
         "pairs_completeness_sample": completeness,

@@ -24,6 +24,7 @@ from linkage.defaults import (
     DEFAULT_SOLVER_NAME,
     DEFAULT_THRESHOLD,
 )
+from linkage.evaluation import reduction_ratio
 from linkage.executor import LocalExecutor, Progress
 from linkage.plan import MatchPlan, build_plan
 from linkage.solvers import RightDuplicates, Solver, cluster_labels, group_labels, solve
@@ -62,6 +63,21 @@ class MatchResult:
                 "score": pa.array(self.pairs.score, type=pa.float64()),
             }
         )
+
+    def summary(self) -> dict:
+        """The run's figures, ready for JSON: sizes, options, comparisons and what they found."""
+        return {
+            "records_a": self.n_a,
+            "records_b": self.n_b,
+            "threshold": self.threshold,
+            "blocking": self.blocking.value,
+            "solver": self.solver.value,
+            "duplicates_at": self.duplicates_at,
+            "comparisons": self.comparisons,
+            "reduction_ratio": reduction_ratio(self.comparisons, self.n_a, self.n_b),
+            "candidates": len(self.candidates),
+            "pairs": len(self.pairs),
+        }
 
 
 def _enum(kind, value):

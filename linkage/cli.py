@@ -186,16 +186,7 @@ def match_command(
     info = {
         "a": a,
         "b": b,
-        "records_a": result.n_a,
-        "records_b": result.n_b,
-        "threshold": threshold,
-        "blocking": blocking,
-        "solver": solver,
-        "duplicates_at": result.duplicates_at,
-        "comparisons": result.comparisons,
-        "reduction_ratio": 1 - result.comparisons / max(1, result.n_a * result.n_b),
-        "candidates": len(result.candidates),
-        "pairs": len(result.pairs),
+        **result.summary(),
         "out": out,
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }

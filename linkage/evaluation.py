@@ -52,6 +52,23 @@ def count_true_pairs(persons_a: np.ndarray, persons_b: np.ndarray) -> int:
     return int((ca[ia].astype(np.int64) * cb[ib]).sum())
 
 
+def reduction_ratio(comparisons: int, n_left: int, n_right: int) -> float:
+    """1 - comparisons / (n_left * n_right): the share of the exhaustive work avoided."""
+    total = n_left * n_right
+    return 1.0 - comparisons / total if total else 0.0
+
+
+def pairs_completeness(found_left, found_right, all_left, all_right) -> float:
+    """Share of the reference pairs (e.g. exhaustive matches) that the blocked run also found."""
+    reference = np.unique(np.stack([all_left, all_right], axis=1), axis=0)
+    if len(reference) == 0:
+        return 1.0
+    found = np.unique(np.stack([found_left, found_right], axis=1), axis=0)
+    both = np.concatenate([reference, found])
+    _, counts = np.unique(both, axis=0, return_counts=True)
+    return float((counts > 1).sum() / len(reference))
+
+
 def _read_csv(path: str, columns: list[str]) -> pa.Table:
     try:
         table = pacsv.read_csv(
@@ -246,5 +263,4 @@ def reduction_ratio_of_summary(path: str) -> float:
     for key in ("comparisons", "records_a", "records_b"):
         if not isinstance(data.get(key), int):
             raise InputError("missing or not an integer", path=path, field=key)
-    total = data["records_a"] * data["records_b"]
-    return 1.0 - data["comparisons"] / total if total else 0.0
+    return reduction_ratio(data["comparisons"], data["records_a"], data["records_b"])

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linkage.blocking import pairs_completeness, reduction_ratio
-from linkage.evaluation import count_true_pairs, quality
+from linkage.evaluation import count_true_pairs, pairs_completeness, quality, reduction_ratio
 
 
 def test_true_pairs_count_every_record_combination_of_a_person():

@@ -9,14 +9,9 @@ from hypothesis import strategies as st
 
 import linkage
 from linkage import reference as ref
-from linkage.blocking import (
-    BlockingMethod,
-    LSHOptions,
-    lsh_keys,
-    pairs_completeness,
-    reduction_ratio,
-)
+from linkage.blocking import BlockingMethod, LSHOptions, lsh_keys
 from linkage.candidates import CandidatePairs
+from linkage.evaluation import pairs_completeness, reduction_ratio
 from linkage.executor import LocalExecutor
 from linkage.simulate import extract, linked_pair, population
 from linkage.solvers import (
@@ -82,6 +77,11 @@ def test_greedy_solver_gives_one_to_one_links_with_high_quality(pair):
     table = result.to_table()
     assert table.column_names == ["token_a", "token_b", "score"]
     assert table.column("token_a")[0].as_py() == a.tokens[int(result.pairs.left[0])].as_py()
+    summary = result.summary()
+    assert (summary["records_a"], summary["records_b"]) == (len(a), len(b))
+    assert (summary["blocking"], summary["solver"]) == ("keys", "greedy")
+    assert (summary["pairs"], summary["candidates"]) == (len(result.pairs), len(result.candidates))
+    assert summary["reduction_ratio"] == reduction_ratio(result.comparisons, len(a), len(b))
 
 
 def test_lsh_keys_are_the_sampled_bits():
