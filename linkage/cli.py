@@ -270,8 +270,6 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
     Every pair of datasets is compared; groups then form in score order and never hold two
     records of one dataset. Only groups with records from two or more datasets are written.
     """
-    import pyarrow as pa
-
     import linkage
     from linkage.blocking import LSHOptions
 
@@ -295,21 +293,8 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         )
     finally:
         progress.close()
-    # Number the groups 1, 2, ... in the order the members are listed.
-    _, first, numbers = np.unique(groups.group, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))
-    tokens = [
-        loaded[d].tokens[int(r)].as_py() for d, r in zip(groups.dataset, groups.row, strict=True)
-    ]
-    table = pa.table(
-        {
-            "group": pa.array(order[numbers] + 1, type=pa.int64()),
-            "dataset": pa.array([names[d] for d in groups.dataset], type=pa.string()),
-            "token": pa.array(tokens, type=pa.string()),
-        }
-    )
-    _write_csv(table, out)
-    sizes = np.bincount(numbers) if len(numbers) else np.zeros(0, dtype=np.int64)
+    _write_csv(groups.to_table(names), out)
+    _, sizes = np.unique(groups.group, return_counts=True)
     by_size = {int(k): int(v) for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)}
     per_dataset = {
         names[d]: int(n) for d, n in enumerate(np.bincount(groups.dataset, minlength=len(loaded)))

@@ -215,6 +215,20 @@ def test_dedup_and_multiparty_on_simulated_data():
         members = groups.group == g
         assert len(set(groups.dataset[members].tolist())) == members.sum()
     assert len(np.unique(groups.group)) >= 250
+    table = groups.to_table(["x", "y", "z"])
+    assert table.column_names == ["group", "dataset", "token"]
+    members = zip(groups.dataset.tolist(), groups.row.tolist(), strict=True)
+    assert table.column("token").to_pylist() == [parts[d].tokens[r].as_py() for d, r in members]
+    assert table.column("dataset").to_pylist() == ["xyz"[d] for d in groups.dataset]
+    numbers = np.asarray(table.column("group"))
+    first = np.unique(numbers, return_index=True)[1]
+    assert numbers[np.sort(first)].tolist() == list(range(1, len(first) + 1))  # listing order
+    for g in np.unique(groups.group):
+        assert len(np.unique(numbers[groups.group == g])) == 1
+    assert len(np.unique(numbers)) == len(np.unique(groups.group))
+    none = np.zeros(0, dtype=np.int64)
+    empty = linkage.Groups(none, none, none, (parts[0].tokens, parts[1].tokens)).to_table()
+    assert empty.num_rows == 0 and empty.column_names == ["group", "dataset", "token"]
 
 
 def test_dedup_compares_each_unordered_pair_once_like_the_reference():
