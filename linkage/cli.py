@@ -340,9 +340,23 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write JSON here.")
 def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary, json_out):
     """Precision, recall and F1 of a pairs file against ground truth."""
-    from linkage.evaluation import evaluate_files, reduction_ratio_of_summary
+    from linkage.evaluation import (
+        evaluate,
+        read_map,
+        read_pairs,
+        read_truth,
+        reduction_ratio_of_summary,
+    )
 
-    q = evaluate_files(pairs, map_a, map_b, truth_a, truth_b)
+    found = read_pairs(pairs)
+    paths = {"map_a": map_a, "truth_a": truth_a, "map_b": map_b, "truth_b": truth_b}
+    truth = {
+        "map_a": read_map(map_a),
+        "truth_a": read_truth(truth_a),
+        "map_b": read_map(map_b),
+        "truth_b": read_truth(truth_b),
+    }
+    q = evaluate(found, **truth, names={"pairs": pairs, **paths})
     figures = q.to_dict()
     click.echo(
         f"pairs {q.pairs:,}  true pairs {q.true_pairs:,}  TP {q.true_positives:,}  "
@@ -351,7 +365,7 @@ def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary,
     click.echo(f"precision {q.precision:.4f}  recall {q.recall:.4f}  F1 {q.f1:.4f}")
     if candidates:
         # Pairs completeness: the share of true pairs that survived blocking and the threshold.
-        c = evaluate_files(candidates, map_a, map_b, truth_a, truth_b)
+        c = evaluate(read_pairs(candidates), **truth, names={"pairs": candidates, **paths})
         figures["pairs_completeness"] = c.recall
         click.echo(f"pairs completeness {c.recall:.4f} ({c.true_positives:,} of {c.true_pairs:,})")
     if summary:
