@@ -51,6 +51,20 @@ def test_encode_file_api(tmp_path):
     assert "row not encoded" in (tmp_path / "out.rejects.csv").read_text()
 
 
+def test_an_encode_result_becomes_a_dataset_the_matcher_takes():
+    import linkage
+
+    records = [{"name": "张伟", "id_number": "11010519491231002X"}, {"name": "李娜"}]
+    result = bloom.encode(records, "cn-identity", SECRET)
+    dataset = result.to_dataset(department="GA")
+    assert len(dataset) == 2 and dataset.tokens.to_pylist() == result.record_tokens
+    assert dataset.manifest == result.manifest(department="GA")
+    assert dataset.blocking.keys() == result.blocking.keys()
+    assert dataset.manifest.key_id == SECRET.key_id
+    again = bloom.encode(records[:1], "cn-identity", SECRET).to_dataset()
+    assert len(linkage.match(dataset, again)) == 1
+
+
 def test_chunked_files_give_the_same_encoding_and_aligned_ids(tmp_path):
     names = ["张伟", "", "李娜", "王芳", "", "刘洋", "陈静"]
     source = tmp_path / "extract.csv"

@@ -15,7 +15,7 @@ from bloom.cn_id import check_char
 from bloom.fields import reading_part
 from bloom.names import normalise_name, prepare_names, reference_reading
 from bloom.secret import LinkageSecret
-from pprl.encoded import EncodedDataset, dataset_from_table, with_manifest
+from pprl.encoded import EncodedDataset
 
 SECRET = LinkageSecret.from_bytes(bytes(range(32)))
 ID_NUMBER = "11010519800102301" + check_char("11010519800102301")
@@ -40,9 +40,7 @@ def reading_of(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dataset(records: list[dict]) -> EncodedDataset:
-    result = encode(records, "cn-identity", SECRET)
-    table = result.to_table()
-    return dataset_from_table(with_manifest(table, result.manifest(table)))
+    return encode(records, "cn-identity", SECRET).to_dataset()
 
 
 def test_a_record_without_id_number_and_birth_date_keeps_only_the_name_reading_key():

@@ -14,7 +14,6 @@ import linkage
 from bloom import LinkageSecret, encode
 from governance.store import DB_FILE
 from pprl.cli import main
-from pprl.encoded import dataset_from_table, with_manifest
 
 # The low-income list (A) and the death registry (B): two of the people are in both.
 LOW_INCOME = [
@@ -37,9 +36,7 @@ PLAINTEXT = sorted(
 
 
 def _encoded(records, secret):
-    result = encode(records, "cn-identity", secret)
-    table = result.to_table()
-    return dataset_from_table(with_manifest(table, result.manifest(table)))
+    return encode(records, "cn-identity", secret).to_dataset()
 
 
 def test_nothing_plaintext_reaches_the_warnings(world, monkeypatch, tmp_path):
