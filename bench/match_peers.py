@@ -206,8 +206,8 @@ def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, s
     import tempfile
 
     from linkage.evaluation import reduction_ratio
-    from linkage.simulate import linked_pair
     from linkage.store import save_arrow
+    from linkage.testing import linked_pair
 
     start = time.perf_counter()
     a, b, person_a, person_b = linked_pair(n, n, n // 2, seed)

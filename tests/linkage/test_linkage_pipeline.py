@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import linkage_reference as ref
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linkage
-from linkage import reference as ref
 from linkage.blocking import BlockingMethod, LSHOptions, lsh_keys
 from linkage.candidates import CandidatePairs
 from linkage.evaluation import pairs_completeness, reduction_ratio
 from linkage.executor import LocalExecutor
-from linkage.simulate import extract, linked_pair, population
 from linkage.solvers import (
     RightDuplicates,
     cluster_labels,
@@ -21,6 +20,7 @@ from linkage.solvers import (
     group_labels,
     many_to_one,
 )
+from linkage.testing import extract, linked_pair, population
 from pprl.errors import IncompatibleEncodingsError, InputError
 
 
