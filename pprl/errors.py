@@ -17,6 +17,19 @@ these. Messages for signature and authorisation failures are deliberately uninfo
 
 from __future__ import annotations
 
+__all__ = [
+    "AuthorisationError",
+    "EncodedFormatError",
+    "GovernanceError",
+    "IncompatibleEncodingsError",
+    "InputError",
+    "IntegrityError",
+    "PprlError",
+    "SchemaError",
+    "SecretError",
+    "TransportError",
+]
+
 
 class PprlError(Exception):
     """Base of every error the engine raises on purpose."""
