@@ -205,8 +205,9 @@ def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, s
     import sys
     import tempfile
 
-    from linkage.simulate import linked_pair
+    from linkage.evaluation import reduction_ratio
     from linkage.store import save_arrow
+    from linkage.testing import linked_pair
 
     start = time.perf_counter()
     a, b, person_a, person_b = linked_pair(n, n, n // 2, seed)
@@ -246,7 +247,7 @@ def end_to_end(n: int = 1_000_000, threshold: float = 0.8, sample: int = 2000, s
         "threshold": threshold,
         "generate_s": generate_s,
         **worker,
-        "reduction_ratio": 1 - worker["comparisons"] / (n * n),
+        "reduction_ratio": reduction_ratio(worker["comparisons"], n, n),
         "true_pairs_found": hits,
         "true_pairs": n // 2,
         "pairs_completeness_sample": completeness,

@@ -255,7 +255,7 @@ def test_bench_top_k_small_blocks_interleaved(benchmark, rows_per_block, k, thre
 
 @pytest.fixture(scope="module")
 def simulated():
-    from linkage.simulate import linked_pair
+    from linkage.testing import linked_pair
 
     a, b, _, _ = linked_pair(100_000, 100_000, 50_000, 9)
     return a, b
@@ -283,7 +283,7 @@ def _previous_dice_blocks(left, right, blocks, threshold, *, top_k=None, diagona
 
 @CASES
 def test_bench_top_k_match_interleaved(benchmark, simulated, k, threshold):
-    """End to end: 100k x 100k simulated records (linkage.simulate), keys blocking, top-k."""
+    """End to end: 100k x 100k simulated records (linkage.testing), keys blocking, top-k."""
     versions = {
         "previous": _match_with(_previous_dice_blocks),
         "current": _match_with(kernel.dice_blocks),

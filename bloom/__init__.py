@@ -22,7 +22,15 @@ _EXPORTS = {
     "encode_file": "bloom.files",
     "EncodeSummary": "bloom.files",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "EncodeResult",
+    "EncodeSummary",
+    "LinkageSecret",
+    "Schema",
+    "encode",
+    "encode_file",
+    "load_schema",
+]
 
 
 def __getattr__(name: str) -> Any:

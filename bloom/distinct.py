@@ -3,7 +3,6 @@
 `distinct_index(keys, valid)` returns `(distinct, index)`: the sorted distinct valid keys and
 an int32 array shaped like `keys` holding each valid entry's position in `distinct` (-1 where
 invalid). Small key ranges use a Numba counting pass (linear time, no sort); large ones sort.
-`distinct_index_reference` is the obvious NumPy version the property tests compare against.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ def distinct_index(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.
     if lo >= 0 and hi < DENSE_LIMIT:
         distinct, index = _dense(flat_keys, flat_valid, hi)
         return distinct, index.reshape(keys.shape)
-    return distinct_index_reference(keys, valid)
+    return _sorted(keys, valid)
 
 
 @njit(cache=True, nogil=True)
@@ -71,7 +70,7 @@ def _dense(keys, valid, top):  # pragma: no cover - compiled
     return distinct, index
 
 
-def distinct_index_reference(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sorted(keys: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     index = np.full(keys.shape, -1, dtype=np.int32)
     distinct, inverse = np.unique(keys[valid], return_inverse=True)
     index[valid] = inverse.ravel()

@@ -1,6 +1,6 @@
 """The encoder: records in, keyed 1024-bit Bloom filters (CLKs) and blocking keys out.
 
-    encode(records, schema, secret) -> EncodeResult
+    encode(records, schema, secret) -> EncodeResult  # .to_dataset() for linkage.match
 
 Steps, all on whole columns:
 1. normalise every schema field (`bloom.fields`) and derive missing facts from the ID number;
@@ -40,7 +40,15 @@ from bloom.schema import (
 )
 from bloom.secret import LinkageSecret
 from bloom.tokens import Part, TokenStream
-from pprl.encoded import FILTER_BYTES, Manifest, build_table, content_hash
+from pprl.encoded import (
+    FILTER_BYTES,
+    EncodedDataset,
+    Manifest,
+    build_table,
+    content_hash,
+    dataset_from_table,
+    with_manifest,
+)
 from pprl.errors import InputError
 
 
@@ -83,6 +91,12 @@ class EncodeResult:
             created_at=created_at,
             counts=dict(self.counts),
         )
+
+    def to_dataset(self, *, department: str | None = None, created_at=None) -> EncodedDataset:
+        """The encoded dataset in memory, with its manifest, as `linkage.match` takes it."""
+        table = self.to_table()
+        manifest = self.manifest(table, department=department, created_at=created_at)
+        return dataset_from_table(with_manifest(table, manifest), verify=False)
 
 
 def _as_table(records: list[dict] | pa.Table, schema: Schema) -> pa.Table:

@@ -63,27 +63,6 @@ def normalise_names(column: pa.Array) -> tuple[list[str], np.ndarray]:
     return pc.utf8_slice_codeunits(converted, 0, MAX_NAME_CHARS).to_pylist(), indices
 
 
-def _readings(ch: str) -> tuple[str, ...]:
-    t = pinyin_table.table()
-    ids = t.lookup(np.array([ord(ch)]))[0]
-    return tuple(t.syllables[i - 1] for i in ids.tolist() if i)
-
-
-def default_reading(ch: str) -> str | None:
-    readings = _readings(ch)
-    return readings[0] if readings else None
-
-
-def all_readings(ch: str) -> tuple[str, ...]:
-    return _readings(ch)
-
-
-def surname_reading(ch: str) -> str | None:
-    t = pinyin_table.table()
-    k = int(t.surname_of(np.array([ord(ch)]))[0])
-    return t.syllables[k - 1] if k else None
-
-
 def name_parts(name: str) -> list[str]:
     return [p for p in name.split(SEPARATOR) if p]
 
@@ -92,25 +71,6 @@ def romanised_syllables(name: str) -> list[str]:
     """Parts of a name written in pinyin ("zhang·wei") that are single pinyin syllables."""
     known = pinyin_table.table().syllable_ids
     return [p for p in name_parts(name) if p.isascii() and p in known][:ROMANISED_SLOTS]
-
-
-def reference_reading(name: str) -> str | None:
-    """Reference: a normalised name's usual readings, separators left out (None: unreadable)."""
-    readings = [default_reading(ch) for ch in name if ch != SEPARATOR]
-    if not readings or None in readings:
-        return None
-    return " ".join(readings)
-
-
-def reference_syllables(name: str) -> set[str]:
-    """Reference: the pinyin syllable tokens of one normalised name."""
-    out = {r for ch in name if (r := default_reading(ch))}
-    if name:
-        out.update(all_readings(name[0]))
-        if (s := surname_reading(name[0])) is not None:
-            out.add(s)
-    out.update(romanised_syllables(name))
-    return out
 
 
 SURNAME_SLOTS = pinyin_table.SLOTS  # readings kept for the surname character

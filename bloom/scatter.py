@@ -1,4 +1,4 @@
-"""Setting token bits in packed filters: the Numba kernel and its slow reference.
+"""Setting token bits in packed filters: validation, then the Numba kernel.
 
 Filters are `uint8[n, nbits / 8]`, bit i in byte i // 8 under mask 0x80 >> (i % 8) (the
 encoded-dataset convention). `index[D, w]` names each record's distinct tokens (-1: none),
@@ -48,16 +48,3 @@ def _scatter(bits, index, row_index, krow, positions):  # pragma: no cover - com
                 for b in range(k):
                     p = positions[t, b]
                     bits[r, p >> 3] |= np.uint8(0x80 >> (p & 7))
-
-
-def scatter_bits_reference(
-    nbits: int, index: np.ndarray, row_index: np.ndarray, krow: np.ndarray, positions: np.ndarray
-) -> np.ndarray:
-    """The same result the slow, obvious way (for property tests)."""
-    dense = np.zeros((len(row_index), nbits), dtype=bool)
-    for r, d in enumerate(row_index):
-        for t in index[d]:
-            if t >= 0:
-                for p in positions[t, : krow[r]]:
-                    dense[r, p] = True
-    return np.packbits(dense, axis=1)

@@ -37,9 +37,27 @@ _EXPORTS = {
     "check_compatible": "linkage.store",
     "load": "linkage.store",
 }
-__all__ = sorted(
-    [*_EXPORTS, "DEFAULT_DEDUP_THRESHOLD", "DEFAULT_DUPLICATES_AT", "DEFAULT_THRESHOLD"]
-)
+__all__ = [
+    "BlockingMethod",
+    "CandidatePairs",
+    "Clusters",
+    "DEFAULT_DEDUP_THRESHOLD",
+    "DEFAULT_DUPLICATES_AT",
+    "DEFAULT_SOLVER",
+    "DEFAULT_THRESHOLD",
+    "Groups",
+    "LSHOptions",
+    "LocalExecutor",
+    "MatchPlan",
+    "MatchResult",
+    "Solver",
+    "check_compatible",
+    "dedup",
+    "link_groups",
+    "load",
+    "match",
+    "plan_match",
+]
 
 
 def __getattr__(name: str) -> Any:

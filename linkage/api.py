@@ -10,7 +10,7 @@ executor (in this process unless one is given, e.g. `DaskExecutor`) and applies 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from linkage.blocking import passes_for
 from linkage.candidates import CandidatePairs
+from linkage.evaluation import reduction_ratio
 from linkage.executor import LocalExecutor, Progress
 from linkage.options import (
     DEFAULT_BLOCKING,
@@ -65,6 +66,21 @@ class MatchResult:
                 "score": pa.array(self.pairs.score, type=pa.float64()),
             }
         )
+
+    def summary(self) -> dict:
+        """The run's figures, ready for JSON: sizes, options, comparisons and what they found."""
+        return {
+            "records_a": self.n_a,
+            "records_b": self.n_b,
+            "threshold": self.threshold,
+            "blocking": self.blocking.value,
+            "solver": self.solver.value,
+            "duplicates_at": self.duplicates_at,
+            "comparisons": self.comparisons,
+            "reduction_ratio": reduction_ratio(self.comparisons, self.n_a, self.n_b),
+            "candidates": len(self.candidates),
+            "pairs": len(self.pairs),
+        }
 
 
 def _enum(kind, value):
@@ -212,6 +228,27 @@ class Groups:
     dataset: np.ndarray
     row: np.ndarray
     group: np.ndarray
+    tokens: tuple[pa.Array, ...]  # record tokens of each dataset, in the order they were given
+
+    def to_table(self, names: Sequence[str] | None = None) -> pa.Table:
+        """group, dataset, token: one row a member, groups numbered 1, 2, ... in listing order.
+
+        `dataset` is `names[i]` for the i-th dataset given (default: "0", "1", ...).
+        """
+        if names is None:
+            names = [str(i) for i in range(len(self.tokens))]
+        _, first, numbers = np.unique(self.group, return_index=True, return_inverse=True)
+        order = np.argsort(np.argsort(first))
+        # Each dataset's tokens are taken at once, then put back in the members' order.
+        parts = [t.take(pa.array(self.row[self.dataset == d])) for d, t in enumerate(self.tokens)]
+        listing = np.argsort(np.argsort(self.dataset, kind="stable"))
+        return pa.table(
+            {
+                "group": pa.array(order[numbers] + 1, type=pa.int64()),
+                "dataset": pa.array([names[d] for d in self.dataset.tolist()], type=pa.string()),
+                "token": pa.chunked_array(parts, type=pa.string()).take(pa.array(listing)),
+            }
+        )
 
 
 def link_groups(
@@ -249,4 +286,7 @@ def link_groups(
     counts = np.bincount(labels, minlength=len(labels))
     members = np.flatnonzero(counts[labels] > 1)
     members = members[np.lexsort((members, labels[members]))]
-    return Groups(source[members], members - offsets[source[members]], labels[members])
+    dataset = source[members]
+    return Groups(
+        dataset, members - offsets[dataset], labels[members], tuple(d.tokens for d in datasets)
+    )

@@ -3,8 +3,8 @@
 Contract: blocking only ever *removes* comparisons. A pair outside every block is never scored,
 so blocking may lower recall (a true match whose keys disagree is missed) but never precision:
 every pair that is reported was scored by the kernel exactly as exhaustive comparison would
-score it. `pairs_completeness` and `reduction_ratio` measure the trade against exhaustive
-comparison.
+score it. `linkage.evaluation.pairs_completeness` and `reduction_ratio` measure the trade
+against exhaustive comparison.
 
 A blocking *pass* gives every row an optional uint64 key; rows with equal keys on both sides
 form a block. Several passes are united (a pair is compared if any pass puts it in a block) and
@@ -100,20 +100,3 @@ def passes_for(
     if method is BlockingMethod.LSH:
         return lsh_passes(left.filters, right.filters, lsh or LSHOptions())
     return [exhaustive_pass(len(left), len(right))]
-
-
-def reduction_ratio(comparisons: int, n_left: int, n_right: int) -> float:
-    """1 - comparisons / (n_left * n_right): the share of the exhaustive work avoided."""
-    total = n_left * n_right
-    return 1.0 - comparisons / total if total else 0.0
-
-
-def pairs_completeness(found_left, found_right, all_left, all_right) -> float:
-    """Share of the reference pairs (e.g. exhaustive matches) that the blocked run also found."""
-    reference = np.unique(np.stack([all_left, all_right], axis=1), axis=0)
-    if len(reference) == 0:
-        return 1.0
-    found = np.unique(np.stack([found_left, found_right], axis=1), axis=0)
-    both = np.concatenate([reference, found])
-    _, counts = np.unique(both, axis=0, return_counts=True)
-    return float((counts > 1).sum() / len(reference))

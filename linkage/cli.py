@@ -220,16 +220,7 @@ def match_command(
     info = {
         "a": a,
         "b": b,
-        "records_a": result.n_a,
-        "records_b": result.n_b,
-        "threshold": threshold,
-        "blocking": blocking.value,
-        "solver": solver.value,
-        "duplicates_at": result.duplicates_at,
-        "comparisons": result.comparisons,
-        "reduction_ratio": 1 - result.comparisons / max(1, result.n_a * result.n_b),
-        "candidates": len(result.candidates),
-        "pairs": len(result.pairs),
+        **result.summary(),
         "out": out,
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }
@@ -312,8 +303,6 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
     Every pair of datasets is compared; groups then form in score order and never hold two
     records of one dataset. Only groups with records from two or more datasets are written.
     """
-    import pyarrow as pa
-
     import linkage
 
     if len(datasets) < 2:
@@ -336,21 +325,8 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         )
     finally:
         progress.close()
-    # Number the groups 1, 2, ... in the order the members are listed.
-    _, first, numbers = np.unique(groups.group, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))
-    tokens = [
-        loaded[d].tokens[int(r)].as_py() for d, r in zip(groups.dataset, groups.row, strict=True)
-    ]
-    table = pa.table(
-        {
-            "group": pa.array(order[numbers] + 1, type=pa.int64()),
-            "dataset": pa.array([names[d] for d in groups.dataset], type=pa.string()),
-            "token": pa.array(tokens, type=pa.string()),
-        }
-    )
-    _write_csv(table, out)
-    sizes = np.bincount(numbers) if len(numbers) else np.zeros(0, dtype=np.int64)
+    _write_csv(groups.to_table(names), out)
+    _, sizes = np.unique(groups.group, return_counts=True)
     by_size = {int(k): int(v) for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)}
     per_dataset = {
         names[d]: int(n) for d, n in enumerate(np.bincount(groups.dataset, minlength=len(loaded)))
@@ -396,9 +372,23 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write JSON here.")
 def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary, json_out):
     """Precision, recall and F1 of a pairs file against ground truth."""
-    from linkage.evaluation import evaluate_files, reduction_ratio_of_summary
+    from linkage.evaluation import (
+        evaluate,
+        read_map,
+        read_pairs,
+        read_truth,
+        reduction_ratio_of_summary,
+    )
 
-    q = evaluate_files(pairs, map_a, map_b, truth_a, truth_b)
+    found = read_pairs(pairs)
+    paths = {"map_a": map_a, "truth_a": truth_a, "map_b": map_b, "truth_b": truth_b}
+    truth = {
+        "map_a": read_map(map_a),
+        "truth_a": read_truth(truth_a),
+        "map_b": read_map(map_b),
+        "truth_b": read_truth(truth_b),
+    }
+    q = evaluate(found, **truth, names={"pairs": pairs, **paths})
     figures = q.to_dict()
     click.echo(
         f"pairs {q.pairs:,}  true pairs {q.true_pairs:,}  TP {q.true_positives:,}  "
@@ -407,7 +397,7 @@ def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary,
     click.echo(f"precision {q.precision:.4f}  recall {q.recall:.4f}  F1 {q.f1:.4f}")
     if candidates:
         # Pairs completeness: the share of true pairs that survived blocking and the threshold.
-        c = evaluate_files(candidates, map_a, map_b, truth_a, truth_b)
+        c = evaluate(read_pairs(candidates), **truth, names={"pairs": candidates, **paths})
         figures["pairs_completeness"] = c.recall
         click.echo(f"pairs completeness {c.recall:.4f} ({c.true_positives:,} of {c.true_pairs:,})")
     if summary:

@@ -4,10 +4,12 @@ Tokens in a pairs file are turned back into records through each department's lo
 (`<X>.map.parquet`: record_token, source_row, record_id) and into people through the truth
 files (`truth/<X>.csv`: record_id, person_id). Recall counts every true pair in the truth files,
 including records the encoder rejected: a record that was never matched is a missed match.
+`evaluate` works on tables in memory; `read_pairs`, `read_map` and `read_truth` read the files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -50,6 +52,23 @@ def count_true_pairs(persons_a: np.ndarray, persons_b: np.ndarray) -> int:
     ub, cb = np.unique(persons_b, return_counts=True)
     _, ia, ib = np.intersect1d(ua, ub, assume_unique=True, return_indices=True)
     return int((ca[ia].astype(np.int64) * cb[ib]).sum())
+
+
+def reduction_ratio(comparisons: int, n_left: int, n_right: int) -> float:
+    """1 - comparisons / (n_left * n_right): the share of the exhaustive work avoided."""
+    total = n_left * n_right
+    return 1.0 - comparisons / total if total else 0.0
+
+
+def pairs_completeness(found_left, found_right, all_left, all_right) -> float:
+    """Share of the reference pairs (e.g. exhaustive matches) that the blocked run also found."""
+    reference = np.unique(np.stack([all_left, all_right], axis=1), axis=0)
+    if len(reference) == 0:
+        return 1.0
+    found = np.unique(np.stack([found_left, found_right], axis=1), axis=0)
+    both = np.concatenate([reference, found])
+    _, counts = np.unique(both, axis=0, return_counts=True)
+    return float((counts > 1).sum() / len(reference))
 
 
 def _read_csv(path: str, columns: list[str]) -> pa.Table:
@@ -109,45 +128,85 @@ def _lookup(values: pa.Array, keys: pa.Array, targets: pa.Array, path: str, fiel
     return targets.take(index)
 
 
-def persons_of_tokens(
-    tokens: pa.Array, source: str, column: str, map_path: str, truth_path: str
+def _persons(
+    tokens: pa.Array,
+    mapping: pa.Table,
+    truth: pa.Table,
+    source: str,
+    column: str,
+    map_name: str,
+    truth_name: str,
 ) -> np.ndarray:
-    """Person id of each token: token -> record id (the department's map) -> person (truth).
-
-    An unknown token is reported at its row of `source`, the file it came from."""
-    mapping, truth = read_map(map_path), read_truth(truth_path)
     try:
         records = _lookup(
-            tokens, mapping.column("record_token"), mapping.column("record_id"), map_path, column
+            tokens, mapping.column("record_token"), mapping.column("record_id"), map_name, column
         )
         records = records.combine_chunks() if hasattr(records, "combine_chunks") else records
         persons = _lookup(
-            records, truth.column("record_id"), truth.column("person_id"), truth_path, "record_id"
+            records, truth.column("record_id"), truth.column("person_id"), truth_name, "record_id"
         )
     except InputError as exc:
         raise InputError(exc.reason, path=source, row=exc.row, field=column) from None
     return np.asarray(persons.to_pylist(), dtype=object).astype(str)
 
 
-def all_persons(truth_path: str) -> np.ndarray:
-    """Every person id of a truth file, one per record."""
-    return np.asarray(read_truth(truth_path).column("person_id").to_pylist(), dtype=object).astype(
-        str
+def persons_of_tokens(
+    tokens: pa.Array, source: str, column: str, map_path: str, truth_path: str
+) -> np.ndarray:
+    """Person id of each token: token -> record id (the department's map) -> person (truth).
+
+    An unknown token is reported at its row of `source`, the file it came from."""
+    return _persons(
+        tokens, read_map(map_path), read_truth(truth_path), source, column, map_path, truth_path
     )
 
 
-def evaluate_files(pairs_path: str, map_a: str, map_b: str, truth_a: str, truth_b: str) -> Quality:
-    pairs = read_pairs(pairs_path)
+def _everyone(truth: pa.Table) -> np.ndarray:
+    return np.asarray(truth.column("person_id").to_pylist(), dtype=object).astype(str)
+
+
+def all_persons(truth_path: str) -> np.ndarray:
+    """Every person id of a truth file, one per record."""
+    return _everyone(read_truth(truth_path))
+
+
+_TABLES = ("pairs", "map_a", "map_b", "truth_a", "truth_b")
+
+
+def evaluate(
+    pairs,
+    map_a: pa.Table,
+    map_b: pa.Table,
+    truth_a: pa.Table,
+    truth_b: pa.Table,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> Quality:
+    """Precision, recall and F1 of found pairs against ground truth, all held in memory.
+
+    `pairs` is a table with token_a and token_b (a run's result, `read_pairs`) or a
+    `MatchResult`; the maps and truth tables are as `read_map` and `read_truth` return them.
+    `names` says what an error calls each table, by parameter name (e.g. the file it was read
+    from); a table not named there is called by its parameter name.
+    """
+    table = pairs if isinstance(pairs, pa.Table) else pairs.to_table()
+    called = {name: name for name in _TABLES} | dict(names or {})
     sides = [
-        persons_of_tokens(
-            pairs.column(column).combine_chunks(), pairs_path, column, map_path, truth_path
+        _persons(
+            table.column(column).combine_chunks(),
+            mapping,
+            truth,
+            called["pairs"],
+            column,
+            called[f"map_{side}"],
+            called[f"truth_{side}"],
         )
-        for column, map_path, truth_path in (
-            ("token_a", map_a, truth_a),
-            ("token_b", map_b, truth_b),
+        for column, side, mapping, truth in (
+            ("token_a", "a", map_a, truth_a),
+            ("token_b", "b", map_b, truth_b),
         )
     ]
-    true_pairs = count_true_pairs(all_persons(truth_a), all_persons(truth_b))
+    true_pairs = count_true_pairs(_everyone(truth_a), _everyone(truth_b))
     return quality(sides[0], sides[1], true_pairs)
 
 
@@ -246,5 +305,4 @@ def reduction_ratio_of_summary(path: str) -> float:
     for key in ("comparisons", "records_a", "records_b"):
         if not isinstance(data.get(key), int):
             raise InputError("missing or not an integer", path=path, field=key)
-    total = data["records_a"] * data["records_b"]
-    return 1.0 - data["comparisons"] / total if total else 0.0
+    return reduction_ratio(data["comparisons"], data["records_a"], data["records_b"])

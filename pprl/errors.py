@@ -30,6 +30,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+__all__ = [
+    "ERROR_FOR_STATUS",
+    "AuthorisationError",
+    "EncodedFormatError",
+    "GovernanceError",
+    "IncompatibleEncodingsError",
+    "InputError",
+    "IntegrityError",
+    "LimitExceeded",
+    "MissingExtraError",
+    "NotFound",
+    "NotReady",
+    "PprlError",
+    "SchemaError",
+    "SecretError",
+    "TransportError",
+]
+
 
 class PprlError(Exception):
     """Base of every error the engine raises on purpose."""

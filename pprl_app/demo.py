@@ -240,20 +240,21 @@ def disclose_all(world, server, ids, runs, encoded) -> dict[str, int]:
 
 def evaluate(world, root, extracts, runs, encoded) -> dict[str, object]:
     """Quality of each run against the ground truth. Only the demo holds both maps and truth."""
-    from linkage.evaluation import evaluate_files
+    from linkage import evaluation
 
+    def truth_of(name: str):
+        return evaluation.read_truth(str(root / "synthetic" / extracts[name]["truth_file"]))
+
+    map_a, truth_a = evaluation.read_map(str(encoded[REFERENCE].map_path)), truth_of(REFERENCE)
     quality = {}
     for link in LINKS:
         result = RunFiles.in_data_dir(world.matcher_dir, runs[link.extract].run_id).result_path
-        pairs = root / "evaluation" / f"{link.extract}.pairs.csv"
-        pairs.parent.mkdir(exist_ok=True)
-        pacsv.write_csv(pq.read_table(result).select(["token_a", "token_b", "score"]), pairs)
-        quality[link.extract] = evaluate_files(
-            str(pairs),
-            str(encoded[REFERENCE].map_path),
-            str(encoded[link.extract].map_path),
-            str(root / "synthetic" / extracts[REFERENCE]["truth_file"]),
-            str(root / "synthetic" / extracts[link.extract]["truth_file"]),
+        quality[link.extract] = evaluation.evaluate(
+            pq.read_table(result),
+            map_a,
+            evaluation.read_map(str(encoded[link.extract].map_path)),
+            truth_a,
+            truth_of(link.extract),
         )
     return quality
 

@@ -265,10 +265,6 @@ class UploadStore:
         records = [DatasetRecord(**json.loads(p.read_text())) for p in self.datasets.glob("*.json")]
         return [r for r in records if r.agreement_id == agreement_id]
 
-    def dataset_path(self, dataset_id: str) -> Path:
-        self.dataset(dataset_id)
-        return self.datasets / f"{dataset_id}{DATASET_SUFFIX}"
-
 
 def load_dataset(path: str | Path, *, verify: bool = True) -> EncodedDataset:
     """A committed dataset, memory-mapped (its content hash checked again unless told not to)."""

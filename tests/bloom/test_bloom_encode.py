@@ -7,6 +7,7 @@ import hashlib
 import json
 from importlib import resources
 
+import bloom_reference as ref
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -17,10 +18,10 @@ from bloom import encode
 from bloom.blocking import _Hmac, hmac_sha256
 from bloom.cn_id import check_char
 from bloom.columns import code_matrix
-from bloom.distinct import distinct_index, distinct_index_reference
+from bloom.distinct import distinct_index
 from bloom.hardening import blip
 from bloom.positions import token_positions
-from bloom.scatter import scatter_bits, scatter_bits_reference
+from bloom.scatter import scatter_bits
 from bloom.schema import load_schema, parse_schema
 from bloom.secret import LinkageSecret
 from bloom.tokens import qgram_stream
@@ -319,7 +320,7 @@ def test_scatter_kernel_matches_reference(rows, width, tokens, kmax, rnd):
     positions = rng.integers(0, 1024, size=(tokens, kmax)).astype(np.uint16)
     bits = np.zeros((rows, 128), dtype=np.uint8)
     scatter_bits(bits, index, row_index, krow, positions)
-    assert np.array_equal(bits, scatter_bits_reference(1024, index, row_index, krow, positions))
+    assert np.array_equal(bits, ref.scatter_bits(1024, index, row_index, krow, positions))
 
 
 @settings(max_examples=80, deadline=None)
@@ -346,7 +347,7 @@ def test_distinct_index_kernel_matches_reference(rows, rnd, huge):
     keys = np.array(rows, dtype=np.int64) + (2**40 if huge else 0)  # huge: the sorting path
     valid = np.array([[rnd.random() < 0.7 for _ in row] for row in rows], dtype=bool)
     distinct, index = distinct_index(keys, valid)
-    ref_distinct, ref_index = distinct_index_reference(keys, valid)
+    ref_distinct, ref_index = ref.distinct_index(keys, valid)
     assert np.array_equal(distinct, ref_distinct)
     assert np.array_equal(index, ref_index)
     assert np.array_equal(distinct[index[valid]], keys[valid])

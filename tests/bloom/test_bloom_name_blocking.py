@@ -4,6 +4,7 @@ counterpart; homophones, traditional characters and separator variants share it.
 
 from __future__ import annotations
 
+import bloom_reference as ref
 import numpy as np
 import pyarrow as pa
 from hypothesis import given, settings
@@ -13,9 +14,9 @@ import linkage
 from bloom import encode
 from bloom.cn_id import check_char
 from bloom.fields import reading_part
-from bloom.names import normalise_name, prepare_names, reference_reading
+from bloom.names import normalise_name, prepare_names
 from bloom.secret import LinkageSecret
-from pprl.encoded import EncodedDataset, dataset_from_table, with_manifest
+from pprl.encoded import EncodedDataset
 
 SECRET = LinkageSecret.from_bytes(bytes(range(32)))
 ID_NUMBER = "11010519800102301" + check_char("11010519800102301")
@@ -40,9 +41,7 @@ def reading_of(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dataset(records: list[dict]) -> EncodedDataset:
-    result = encode(records, "cn-identity", SECRET)
-    table = result.to_table()
-    return dataset_from_table(with_manifest(table, result.manifest(table)))
+    return encode(records, "cn-identity", SECRET).to_dataset()
 
 
 def test_a_record_without_id_number_and_birth_date_keeps_only_the_name_reading_key():
@@ -95,7 +94,7 @@ def test_match_finds_the_record_without_id_number_and_birth_date():
 def testreading_part_agrees_with_the_reference(raw: list[str]):
     column = prepare_names(pa.array(raw, pa.string()))
     part = reading_part(column)
-    expected = [reference_reading(normalise_name(r)) for r in raw]
+    expected = [ref.name_reading(normalise_name(r)) for r in raw]
     assert part.valid.tolist() == [e is not None for e in expected]
     rendered = part.render(part.keys[part.valid])
     assert [t.decode() for t in rendered] == [e for e in expected if e is not None]

@@ -13,7 +13,6 @@ from test_governance_warnings_cli import Pprl
 import linkage
 from bloom import LinkageSecret, encode
 from governance.store import DB_FILE
-from pprl.encoded import dataset_from_table, with_manifest
 from pprl_app.cli import main
 
 # The low-income list (A) and the death registry (B): two of the people are in both.
@@ -37,9 +36,7 @@ PLAINTEXT = sorted(
 
 
 def _encoded(records, secret):
-    result = encode(records, "cn-identity", secret)
-    table = result.to_table()
-    return dataset_from_table(with_manifest(table, result.manifest(table)))
+    return encode(records, "cn-identity", secret).to_dataset()
 
 
 def test_nothing_plaintext_reaches_the_warnings(world, monkeypatch, tmp_path):

@@ -7,7 +7,7 @@ from dask import distributed
 
 import linkage
 from linkage.dask_executor import DaskExecutor
-from linkage.simulate import linked_pair
+from linkage.testing import linked_pair
 
 
 @pytest.fixture(scope="module")

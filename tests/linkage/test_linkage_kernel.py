@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import linkage_reference as ref
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkage import reference as ref
 from linkage.kernel import PackedRows, dice_blocks, dice_join, work_items
 from linkage.popcount import (
     and_count_4x1,

@@ -7,11 +7,11 @@ pairs tying the k-th score with a lower right id.
 
 from __future__ import annotations
 
+import linkage_reference as ref
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkage import reference as ref
 from linkage.candidates import CandidatePairs
 from linkage.kernel import ITEM_ROWS, PackedRows, dice_blocks, dice_join
 from linkage.kernel_bounds import RIGHT_TILE

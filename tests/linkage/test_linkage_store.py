@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import linkage
-from linkage.simulate import extract, population
 from linkage.store import save_arrow
+from linkage.testing import extract, population
 from pprl.encoded import write_encoded
 from pprl.errors import EncodedFormatError, IncompatibleEncodingsError
 

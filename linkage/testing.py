@@ -5,7 +5,7 @@ address, phone); each token sets `bits_per_token` positions of a 1024-bit filter
 copy of its person in which some tokens are replaced (typos, missing fields), which moves the
 Dice score the way real corruption does. Blocking keys stand in for keyed HMACs of birth year +
 sex and of birth month-day, each wrong with a small probability. Randomness comes from the
-seed, so data sets are reproducible.
+seed, so data sets are reproducible. Nothing in the matcher imports this module.
 """
 
 from __future__ import annotations
