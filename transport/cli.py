@@ -24,7 +24,7 @@ from governance.passphrases import key_passphrase
 from linkage.cli import DiceOrOff
 from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
 from pprl.errors import InputError
-from transport.childenv import MATCHER_KEY_ENV
+from pprl.passphrase import MATCHER_KEY_ENV
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 
