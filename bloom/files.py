@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,21 +259,3 @@ def _write_rejects(path: str, rejects: list[Reject]) -> None:
         writer.writerow(["row", "field", "reason"])
         for r in rejects:
             writer.writerow([r.row, r.field, r.reason])
-
-
-class ProgressBar:
-    """A tqdm bar on stderr, shown only on a terminal and without --quiet."""
-
-    def __init__(self, *, quiet: bool = False) -> None:
-        from tqdm import tqdm
-
-        disable = quiet or not sys.stderr.isatty()
-        self.bar = tqdm(unit="rec", file=sys.stderr, disable=disable, leave=False)
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if self.bar.total != total:
-            self.bar.total = total
-        self.bar.update(done)
-
-    def close(self) -> None:
-        self.bar.close()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 import click
 import numpy as np
 import pyarrow.csv as pacsv
-from tqdm import tqdm
 
 from linkage.defaults import (
     DEFAULT_BLOCKING_NAME,
@@ -20,6 +18,7 @@ from linkage.defaults import (
     DEFAULT_THRESHOLD,
 )
 from pprl.errors import InputError
+from pprl.progress import ProgressBar
 
 THRESHOLD = click.option(
     "--threshold",
@@ -62,26 +61,9 @@ class DiceOrOff(click.ParamType):
         return number
 
 
-class _Progress:
-    """A tqdm bar over comparisons, on stderr, only for a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.bar = tqdm(
-            total=None,
-            unit="pair",
-            unit_scale=True,
-            desc="comparing",
-            file=sys.stderr,
-            disable=quiet or not sys.stderr.isatty(),
-        )
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar.total != total:
-            self.bar.reset(total=total)
-        self.bar.update(done)
-
-    def close(self) -> None:
-        self.bar.close()
+def _progress(quiet: bool) -> ProgressBar:
+    """A bar over comparisons (restarted for each comparison's total)."""
+    return ProgressBar("pair", desc="comparing", unit_scale=True, quiet=quiet)
 
 
 def _write_csv(table, out: str) -> None:
@@ -160,7 +142,7 @@ def match_command(
     left, right = linkage.load(a), linkage.load(b)
     load_s = time.perf_counter() - started
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
-    progress = _Progress(quiet)
+    progress = _progress(quiet)
     try:
         result = linkage.match(
             left,
@@ -243,7 +225,7 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
     started = time.perf_counter()
     data = linkage.load(a)
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
-    progress = _Progress(quiet)
+    progress = _progress(quiet)
     try:
         clusters = linkage.dedup(data, threshold, blocking, lsh=lsh, progress=progress)
     finally:
@@ -293,7 +275,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
     started = time.perf_counter()
     loaded = [linkage.load(p) for p in datasets]
     names = _dataset_names(datasets)
-    progress = _Progress(quiet)
+    progress = _progress(quiet)
     try:
         groups = linkage.link_groups(
             loaded,

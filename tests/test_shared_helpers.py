@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 from pprl import passphrase
 
 
@@ -22,3 +25,73 @@ def test_passphrase_variables_have_their_documented_names():
 def test_passphrase_comes_from_its_variable(monkeypatch):
     monkeypatch.setenv(passphrase.CA_ENV, "ca words")
     assert passphrase.read_passphrase(passphrase.CA_ENV, "the CA key") == b"ca words"
+
+
+class _FakeBar:
+    def __init__(self, **kwargs):
+        self.total, self.n, self.kwargs = kwargs["total"], 0, kwargs
+        self.updates, self.closed = [], False
+
+    def reset(self, total=None):
+        self.total, self.n = total, 0
+
+    def update(self, n):
+        self.updates.append(n)
+        self.n += n
+
+    def close(self):
+        self.closed = True
+
+
+def _bar(monkeypatch, *args, **kwargs):
+    import tqdm
+
+    from pprl.progress import ProgressBar
+
+    monkeypatch.setattr(tqdm, "tqdm", _FakeBar)
+    return ProgressBar(*args, **kwargs)
+
+
+def test_progress_counts_increments_and_restarts_on_a_new_total(monkeypatch):
+    with _bar(monkeypatch, "pair") as bar:
+        bar(10, 100)
+        bar(5, 100)
+        assert (bar.bar.n, bar.bar.total) == (15, 100)
+        bar(7, 50)  # a second comparison with its own total
+        assert (bar.bar.n, bar.bar.total) == (7, 50)
+        bar(3)  # no total (a CSV of unknown length): the bar keeps counting
+        assert (bar.bar.n, bar.bar.total) == (10, 50)
+    assert bar.bar.closed
+
+
+def test_cumulative_progress_takes_the_running_total(monkeypatch):
+    bar = _bar(monkeypatch, "B", cumulative=True)
+    bar(100, 1000)
+    bar(400, 1000)
+    assert bar.bar.updates == [100, 300] and bar.bar.n == 400
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_only_on_a_terminal_and_without_quiet(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert _bar(monkeypatch, "rec").bar.kwargs["disable"]
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert _bar(monkeypatch, "rec", quiet=True).bar.kwargs["disable"]
+    assert not _bar(monkeypatch, "rec").bar.kwargs["disable"]
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a library caller asks for a bar anyway
+    assert not _bar(monkeypatch, "rec", only_on_terminal=False).bar.kwargs["disable"]
+
+
+def test_progress_draws_a_real_tqdm_bar_on_stderr(monkeypatch):
+    from pprl.progress import ProgressBar
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with ProgressBar("B", unit_scale=True, cumulative=True) as bar:
+        bar(512, 2048)
+        bar(2048, 2048)
+    assert bar.bar.n == 2048 and "2.05k/2.05k" in terminal.getvalue()

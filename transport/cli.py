@@ -12,19 +12,18 @@ from __future__ import annotations
 import functools
 import os
 import signal
-import sys
 import threading
 from pathlib import Path
 
 import click
 import pyarrow.csv as pacsv
-from tqdm import tqdm
 
 from governance.passphrases import key_passphrase
 from linkage.cli import DiceOrOff
 from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
 from pprl.errors import InputError
 from pprl.passphrase import MATCHER_KEY_ENV
+from pprl.progress import ProgressBar
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 
@@ -58,30 +57,6 @@ def client_options(func):
             return func(client=client, **kwargs)
 
     return wrapper
-
-
-class ByteProgress:
-    """A tqdm bar on stderr that learns its total from the first callback."""
-
-    def __init__(self, *, disable: bool) -> None:
-        self.disable = disable
-        self.bar: tqdm | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = tqdm(
-                total=total, unit="B", unit_scale=True, file=sys.stderr, disable=self.disable
-            )
-            self.bar.update(done)
-        else:
-            self.bar.update(done - self.bar.n)
-
-    def __enter__(self) -> ByteProgress:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _print_status(status) -> None:
@@ -147,7 +122,7 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_paralle
 @client_options
 def upload(client, encoded, agreement_id, dataset_name, quiet) -> None:
     """Upload an encoded dataset (signed with the department's key; resumes if interrupted)."""
-    with ByteProgress(disable=quiet or not sys.stderr.isatty()) as progress:
+    with ProgressBar("B", unit_scale=True, cumulative=True, quiet=quiet) as progress:
         report = client.upload(
             encoded, agreement_id=agreement_id, dataset_name=dataset_name, progress=progress
         )

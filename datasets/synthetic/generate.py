@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from pprl.errors import InputError
+from pprl.progress import ProgressBar
 from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.extracts import ExtractSpec, Selection
 from pprl_synthetic.mixing import uniform_from_ids
@@ -127,7 +127,9 @@ def generate_scenario(
     persons = TableWriter(out / "truth" / "persons.csv", PERSON_COLUMNS, OutputFormat.CSV)
     ref_date = np.datetime64(cfg.reference_date, "D")
 
-    bar = tqdm(total=size, unit="person", disable=not progress, desc=name, unit_scale=True)
+    bar = ProgressBar(
+        "person", desc=name, total=size, unit_scale=True, quiet=not progress, only_on_terminal=False
+    )
     try:
         for chunk, start in enumerate(range(0, size, CHUNK_PERSONS)):
             n = min(CHUNK_PERSONS, size - start)
@@ -151,7 +153,7 @@ def generate_scenario(
                 listed[idx] = True
                 _write_extract(o, pop, idx, rng, rates, ref_date)
             _write_persons(persons, pop.take(np.flatnonzero(listed)))
-            bar.update(n)
+            bar(n)
     finally:
         bar.close()
         for o in outputs:
