@@ -93,16 +93,6 @@ def read_columns_file(path: str | Path) -> dict[str, str]:
     return data
 
 
-def parse_map(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
-    mapping = {}
-    for pair in pairs:
-        field, sep, column = pair.partition("=")
-        if not sep or not field or not column:
-            raise InputError(f"--map expects field=column, got {pair!r}")
-        mapping[field.strip()] = column.strip()
-    return mapping
-
-
 def resolve_columns(
     names: list[str], schema: Schema, mapping: Mapping[str, str], path: str
 ) -> dict[str, str]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import sys
 
+import pytest
+
 from pprl import passphrase
+from pprl.errors import InputError
 
 
 def test_passphrase_variables_have_their_documented_names():
@@ -95,3 +98,35 @@ def test_progress_draws_a_real_tqdm_bar_on_stderr(monkeypatch):
         bar(512, 2048)
         bar(2048, 2048)
     assert bar.bar.n == 2048 and "2.05k/2.05k" in terminal.getvalue()
+
+
+def test_column_map_reads_field_equals_column_pairs():
+    from pprl.tables import parse_column_map
+
+    pairs = ("name=XM", " id_number = ZJHM ", "note=a=b", "name=XM")
+    assert parse_column_map(pairs) == {"name": "XM", "id_number": "ZJHM", "note": "a=b"}
+    assert parse_column_map(()) == {}
+
+
+@pytest.mark.parametrize(
+    "pair, message",
+    [
+        ("name", "--column expects field=column, got 'name'"),
+        ("=XM", "--column expects field=column, got '=XM'"),
+        ("name=", "--column expects field=column, got 'name='"),
+        (" = ", "--column expects field=column, got ' = '"),
+    ],
+)
+def test_column_map_refuses_a_pair_without_both_names(pair, message):
+    from pprl.tables import parse_column_map
+
+    with pytest.raises(InputError) as info:
+        parse_column_map(["cause=SW", pair], "--column")
+    assert str(info.value) == message
+
+
+def test_column_map_refuses_a_field_mapped_to_two_columns():
+    from pprl.tables import parse_column_map
+
+    with pytest.raises(InputError, match="--map maps field 'name' twice \\('XM' and 'NAME'\\)"):
+        parse_column_map(["name=XM", "name=NAME"])

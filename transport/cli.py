@@ -21,9 +21,9 @@ import pyarrow.csv as pacsv
 from governance.passphrases import key_passphrase
 from linkage.cli import DiceOrOff
 from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
-from pprl.errors import InputError
 from pprl.passphrase import MATCHER_KEY_ENV
 from pprl.progress import ProgressBar
+from pprl.tables import parse_column_map
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 
@@ -220,16 +220,6 @@ def run_results(client, run_id, out):
     click.echo(f"{table.num_rows} matched pairs (side {side}) written to {out}")
 
 
-def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
-    mapping = {}
-    for pair in pairs:
-        name, sep, column = pair.partition("=")
-        if not sep or not name or not column:
-            raise InputError(f"expected FIELD=COLUMN, got {pair!r}", field="--column")
-        mapping[name] = column
-    return mapping
-
-
 @click.command()
 @click.option("--run", "run_id", required=True)
 @click.option("--agreement", "agreement_id", required=True)
@@ -249,7 +239,7 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
         map_path=map_path,
         source_path=source_path,
         fields=tuple(fields),
-        columns=_field_map(columns),
+        columns=parse_column_map(columns, "--column"),
     )
     click.echo(
         f"sealed {report.records} records ({', '.join(report.fields)}) to {report.recipient}: "
