@@ -26,12 +26,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bloom.encoder import Reject, encode
-from bloom.reading import open_input
 from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, content_hash, write_encoded
 from pprl.errors import InputError
 from pprl.files import atomic_path
+from pprl.tables import open_table
 
 RECORD_ID = "record_id"
 DEFAULT_CHUNK = 200_000
@@ -161,7 +161,7 @@ def encode_file(
     elif columns is not None:
         column_map.update(columns)
     column_map.update(mapping or {})
-    source = open_input(path, encoding, chunk_size)
+    source = open_table(path, encoding, chunk_size)
     resolved = resolve_columns(source.columns, schema, column_map, path)
 
     # Chunk by chunk: each becomes its Arrow table at once, so only one chunk's working

@@ -130,3 +130,69 @@ def test_column_map_refuses_a_field_mapped_to_two_columns():
 
     with pytest.raises(InputError, match="--map maps field 'name' twice \\('XM' and 'NAME'\\)"):
         parse_column_map(["name=XM", "name=NAME"])
+
+
+def _gbk_extract(path):
+    path.write_bytes("编号,姓名,电话\n001,张伟,013800\n002,,\n".encode("gbk"))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_table_reader_reads_a_gbk_csv_as_text(tmp_path, encoding):
+    from pprl.tables import open_table, read_table
+
+    path = _gbk_extract(tmp_path / "gbk.csv")
+    table = read_table(path, encoding=encoding)
+    expected = {"编号": ["001", "002"], "姓名": ["张伟", ""], "电话": ["013800", ""]}
+    assert table.to_pydict() == expected  # text throughout: leading zeros kept, empty is ""
+    assert read_table(path, encoding=encoding, columns=["姓名"]).column_names == ["姓名"]
+    streamed = open_table(path, encoding, chunk_rows=1)
+    assert streamed.columns == ["编号", "姓名", "电话"] and streamed.total_rows is None
+    chunks = list(streamed.chunks)
+    assert [c.num_rows for c in chunks] == [1, 1] and chunks[0].equals(table.slice(0, 1))
+
+
+def test_table_reader_names_the_encoding_to_try(tmp_path):
+    from pprl.tables import open_table, read_table
+
+    path = _gbk_extract(tmp_path / "gbk.csv")
+    for read in (lambda: read_table(path), lambda: list(open_table(path).chunks)):
+        with pytest.raises(InputError) as info:
+            read()
+        assert str(info.value) == f"{path}: not utf-8 text (try --encoding gbk)"
+
+
+def test_table_reader_reads_parquet_with_its_types(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pprl.tables import open_table, read_table
+
+    table = pa.table({"record_token": ["a", "b", "c"], "source_row": [0, 1, 2]})
+    for name in ("map.parquet", "map.pq"):
+        pq.write_table(table, tmp_path / name)
+        assert read_table(tmp_path / name).equals(table)
+        assert read_table(tmp_path / name, columns=["source_row"]).column_names == ["source_row"]
+        streamed = open_table(tmp_path / name, chunk_rows=2)
+        assert streamed.total_rows == 3
+        assert [c.num_rows for c in streamed.chunks] == [2, 1]
+
+
+def test_table_reader_reports_what_is_wrong_with_the_file(tmp_path):
+    from pprl.tables import open_table, read_table
+
+    (tmp_path / "bom.csv").write_bytes("\ufeffname,phone\nZhang,0138\n".encode())
+    assert read_table(tmp_path / "bom.csv").column_names == ["name", "phone"]
+    with pytest.raises(InputError, match="bom.csv, field 'token_a': missing column"):
+        read_table(tmp_path / "bom.csv", columns=["name", "token_a"])
+    with pytest.raises(InputError, match="absent.csv: no such file"):
+        open_table(tmp_path / "absent.csv")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(InputError, match="empty file"):
+        read_table(tmp_path / "empty.csv")
+    (tmp_path / "broken.csv").write_bytes(b"a,b\n1,2,3\n")
+    with pytest.raises(InputError, match="broken.csv: unreadable input: CSV parse error"):
+        read_table(tmp_path / "broken.csv")
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="junk.parquet: unreadable input"):
+        read_table(tmp_path / "junk.parquet")

@@ -227,8 +227,9 @@ def run_results(client, run_id, out):
 @click.option("--source", "source_path", required=True, type=click.Path(exists=True))
 @click.option("--field", "fields", multiple=True, help="Field to release (default: all agreed).")
 @click.option("--column", "columns", multiple=True, help="FIELD=COLUMN in the source extract.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of a CSV.")
 @client_options
-def disclose(client, run_id, agreement_id, map_path, source_path, fields, columns):
+def disclose(client, run_id, agreement_id, map_path, source_path, fields, columns, encoding):
     """Provider: release the agreed fields of matched records, sealed to the consumer."""
     from transport.disclosure import release
 
@@ -240,6 +241,7 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
         source_path=source_path,
         fields=tuple(fields),
         columns=parse_column_map(columns, "--column"),
+        encoding=encoding,
     )
     click.echo(
         f"sealed {report.records} records ({', '.join(report.fields)}) to {report.recipient}: "
