@@ -14,7 +14,6 @@ Department column names are mapped to schema fields by a `<extract>.columns.json
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
@@ -30,7 +29,7 @@ from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, content_hash, write_encoded
 from pprl.errors import InputError
-from pprl.files import atomic_path
+from pprl.files import atomic_path, write_csv_atomic
 from pprl.tables import open_table
 
 RECORD_ID = "record_id"
@@ -224,9 +223,11 @@ def encode_file(
     try:
         _write_atomically(out_path, lambda p: write_encoded(p, encoded, manifest))
         _write_atomically(map_path, lambda p: pq.write_table(map_table, p))
-        _write_atomically(rejects_path, lambda p: _write_rejects(p, rejects))
     except OSError as exc:
         raise InputError(f"cannot write output ({exc.strerror})", path=str(out_path)) from None
+    write_csv_atomic(
+        rejects_path, ["row", "field", "reason"], ([r.row, r.field, r.reason] for r in rejects)
+    )
     return EncodeSummary(
         input_path=path,
         out_path=str(out_path),
@@ -241,11 +242,3 @@ def encode_file(
         schema_fingerprint=schema.fingerprint,
         hardening=schema.hardening.describe(),
     )
-
-
-def _write_rejects(path: str, rejects: list[Reject]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "field", "reason"])
-        for r in rejects:
-            writer.writerow([r.row, r.field, r.reason])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import click
 import numpy as np
-import pyarrow.csv as pacsv
 
 from linkage.defaults import (
     DEFAULT_BLOCKING_NAME,
@@ -17,7 +15,7 @@ from linkage.defaults import (
     DEFAULT_SOLVER_NAME,
     DEFAULT_THRESHOLD,
 )
-from pprl.errors import InputError
+from pprl.files import write_json_atomic, write_table_csv_atomic
 from pprl.progress import ProgressBar
 
 THRESHOLD = click.option(
@@ -64,18 +62,6 @@ class DiceOrOff(click.ParamType):
 def _progress(quiet: bool) -> ProgressBar:
     """A bar over comparisons (restarted for each comparison's total)."""
     return ProgressBar("pair", desc="comparing", unit_scale=True, quiet=quiet)
-
-
-def _write_csv(table, out: str) -> None:
-    path = Path(out)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        pacsv.write_csv(
-            table, str(tmp), pacsv.WriteOptions(quoting_style="needed", quoting_header="none")
-        )
-        tmp.replace(path)
-    except OSError as exc:
-        raise InputError(f"cannot write ({exc.strerror})", path=out) from None
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -159,7 +145,7 @@ def match_command(
     finally:
         progress.close()
     write_started = time.perf_counter()
-    _write_csv(result.to_table(), out)
+    write_table_csv_atomic(out, result.to_table())
     timings = {"load": load_s, **result.timings, "write": time.perf_counter() - write_started}
     if plot:
         plot_started = time.perf_counter()
@@ -182,7 +168,7 @@ def match_command(
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }
     if summary:
-        Path(summary).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(summary, info)
     compare_s = result.timings.get("compare", 0.0)
     click.echo(
         f"{result.n_a:,} x {result.n_b:,} records, blocking {blocking}: "
@@ -231,7 +217,7 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
     finally:
         progress.close()
     table = clusters.to_table()
-    _write_csv(table, out)
+    write_table_csv_atomic(out, table)
     n_clusters = len(set(table.column("cluster").to_pylist()))
     click.echo(
         f"{len(data):,} records, {clusters.comparisons:,} comparisons, {len(clusters.pairs):,} "
@@ -299,7 +285,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
             "token": pa.array(tokens, type=pa.string()),
         }
     )
-    _write_csv(table, out)
+    write_table_csv_atomic(out, table)
     sizes = np.bincount(numbers) if len(numbers) else np.zeros(0, dtype=np.int64)
     by_size = {int(k): int(v) for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)}
     per_dataset = {
@@ -317,7 +303,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         "seconds": round(time.perf_counter() - started, 4),
     }
     if summary:
-        Path(summary).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(summary, info)
     click.echo(
         f"{len(loaded)} datasets, {sum(info['records'].values()):,} records: {len(sizes):,} "
         f"groups -> {out}"
@@ -364,7 +350,7 @@ def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary,
         figures["reduction_ratio"] = reduction_ratio_of_summary(summary)
         click.echo(f"reduction ratio {figures['reduction_ratio']:.6f}")
     if json_out:
-        Path(json_out).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(json_out, figures)
 
 
 @click.command("evaluate-groups")
@@ -393,7 +379,7 @@ def evaluate_groups_command(groups, datasets, json_out):
     )
     click.echo(f"precision {q.precision:.4f}  recall {q.recall:.4f}  F1 {q.f1:.4f}")
     if json_out:
-        Path(json_out).write_text(json.dumps(q.to_dict(), indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(json_out, q.to_dict())
 
 
 def register(main: click.Group) -> None:

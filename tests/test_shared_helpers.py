@@ -196,3 +196,74 @@ def test_table_reader_reports_what_is_wrong_with_the_file(tmp_path):
     (tmp_path / "junk.parquet").write_bytes(b"not parquet")
     with pytest.raises(InputError, match="junk.parquet: unreadable input"):
         read_table(tmp_path / "junk.parquet")
+
+
+def _boom_after(rows, n):
+    for i, row in enumerate(rows):
+        if i == n:
+            raise RuntimeError("disk pulled")
+        yield row
+
+
+def test_output_writers_write_json_and_csv(tmp_path):
+    import pyarrow as pa
+
+    from pprl.files import write_csv_atomic, write_json_atomic, write_table_csv_atomic
+
+    write_json_atomic(tmp_path / "s.json", {"名": "张伟", "n": 1})
+    assert (tmp_path / "s.json").read_text("utf-8") == '{\n  "名": "张伟",\n  "n": 1\n}\n'
+    write_json_atomic(tmp_path / "c.json", {"clks": ["AA=="]}, indent=None)
+    assert (tmp_path / "c.json").read_text("utf-8") == '{"clks": ["AA=="]}\n'
+    write_csv_atomic(tmp_path / "r.csv", ["row", "reason"], [[1, "a,b"], [2, None]])
+    assert (tmp_path / "r.csv").read_bytes() == b'row,reason\r\n1,"a,b"\r\n2,\r\n'
+    table = pa.table({"token_a": ["x", "y,z"], "score": [0.5, 1.0]})
+    write_table_csv_atomic(tmp_path / "p.csv", table)
+    assert (tmp_path / "p.csv").read_text() == 'token_a,score\n"x",0.5\n"y,z",1\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "p.csv", "r.csv", "s.json"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    from pprl.files import write_csv_atomic, write_json_atomic
+
+    out = tmp_path / "pairs.csv"
+    write_csv_atomic(out, ["a"], [["old"]])
+    before = out.read_bytes()
+    with pytest.raises(RuntimeError, match="disk pulled"):
+        write_csv_atomic(out, ["a"], _boom_after([["new"]] * 10_000, 5_000))
+    assert out.read_bytes() == before  # never a half-written file
+    with pytest.raises(TypeError):
+        write_json_atomic(tmp_path / "new.json", {"not json": object()})
+    assert [p.name for p in tmp_path.iterdir()] == ["pairs.csv"]
+
+
+def test_a_failure_to_write_is_an_input_error_naming_the_file(tmp_path):
+    from pprl.files import write_json_atomic, write_table_csv_atomic
+
+    missing = tmp_path / "no-such-dir" / "summary.json"
+    with pytest.raises(InputError, match=r"summary.json: cannot write \(No such file"):
+        write_json_atomic(missing, {})
+    import pyarrow as pa
+
+    with pytest.raises(InputError, match="pairs.csv: cannot write"):
+        write_table_csv_atomic(tmp_path / "no-such-dir" / "pairs.csv", pa.table({"a": [1]}))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_path_forces_the_file_to_disk_before_the_rename(tmp_path, monkeypatch):
+    import os
+
+    from pprl import files
+
+    calls = []
+    monkeypatch.setattr(files.os, "fsync", lambda fd: calls.append("fsync"))
+    real_replace = os.replace
+    monkeypatch.setattr(
+        files.os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b))
+    )
+    with files.atomic_path(tmp_path / "x.bin") as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".x.bin.")
+        tmp.write_bytes(b"data")
+    assert calls == ["fsync", "replace"] and (tmp_path / "x.bin").read_bytes() == b"data"
+    calls.clear()
+    files.write_atomic(tmp_path / "y.bin", b"fast", durable=False)
+    assert calls == ["replace"]

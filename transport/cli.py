@@ -16,11 +16,11 @@ import threading
 from pathlib import Path
 
 import click
-import pyarrow.csv as pacsv
 
 from governance.passphrases import key_passphrase
 from linkage.cli import DiceOrOff
 from linkage.defaults import DEFAULT_SOLVER_NAME, DEFAULT_THRESHOLD
+from pprl.files import write_table_csv_atomic
 from pprl.passphrase import MATCHER_KEY_ENV
 from pprl.progress import ProgressBar
 from pprl.tables import parse_column_map
@@ -216,7 +216,7 @@ def run_cancel(client, run_id):
 def run_results(client, run_id, out):
     """Fetch the matched pairs as this department may see them (its own tokens)."""
     side, table = client.results(run_id)
-    pacsv.write_csv(table, out)
+    write_table_csv_atomic(out, table)
     click.echo(f"{table.num_rows} matched pairs (side {side}) written to {out}")
 
 

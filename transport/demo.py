@@ -33,6 +33,7 @@ from governance import keywrap, pki
 from governance.store import DB_FILE, GovernanceStore
 from linkage.defaults import DEFAULT_THRESHOLD
 from pprl.errors import GovernanceError, InputError, IntegrityError
+from pprl.files import write_table_csv_atomic
 from pprl.passphrase import SECRET_ENV
 from transport.client import MatcherClient
 from transport.generated import runs_pb2
@@ -248,7 +249,7 @@ def evaluate(world, root, extracts, runs, encoded) -> dict[str, object]:
         result = RunFiles.in_data_dir(world.matcher_dir, runs[link.extract].run_id).result_path
         pairs = root / "evaluation" / f"{link.extract}.pairs.csv"
         pairs.parent.mkdir(exist_ok=True)
-        pacsv.write_csv(pq.read_table(result).select(["token_a", "token_b", "score"]), pairs)
+        write_table_csv_atomic(pairs, pq.read_table(result).select(["token_a", "token_b", "score"]))
         quality[link.extract] = evaluate_files(
             str(pairs),
             str(encoded[REFERENCE].map_path),

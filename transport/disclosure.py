@@ -16,13 +16,13 @@ and accept only department certificates: the matcher relays, it never vouches.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pprl import sealing
 from pprl.errors import AuthorisationError, InputError, IntegrityError
+from pprl.files import write_csv_atomic
 from pprl.tables import read_table
 from transport.client import MatcherClient
 from transport.generated import disclosure_pb2
@@ -217,8 +217,7 @@ def receive(
                 }
             )
     out = Path(out_path)
-    with open(out, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["record_id", "match_id", "provider", *fields])
-        writer.writeheader()
-        writer.writerows(sorted(out_rows, key=lambda r: r["match_id"]))
+    header = ["record_id", "match_id", "provider", *fields]
+    ordered = sorted(out_rows, key=lambda r: r["match_id"])
+    write_csv_atomic(out, header, ([row.get(name, "") for name in header] for row in ordered))
     return ReceiveReport(out, len(payloads), len(out_rows), tuple(fields))

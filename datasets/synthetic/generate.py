@@ -8,13 +8,13 @@ same numpy and pyarrow versions, and memory is bounded by one chunk.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from pprl.errors import InputError
+from pprl.files import write_json_atomic
 from pprl.progress import ProgressBar
 from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.extracts import ExtractSpec, Selection
@@ -121,9 +121,7 @@ def generate_scenario(
                 {},
             )
         )
-        (out / f"{spec.name}.columns.json").write_text(
-            json.dumps(spec.column_map(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        write_json_atomic(out / f"{spec.name}.columns.json", spec.column_map())
     persons = TableWriter(out / "truth" / "persons.csv", PERSON_COLUMNS, OutputFormat.CSV)
     ref_date = np.datetime64(cfg.reference_date, "D")
 
@@ -198,9 +196,7 @@ def generate_scenario(
             for o in outputs
         ],
     }
-    (out / "scenario.json").write_text(
-        json.dumps(description, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_json_atomic(out / "scenario.json", description)
     return description
 
 
