@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 from pprl.errors import InputError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+_ROW_QUOTED = re.compile(r"^(CSV parse error: .*Expected \d+ columns, got \d+): .*$")
 DEFAULT_CHUNK_ROWS = 200_000
 
 
@@ -123,7 +125,8 @@ def _reason(exc: BaseException, encoding: str) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "invalid UTF8" in text or "invalid utf8" in text.lower():
         return f"not {encoding} text (try --encoding gbk)"
-    return f"unreadable input: {text}"
+    # Arrow quotes the offending row after the column counts: a row of someone's record.
+    return "unreadable input: " + _ROW_QUOTED.sub(r"\1", text)
 
 
 @contextmanager

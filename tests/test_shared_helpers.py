@@ -190,9 +190,11 @@ def test_table_reader_reports_what_is_wrong_with_the_file(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(InputError, match="empty file"):
         read_table(tmp_path / "empty.csv")
-    (tmp_path / "broken.csv").write_bytes(b"a,b\n1,2,3\n")
-    with pytest.raises(InputError, match="broken.csv: unreadable input: CSV parse error"):
+    (tmp_path / "broken.csv").write_bytes("name,id\n张伟,110105,x\n".encode())
+    with pytest.raises(InputError) as info:
         read_table(tmp_path / "broken.csv")
+    message = f"{tmp_path / 'broken.csv'}: unreadable input: CSV parse error: Expected 2 columns"
+    assert str(info.value) == message + ", got 3"  # the row itself is not quoted
     (tmp_path / "junk.parquet").write_bytes(b"not parquet")
     with pytest.raises(InputError, match="junk.parquet: unreadable input"):
         read_table(tmp_path / "junk.parquet")
