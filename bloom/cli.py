@@ -69,15 +69,17 @@ def encode_command(
     quiet: bool,
 ) -> None:
     """Encode records into keyed Bloom filters for matching (run by the department)."""
-    from bloom.files import ProgressBar, encode_file, parse_map
+    from bloom.files import encode_file
     from bloom.schema import load_schema
+    from pprl.progress import ProgressBar
+    from pprl.tables import parse_column_map
 
     loaded = load_schema(schema)  # a bad schema fails before the passphrase prompt
-    mapping = parse_map(pairs)
+    mapping = parse_column_map(pairs, "--map")
     if not input_path.exists():
         raise InputError("no such file", path=str(input_path))
     secret = open_secret(secret_path)
-    bar = ProgressBar(quiet=quiet)
+    bar = ProgressBar("rec", leave=False, quiet=quiet)
     try:
         summary = encode_file(
             input_path,

@@ -21,6 +21,7 @@ from bloom.encoder import record_tokens
 from pprl.encoded import FILTER_BYTES, Manifest, build_table, content_hash, read_encoded
 from pprl.encoded import write_encoded as _write_encoded
 from pprl.errors import InputError
+from pprl.files import write_json_atomic
 
 
 def export_clks(encoded_path: str | Path, out: str | Path) -> int:
@@ -28,7 +29,7 @@ def export_clks(encoded_path: str | Path, out: str | Path) -> int:
     dataset = read_encoded(encoded_path)
     clks = dataset.filters.view(np.uint8).reshape(len(dataset), FILTER_BYTES)
     payload = {"clks": [base64.b64encode(row.tobytes()).decode("ascii") for row in clks]}
-    Path(out).write_text(json.dumps(payload), encoding="ascii")
+    write_json_atomic(out, payload, indent=None)
     return len(dataset)
 
 

@@ -14,10 +14,8 @@ Department column names are mapped to schema fields by a `<extract>.columns.json
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +25,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bloom.encoder import Reject, encode
-from bloom.reading import open_input
 from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, content_hash, write_encoded
 from pprl.errors import InputError
-from pprl.files import atomic_path
+from pprl.files import atomic_path, write_csv_atomic
+from pprl.tables import open_table
 
 RECORD_ID = "record_id"
 DEFAULT_CHUNK = 200_000
@@ -92,16 +90,6 @@ def read_columns_file(path: str | Path) -> dict[str, str]:
     ):
         raise InputError('must be a JSON object {"field": "column", ...}', path=str(path))
     return data
-
-
-def parse_map(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
-    mapping = {}
-    for pair in pairs:
-        field, sep, column = pair.partition("=")
-        if not sep or not field or not column:
-            raise InputError(f"--map expects field=column, got {pair!r}")
-        mapping[field.strip()] = column.strip()
-    return mapping
 
 
 def resolve_columns(
@@ -172,7 +160,7 @@ def encode_file(
     elif columns is not None:
         column_map.update(columns)
     column_map.update(mapping or {})
-    source = open_input(path, encoding, chunk_size)
+    source = open_table(path, encoding, chunk_size)
     resolved = resolve_columns(source.columns, schema, column_map, path)
 
     # Chunk by chunk: each becomes its Arrow table at once, so only one chunk's working
@@ -235,9 +223,11 @@ def encode_file(
     try:
         _write_atomically(out_path, lambda p: write_encoded(p, encoded, manifest))
         _write_atomically(map_path, lambda p: pq.write_table(map_table, p))
-        _write_atomically(rejects_path, lambda p: _write_rejects(p, rejects))
     except OSError as exc:
         raise InputError(f"cannot write output ({exc.strerror})", path=str(out_path)) from None
+    write_csv_atomic(
+        rejects_path, ["row", "field", "reason"], ([r.row, r.field, r.reason] for r in rejects)
+    )
     return EncodeSummary(
         input_path=path,
         out_path=str(out_path),
@@ -252,29 +242,3 @@ def encode_file(
         schema_fingerprint=schema.fingerprint,
         hardening=schema.hardening.describe(),
     )
-
-
-def _write_rejects(path: str, rejects: list[Reject]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "field", "reason"])
-        for r in rejects:
-            writer.writerow([r.row, r.field, r.reason])
-
-
-class ProgressBar:
-    """A tqdm bar on stderr, shown only on a terminal and without --quiet."""
-
-    def __init__(self, *, quiet: bool = False) -> None:
-        from tqdm import tqdm
-
-        disable = quiet or not sys.stderr.isatty()
-        self.bar = tqdm(unit="rec", file=sys.stderr, disable=disable, leave=False)
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if self.bar.total != total:
-            self.bar.total = total
-        self.bar.update(done)
-
-    def close(self) -> None:
-        self.bar.close()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pprl import passphrase as _shared
 
-PASSPHRASE_ENV = "PPRL_PASSPHRASE"
-
 
 def read_passphrase(purpose: str, *, confirm: bool = False) -> bytes:
     """The passphrase as bytes; never echoed, never logged."""
-    return _shared.read_passphrase(PASSPHRASE_ENV, purpose, confirm=confirm)
+    return _shared.read_passphrase(_shared.SECRET_ENV, purpose, confirm=confirm)

@@ -19,6 +19,7 @@ from governance.cli_common import (
     signer_options,
 )
 from pprl.errors import InputError, IntegrityError
+from pprl.files import write_atomic
 
 
 @click.group("audit")
@@ -122,5 +123,5 @@ def audit_anchor(data_dir: Path, cert_path: Path, key_path: Path, out: Path | No
     with open_store(data_dir) as store:
         anchor = store.anchor_audit(signer(cert_path, key_path))
     if out is not None:
-        out.write_text(anchor_to_json(anchor) + "\n", encoding="ascii")
+        write_atomic(out, (anchor_to_json(anchor) + "\n").encode("ascii"))
     click.echo(f"anchored entry {anchor.seq} {anchor.head_hash}")

@@ -19,9 +19,9 @@ from governance.cli_common import (
     open_store,
     resolve_ca_dir,
 )
-from governance.passphrases import CA_ENV, KEY_ENV, read_passphrase
 from governance.store import DB_FILE
 from pprl.errors import GovernanceError, InputError
+from pprl.passphrase import CA_ENV, KEY_ENV, read_passphrase
 
 
 def _key_passphrase(encrypt: bool, key_name: str) -> bytes | None:

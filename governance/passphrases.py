@@ -1,11 +1,10 @@
 """Where governance passphrases come from: an environment variable, else a hidden prompt.
 
-PPRL_CA_PASSPHRASE   the office's CA private key
-PPRL_KEY_PASSPHRASE  a certificate's private key (department, office or matcher)
-PPRL_PASSPHRASE      a linkage secret file (the same variable the encoder reads)
-
-`pprl serve` opens the matcher's key with PPRL_MATCHER_KEY_PASSPHRASE instead, and no child
-process of the matcher inherits any of these (transport/childenv.py).
+The variables are named in pprl/passphrase.py: PPRL_CA_PASSPHRASE (the office's CA key),
+PPRL_KEY_PASSPHRASE (a certificate's key), PPRL_PASSPHRASE (a linkage secret file, the same
+variable the encoder reads). `pprl serve` opens the matcher's key with
+PPRL_MATCHER_KEY_PASSPHRASE instead, and no child process of the matcher inherits any of these
+(transport/childenv.py).
 """
 
 from __future__ import annotations
@@ -13,11 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from governance import pki
-from pprl.passphrase import key_is_encrypted, read_passphrase
-
-CA_ENV = "PPRL_CA_PASSPHRASE"
-KEY_ENV = "PPRL_KEY_PASSPHRASE"
-SECRET_ENV = "PPRL_PASSPHRASE"
+from pprl.passphrase import KEY_ENV, key_is_encrypted, read_passphrase
 
 
 def key_passphrase(key_path: Path, env: str = KEY_ENV) -> bytes | None:

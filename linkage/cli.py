@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import enum
-import json
-import sys
 import time
 from pathlib import Path
 
 import click
 import numpy as np
-import pyarrow.csv as pacsv
-from tqdm import tqdm
 
 from linkage.options import (
     DEFAULT_BLOCKING,
@@ -26,8 +22,9 @@ from linkage.options import (
     LSHOptions,
     Solver,
 )
-from pprl.errors import InputError
 from pprl.extras import require_extra
+from pprl.files import write_json_atomic, write_table_csv_atomic
+from pprl.progress import ProgressBar
 
 
 class EnumChoice(click.Choice):
@@ -91,38 +88,9 @@ class DiceOrOff(click.ParamType):
         return number
 
 
-class _Progress:
-    """A tqdm bar over comparisons, on stderr, only for a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.bar = tqdm(
-            total=None,
-            unit="pair",
-            unit_scale=True,
-            desc="comparing",
-            file=sys.stderr,
-            disable=quiet or not sys.stderr.isatty(),
-        )
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar.total != total:
-            self.bar.reset(total=total)
-        self.bar.update(done)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def _write_csv(table, out: str) -> None:
-    path = Path(out)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        pacsv.write_csv(
-            table, str(tmp), pacsv.WriteOptions(quoting_style="needed", quoting_header="none")
-        )
-        tmp.replace(path)
-    except OSError as exc:
-        raise InputError(f"cannot write ({exc.strerror})", path=out) from None
+def _progress(quiet: bool) -> ProgressBar:
+    """A bar over comparisons (restarted for each comparison's total)."""
+    return ProgressBar("pair", desc="comparing", unit_scale=True, quiet=quiet)
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -194,7 +162,7 @@ def match_command(
     left, right = linkage.load(a), linkage.load(b)
     load_s = time.perf_counter() - started
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
-    progress = _Progress(quiet)
+    progress = _progress(quiet)
     try:
         result = linkage.match(
             left,
@@ -211,7 +179,7 @@ def match_command(
     finally:
         progress.close()
     write_started = time.perf_counter()
-    _write_csv(result.to_table(), out)
+    write_table_csv_atomic(out, result.to_table())
     timings = {"load": load_s, **result.timings, "write": time.perf_counter() - write_started}
     if plot:
         plot_started = time.perf_counter()
@@ -225,7 +193,7 @@ def match_command(
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }
     if summary:
-        Path(summary).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(summary, info)
     compare_s = result.timings.get("compare", 0.0)
     click.echo(
         f"{result.n_a:,} x {result.n_b:,} records, blocking {blocking.value}: "
@@ -267,13 +235,13 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
     started = time.perf_counter()
     data = linkage.load(a)
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
-    progress = _Progress(quiet)
+    progress = _progress(quiet)
     try:
         clusters = linkage.dedup(data, threshold, blocking, lsh=lsh, progress=progress)
     finally:
         progress.close()
     table = clusters.to_table()
-    _write_csv(table, out)
+    write_table_csv_atomic(out, table)
     n_clusters = len(set(table.column("cluster").to_pylist()))
     click.echo(
         f"{len(data):,} records, {clusters.comparisons:,} comparisons, {len(clusters.pairs):,} "
@@ -314,7 +282,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
     started = time.perf_counter()
     loaded = [linkage.load(p) for p in datasets]
     names = _dataset_names(datasets)
-    progress = _Progress(quiet)
+    progress = _progress(quiet)
     try:
         groups = linkage.link_groups(
             loaded,
@@ -325,7 +293,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         )
     finally:
         progress.close()
-    _write_csv(groups.to_table(names), out)
+    write_table_csv_atomic(out, groups.to_table(names))
     _, sizes = np.unique(groups.group, return_counts=True)
     by_size = {int(k): int(v) for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)}
     per_dataset = {
@@ -343,7 +311,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         "seconds": round(time.perf_counter() - started, 4),
     }
     if summary:
-        Path(summary).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(summary, info)
     click.echo(
         f"{len(loaded)} datasets, {sum(info['records'].values()):,} records: {len(sizes):,} "
         f"groups -> {out}"
@@ -404,7 +372,7 @@ def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary,
         figures["reduction_ratio"] = reduction_ratio_of_summary(summary)
         click.echo(f"reduction ratio {figures['reduction_ratio']:.6f}")
     if json_out:
-        Path(json_out).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(json_out, figures)
 
 
 @click.command("evaluate-groups")
@@ -433,7 +401,7 @@ def evaluate_groups_command(groups, datasets, json_out):
     )
     click.echo(f"precision {q.precision:.4f}  recall {q.recall:.4f}  F1 {q.f1:.4f}")
     if json_out:
-        Path(json_out).write_text(json.dumps(q.to_dict(), indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(json_out, q.to_dict())
 
 
 def register(main: click.Group) -> None:

@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pprl.errors import InputError
+from pprl.tables import read_table
 
 
 @dataclass(frozen=True)
@@ -71,26 +71,8 @@ def pairs_completeness(found_left, found_right, all_left, all_right) -> float:
     return float((counts > 1).sum() / len(reference))
 
 
-def _read_csv(path: str, columns: list[str]) -> pa.Table:
-    try:
-        table = pacsv.read_csv(
-            path,
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns}),
-        )
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except pa.ArrowException as exc:
-        raise InputError(
-            f"not a readable CSV file ({str(exc).splitlines()[0]})", path=path
-        ) from None
-    for column in columns:
-        if column not in table.column_names:
-            raise InputError("missing column", path=path, field=column)
-    return table
-
-
 def read_pairs(path: str) -> pa.Table:
-    table = _read_csv(path, ["token_a", "token_b"])
+    table = read_table(path, columns=["token_a", "token_b"])
     for column in ("token_a", "token_b"):
         _no_nulls(table, column, path)
     return table
@@ -107,7 +89,7 @@ def read_map(path: str) -> pa.Table:
 
 
 def read_truth(path: str) -> pa.Table:
-    table = _read_csv(path, ["record_id", "person_id"])
+    table = read_table(path, columns=["record_id", "person_id"])
     for column in ("record_id", "person_id"):
         _no_nulls(table, column, path)
     return table
@@ -211,7 +193,7 @@ def evaluate(
 
 
 def read_groups(path: str) -> pa.Table:
-    table = _read_csv(path, ["group", "dataset", "token"])
+    table = read_table(path, columns=["group", "dataset", "token"])
     for column in ("group", "dataset", "token"):
         _no_nulls(table, column, path)
     return table

@@ -44,7 +44,6 @@ from linkage.kernel_bounds import (
     FIXED_BITS,
     GROUP,
     RIGHT_TILE,
-    WORDS,
     dice,
     first_at_least,
     max_partner_pop,
@@ -60,6 +59,7 @@ from linkage.popcount import (
     popcount_last_quarter,
     popcount_second_half,
 )
+from pprl.encoded import FILTER_WORDS
 
 ITEM_ROWS = 64  # left rows per parallel work item
 NO_DIAGONAL = -(1 << 62)
@@ -198,9 +198,9 @@ class PackedRows:
 
     @classmethod
     def of(cls, filters: np.ndarray, pops: np.ndarray, ids: np.ndarray | None = None) -> PackedRows:
-        if filters.dtype != np.uint64 or filters.ndim != 2 or filters.shape[1] != WORDS:
+        if filters.dtype != np.uint64 or filters.ndim != 2 or filters.shape[1] != FILTER_WORDS:
             raise ValueError(
-                f"filters must be uint64[n, {WORDS}], got {filters.dtype}{filters.shape}"
+                f"filters must be uint64[n, {FILTER_WORDS}], got {filters.dtype}{filters.shape}"
             )
         if not filters.flags.c_contiguous:
             raise ValueError("filters must be C-contiguous")

@@ -17,7 +17,6 @@ import math
 
 from numba import njit
 
-WORDS = 16  # 1024-bit filters as uint64 words
 GROUP = 4  # left rows per register block
 RIGHT_TILE = 2048  # right rows per cache tile (256 KiB)
 FIXED_BITS = 20

@@ -31,7 +31,6 @@ from linkage.kernel_bounds import (
     GROUP,
     NO_LIMIT,
     RIGHT_TILE,
-    WORDS,
     dice,
     first_at_least,
     max_partner_pop,
@@ -50,6 +49,7 @@ from linkage.popcount import (
     popcount_last_quarter,
     popcount_second_half,
 )
+from pprl.encoded import FILTER_BITS, FILTER_WORDS
 
 EXIT_MARGIN = 0.04  # see _first_exit
 # Helpers that take arrays but never allocate are compiled with `_nrt=False` (Numba's option
@@ -118,7 +118,7 @@ def _first_exit(pa, floor):
     row, the bound is about x·d·pa + (1−x)·pa common bits, which misses the floor (f·pa) when
     f > 1 − x + x·d. EXIT_MARGIN keeps tests that would exit only narrowly out.
     """
-    d = pa / 1024.0
+    d = pa / FILTER_BITS
     for quarters in range(1, 4):
         x = quarters / 4.0
         if floor > 1.0 - x + x * d + EXIT_MARGIN:
@@ -142,7 +142,7 @@ def _regroup(left, ls, le, t, best_s):
         while q > ls and _first_exit(Lp[q - 1], _floor(best_s, slot[q - 1], t)) > _first_exit(
             Lp[q], _floor(best_s, slot[q], t)
         ):
-            for word in range(WORDS):
+            for word in range(FILTER_WORDS):
                 L[q, word], L[q - 1, word] = L[q - 1, word], L[q, word]
             for values in (Lp, Lr, Lh, Lq, slot):
                 _swap(values, q, q - 1)

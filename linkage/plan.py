@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from linkage.blocking import BlockingPass
+from pprl.encoded import FILTER_BITS
 from pprl.errors import InputError
 
 MAX_BLOCK_LEFT = 256  # big blocks are cut into left slabs so partitions can balance
@@ -79,7 +80,7 @@ class MatchPlan:
         return parts
 
 
-POP_BITS = 11  # popcounts of 1024-bit filters fit in 11 bits
+POP_BITS = FILTER_BITS.bit_length()  # popcounts 0..FILTER_BITS (1024) fit in 11 bits
 
 
 def _grouped(keys: np.ndarray, valid: np.ndarray, pops: np.ndarray):

@@ -19,7 +19,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-ROW_WORDS = 16
+from pprl.encoded import FILTER_WORDS
+
 _I64 = ir.IntType(64)
 _BYTES = ir.VectorType(ir.IntType(8), 32)
 _SHORTS = ir.VectorType(ir.IntType(16), 32)
@@ -46,10 +47,10 @@ def _is_filter_matrix(ty) -> bool:
     )
 
 
-def _row_vectors(context, builder, array_type, array, row, parts=range(ROW_WORDS // 4)):
+def _row_vectors(context, builder, array_type, array, row, parts=range(FILTER_WORDS // 4)):
     """256-bit vectors `parts` of row `row` (shape [n, 16] is checked by the callers)."""
     data = context.make_array(array_type)(context, builder, array).data
-    start = builder.gep(data, [builder.mul(row, ir.Constant(_I64, ROW_WORDS))])
+    start = builder.gep(data, [builder.mul(row, ir.Constant(_I64, FILTER_WORDS))])
     vectors = []
     for k in parts:
         pointer = builder.bitcast(

@@ -25,6 +25,7 @@ from numba import njit
 from linkage.candidates import CandidatePairs
 from linkage.options import Solver
 from linkage.popcount import and_count_rows
+from pprl.encoded import FILTER_WORDS
 from pprl.errors import InputError
 
 
@@ -170,7 +171,7 @@ def many_to_one(
         return ordered.take(np.flatnonzero(_first_per_left(ordered.left, n_left)))
     if not 0.0 < duplicates.at <= 1.0:
         raise InputError("duplicates_at must be in (0, 1]")
-    if duplicates.filters.shape != (n_right, 16) or len(duplicates.pops) != n_right:
+    if duplicates.filters.shape != (n_right, FILTER_WORDS) or len(duplicates.pops) != n_right:
         raise InputError("right filters do not match the right dataset")
     keep = _best_and_duplicates(
         ordered.left,

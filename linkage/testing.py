@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from pprl.encoded import FILTER_BYTES, EncodedDataset, Manifest, build_table, content_hash
+from pprl.encoded import (
+    FILTER_BITS,
+    FILTER_WORDS,
+    EncodedDataset,
+    Manifest,
+    build_table,
+    content_hash,
+)
 
 FINGERPRINT = "sim-" + "0" * 60
 KEY_ID = "sim-key"
@@ -46,7 +53,7 @@ def _scatter(tokens, bits_per_token, out):
                 h ^= h >> np.uint64(29)
                 h *= np.uint64(0xBF58476D1CE4E5B9)
                 h ^= h >> np.uint64(32)
-                bit = h & np.uint64(1023)
+                bit = h & np.uint64(FILTER_BITS - 1)
                 out[i, bit >> np.uint64(6)] |= np.uint64(1) << (bit & np.uint64(63))
 
 
@@ -65,7 +72,7 @@ def extract(
     tokens = pop.tokens[persons].copy()
     wrong = rng.random(tokens.shape) < token_error
     tokens[wrong] = rng.integers(0, 2**40, size=int(wrong.sum()))
-    words = np.zeros((len(persons), FILTER_BYTES // 8), dtype=np.uint64)
+    words = np.zeros((len(persons), FILTER_WORDS), dtype=np.uint64)
     _scatter(tokens, bits_per_token, words)
     keys = {}
     for name, values in (("yob_sex", pop.year_sex), ("birth_md", pop.month_day)):

@@ -1,8 +1,15 @@
 """Where every passphrase comes from: a named environment variable, else a hidden prompt.
 
-Each purpose has its own variable (governance/passphrases.py lists them), so the passphrase of
-one key never opens another by accident. A passphrase is returned as bytes and is never echoed,
-printed or logged; an empty one is refused.
+Each purpose has its own variable, so the passphrase of one key never opens another by accident:
+
+    PPRL_PASSPHRASE              SECRET_ENV       a linkage secret file (encoder and governance)
+    PPRL_CA_PASSPHRASE           CA_ENV           the office's CA private key
+    PPRL_KEY_PASSPHRASE          KEY_ENV          a certificate's private key (department,
+                                                  office or matcher)
+    PPRL_MATCHER_KEY_PASSPHRASE  MATCHER_KEY_ENV  the matcher's key, read by `pprl serve` only
+
+No child process of the matcher inherits any of them (transport/childenv.py). A passphrase is
+returned as bytes and is never echoed, printed or logged; an empty one is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +20,12 @@ from pathlib import Path
 import click
 
 from pprl.errors import SecretError
+
+SECRET_ENV = "PPRL_PASSPHRASE"
+CA_ENV = "PPRL_CA_PASSPHRASE"
+KEY_ENV = "PPRL_KEY_PASSPHRASE"
+MATCHER_KEY_ENV = "PPRL_MATCHER_KEY_PASSPHRASE"
+PASSPHRASE_VARIABLES = frozenset({SECRET_ENV, CA_ENV, KEY_ENV, MATCHER_KEY_ENV})
 
 
 def read_passphrase(env: str, purpose: str, *, confirm: bool = False) -> bytes:

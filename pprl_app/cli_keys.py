@@ -26,10 +26,10 @@ from governance.cli_common import (
     signer_options,
 )
 from governance.envelope import envelope_header
-from governance.passphrases import SECRET_ENV, read_passphrase
 from governance.store import DB_FILE
 from pprl.clitools import EngineGroup
 from pprl.errors import AuthorisationError, GovernanceError, InputError, SecretError
+from pprl.passphrase import SECRET_ENV, read_passphrase
 
 
 def _trust(data_dir: Path, ca_path: Path | None):

@@ -33,6 +33,7 @@ from governance import keywrap, pki
 from governance.store import DB_FILE, GovernanceStore
 from linkage.options import DEFAULT_THRESHOLD
 from pprl.errors import GovernanceError, InputError, IntegrityError
+from pprl.passphrase import SECRET_ENV
 from transport.client import MatcherClient
 from transport.generated import runs_pb2
 from transport.process import MatcherProcess
@@ -279,7 +280,7 @@ def verify_audit(world) -> tuple[bool, int]:
 def demo(directory: Path, size: int, seed: int) -> None:
     """Run the whole cross-matching flow end to end on synthetic data."""
     root = directory.resolve()
-    env_pass = os.environ.get("PPRL_PASSPHRASE")
+    env_pass = os.environ.get(SECRET_ENV)
     passphrase = env_pass.encode() if env_pass else secrets.token_bytes(24)
     watch = Stopwatch()
     started = time.perf_counter()
@@ -346,7 +347,7 @@ def print_summary(
     if not env_pass:
         echo(
             "linkage secrets are encrypted with a one-time passphrase; "
-            "set PPRL_PASSPHRASE to keep them usable"
+            f"set {SECRET_ENV} to keep them usable"
         )
 
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 import os
 import re
 
-MATCHER_KEY_ENV = "PPRL_MATCHER_KEY_PASSPHRASE"
-SECRET_VARIABLES = frozenset(
-    {"PPRL_PASSPHRASE", "PPRL_CA_PASSPHRASE", "PPRL_KEY_PASSPHRASE", MATCHER_KEY_ENV}
-)
+from pprl.passphrase import PASSPHRASE_VARIABLES
+
 # Any other variable whose name says it holds a secret (tokens, passwords, keys of services).
 _SECRET_NAME = re.compile(r"PASSPHRASE|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE", re.I)
 
 
 def is_secret(name: str) -> bool:
-    return name in SECRET_VARIABLES or bool(_SECRET_NAME.search(name))
+    return name in PASSPHRASE_VARIABLES or bool(_SECRET_NAME.search(name))
 
 
 def child_environment(**extra: str) -> dict[str, str]:

@@ -12,13 +12,10 @@ from __future__ import annotations
 import functools
 import os
 import signal
-import sys
 import threading
 from pathlib import Path
 
 import click
-import pyarrow.csv as pacsv
-from tqdm import tqdm
 
 from governance.passphrases import key_passphrase
 from linkage.cli import DiceOrOff, EnumChoice
@@ -29,8 +26,10 @@ from linkage.options import (
     BlockingMethod,
     Solver,
 )
-from pprl.errors import InputError
-from transport.childenv import MATCHER_KEY_ENV
+from pprl.files import write_table_csv_atomic
+from pprl.passphrase import MATCHER_KEY_ENV
+from pprl.progress import ProgressBar
+from pprl.tables import parse_column_map
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 from transport.run_options import blocking_value, solver_value
@@ -59,30 +58,6 @@ def client_options(func):
             return func(client=client, **kwargs)
 
     return wrapper
-
-
-class ByteProgress:
-    """A tqdm bar on stderr that learns its total from the first callback."""
-
-    def __init__(self, *, disable: bool) -> None:
-        self.disable = disable
-        self.bar: tqdm | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = tqdm(
-                total=total, unit="B", unit_scale=True, file=sys.stderr, disable=self.disable
-            )
-            self.bar.update(done)
-        else:
-            self.bar.update(done - self.bar.n)
-
-    def __enter__(self) -> ByteProgress:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _print_status(status) -> None:
@@ -148,7 +123,7 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_paralle
 @client_options
 def upload(client, encoded, agreement_id, dataset_name, quiet) -> None:
     """Upload an encoded dataset (signed with the department's key; resumes if interrupted)."""
-    with ByteProgress(disable=quiet or not sys.stderr.isatty()) as progress:
+    with ProgressBar("B", unit_scale=True, cumulative=True, quiet=quiet) as progress:
         report = client.upload(
             encoded, agreement_id=agreement_id, dataset_name=dataset_name, progress=progress
         )
@@ -246,18 +221,8 @@ def run_cancel(client, run_id):
 def run_results(client, run_id, out):
     """Fetch the matched pairs as this department may see them (its own tokens)."""
     side, table = client.results(run_id)
-    pacsv.write_csv(table, out)
+    write_table_csv_atomic(out, table)
     click.echo(f"{table.num_rows} matched pairs (side {side}) written to {out}")
-
-
-def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
-    mapping = {}
-    for pair in pairs:
-        name, sep, column = pair.partition("=")
-        if not sep or not name or not column:
-            raise InputError(f"expected FIELD=COLUMN, got {pair!r}", field="--column")
-        mapping[name] = column
-    return mapping
 
 
 @click.command()
@@ -267,8 +232,9 @@ def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--source", "source_path", required=True, type=click.Path(exists=True))
 @click.option("--field", "fields", multiple=True, help="Field to release (default: all agreed).")
 @click.option("--column", "columns", multiple=True, help="FIELD=COLUMN in the source extract.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of a CSV.")
 @client_options
-def disclose(client, run_id, agreement_id, map_path, source_path, fields, columns):
+def disclose(client, run_id, agreement_id, map_path, source_path, fields, columns, encoding):
     """Provider: release the agreed fields of matched records, sealed to the consumer."""
     from transport.disclosure import release
 
@@ -279,7 +245,8 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
         map_path=map_path,
         source_path=source_path,
         fields=tuple(fields),
-        columns=_field_map(columns),
+        columns=parse_column_map(columns, "--column"),
+        encoding=encoding,
     )
     click.echo(
         f"sealed {report.records} records ({', '.join(report.fields)}) to {report.recipient}: "

@@ -32,6 +32,7 @@ from pprl.errors import (
     PprlError,
     TransportError,
 )
+from pprl.files import write_json_atomic
 from transport import results as result_views
 from transport.agreement_view import evidence_from_view
 from transport.generated import (
@@ -212,8 +213,10 @@ class MatcherClient:
             upload_id = state.upload_id
             if resumed_from is None:
                 resumed_from = state.next_offset
-            resume.write_text(
-                json.dumps({"upload_id": upload_id, "sha256": digest, "agreement_id": agreement_id})
+            write_json_atomic(
+                resume,
+                {"upload_id": upload_id, "sha256": digest, "agreement_id": agreement_id},
+                indent=None,
             )
             if state.next_offset < len(raw):
                 try:

@@ -16,17 +16,14 @@ and accept only department certificates: the matcher relays, it never vouches.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
-
 from pprl import sealing
 from pprl.errors import AuthorisationError, InputError, IntegrityError
+from pprl.files import write_csv_atomic
+from pprl.tables import read_table
 from transport.client import MatcherClient
 from transport.generated import disclosure_pb2
 from transport.sealing import Sealed, SealHeader, open_sealed, seal
@@ -52,23 +49,6 @@ class ReceiveReport:
     fields: tuple[str, ...]
 
 
-def read_table(path: str | Path) -> pa.Table:
-    """A source extract or map as a table (CSV read with every column as text)."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError("no such file", path=str(p))
-    try:
-        if p.suffix == ".parquet":
-            return pq.read_table(str(p))
-        names = pacsv.read_csv(
-            str(p), read_options=pacsv.ReadOptions(block_size=1 << 20)
-        ).column_names
-        types = {name: pa.string() for name in names}
-        return pacsv.read_csv(str(p), convert_options=pacsv.ConvertOptions(column_types=types))
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"cannot read ({type(exc).__name__})", path=str(p)) from None
-
-
 def token_index(map_path: str | Path, value_column: str) -> dict[str, object]:
     table = read_table(map_path)
     for column in ("record_token", value_column):
@@ -92,7 +72,12 @@ def release(
     source_path: str | Path,
     fields: tuple[str, ...] = (),
     columns: dict[str, str] | None = None,
+    encoding: str = "utf-8",
 ) -> ReleaseReport:
+    """Seal the agreed `fields` of this run's matched records to the consumer.
+
+    `columns` maps a field to its column in the source extract (default: the field's name);
+    `encoding` is the text encoding of a CSV extract (`gb18030` for a GBK export)."""
     view = client.agreement(agreement_id)
     if view.provider != client.department or view.consumer == client.department:
         raise AuthorisationError()
@@ -102,7 +87,7 @@ def release(
         if name not in allowed:
             raise InputError("field is not disclosable under the agreement", field=name)
     columns = {name: (columns or {}).get(name, name) for name in fields}
-    source = read_table(source_path)
+    source = read_table(source_path, encoding=encoding)
     for name, column in columns.items():
         if column not in source.column_names:
             raise InputError(f"no column {column!r} for field {name!r}", path=str(source_path))
@@ -232,8 +217,7 @@ def receive(
                 }
             )
     out = Path(out_path)
-    with open(out, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["record_id", "match_id", "provider", *fields])
-        writer.writeheader()
-        writer.writerows(sorted(out_rows, key=lambda r: r["match_id"]))
+    header = ["record_id", "match_id", "provider", *fields]
+    ordered = sorted(out_rows, key=lambda r: r["match_id"])
+    write_csv_atomic(out, header, ([row.get(name, "") for name in header] for row in ordered))
     return ReceiveReport(out, len(payloads), len(out_rows), tuple(fields))

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from pprl.errors import TransportError
-from transport.childenv import MATCHER_KEY_ENV, child_environment
+from pprl.passphrase import MATCHER_KEY_ENV
+from transport.childenv import child_environment
 
 
 class MatcherProcess:

@@ -8,14 +8,14 @@ same numpy and pyarrow versions, and memory is bounded by one chunk.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from pprl.errors import InputError
+from pprl.files import write_json_atomic
+from pprl.progress import ProgressBar
 from pprl_synthetic.corruption import CorruptionRates, corrupt
 from pprl_synthetic.extracts import ExtractSpec, Selection
 from pprl_synthetic.mixing import uniform_from_ids
@@ -121,13 +121,13 @@ def generate_scenario(
                 {},
             )
         )
-        (out / f"{spec.name}.columns.json").write_text(
-            json.dumps(spec.column_map(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        write_json_atomic(out / f"{spec.name}.columns.json", spec.column_map())
     persons = TableWriter(out / "truth" / "persons.csv", PERSON_COLUMNS, OutputFormat.CSV)
     ref_date = np.datetime64(cfg.reference_date, "D")
 
-    bar = tqdm(total=size, unit="person", disable=not progress, desc=name, unit_scale=True)
+    bar = ProgressBar(
+        "person", desc=name, total=size, unit_scale=True, quiet=not progress, only_on_terminal=False
+    )
     try:
         for chunk, start in enumerate(range(0, size, CHUNK_PERSONS)):
             n = min(CHUNK_PERSONS, size - start)
@@ -151,7 +151,7 @@ def generate_scenario(
                 listed[idx] = True
                 _write_extract(o, pop, idx, rng, rates, ref_date)
             _write_persons(persons, pop.take(np.flatnonzero(listed)))
-            bar.update(n)
+            bar(n)
     finally:
         bar.close()
         for o in outputs:
@@ -196,9 +196,7 @@ def generate_scenario(
             for o in outputs
         ],
     }
-    (out / "scenario.json").write_text(
-        json.dumps(description, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_json_atomic(out / "scenario.json", description)
     return description
 
 

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 
 from governance import pki
 from pprl.errors import TransportError
-from transport.childenv import MATCHER_KEY_ENV
+from pprl.passphrase import MATCHER_KEY_ENV
 from transport.process import MatcherProcess
 from transport.runs import RunManager
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 from click.testing import CliRunner
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -61,6 +64,13 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
     _ok(["run", "results", run_id, "--out", str(tmp_path / "pairs.csv")], mps)
     pairs = list(csv.DictReader((tmp_path / "pairs.csv").read_text().splitlines()))
     assert len(pairs) == len(truth) and set(pairs[0]) == {"match_id", "own_token", "score"}
+    # The provider's extract is a GB18030 export with Chinese values, read with --encoding.
+    source = pacsv.read_csv(tmp_path / "MPS.source.csv")
+    causes = [f"死因{i}" for i in range(source.num_rows)]
+    source = source.set_column(source.column_names.index("cause"), "cause", pa.array(causes))
+    text = io.BytesIO()
+    pacsv.write_csv(source, text)
+    (tmp_path / "MPS.gbk.csv").write_bytes(text.getvalue().decode("utf-8").encode("gb18030"))
     _ok(
         [
             "disclose",
@@ -71,7 +81,9 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
             "--map",
             str(tmp_path / "MPS.map.parquet"),
             "--source",
-            str(tmp_path / "MPS.source.csv"),
+            str(tmp_path / "MPS.gbk.csv"),
+            "--encoding",
+            "gb18030",
             "--field",
             "cause",
         ],
@@ -92,8 +104,10 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
         mca,
     )
     assert f"{len(truth)} disclosed records" in got
-    rows = list(csv.DictReader((tmp_path / "in.csv").read_text().splitlines()))
+    rows = list(csv.DictReader((tmp_path / "in.csv").read_text("utf-8").splitlines()))
     assert set(rows[0]) == {"record_id", "match_id", "provider", "cause"}
+    cause_of = {f"MCA-{a:06d}": f"死因{b}" for a, b in truth}
+    assert {r["record_id"]: r["cause"] for r in rows} == cause_of
 
 
 def test_refusals_are_one_line_without_traceback(world, server):
