@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from bloom.blocking import blocking_values
+from bloom.diffusion import diffuse, diffusion_taps
 from bloom.distinct import distinct_index
 from bloom.fields import Prepared, derive, prepare_field
 from bloom.hardening import balance, balance_permutation, blip, xor_fold
@@ -197,6 +198,12 @@ def _harden(
     if h.balance:
         perm = balance_permutation(secret, _info(schema, "balance"), bits.shape[1] * 16)
         bits = balance(bits, perm)
+    if h.diffusion is not None:
+        # Before BLIP: the flips then land on the stored bits, as BLIP's guarantee assumes.
+        taps = diffusion_taps(
+            secret, _info(schema, "diffusion"), bits.shape[1] * 8, h.diffusion.taps
+        )
+        bits = diffuse(bits, taps)
     if h.blip is not None:
         rng = rng or np.random.default_rng(_secrets.randbits(128))
         bits = blip(bits, h.blip.epsilon, rng)

@@ -147,11 +147,19 @@ class Blip:
 
 
 @dataclass(frozen=True)
+class Diffusion:
+    """Each stored bit is the XOR of `taps` keyed filter positions (`bloom.diffusion`)."""
+
+    taps: int
+
+
+@dataclass(frozen=True)
 class Hardening:
     salt: PartRef | None = None
     balance: bool = False
     xor_fold: bool = False
     blip: Blip | None = None
+    diffusion: Diffusion | None = None
 
     def describe(self) -> str:
         """One line for summaries, with BLIP's epsilon and flip probability stated."""
@@ -167,6 +175,8 @@ class Hardening:
                 f"BLIP epsilon={self.blip.epsilon:g} per bit "
                 f"(flip probability {self.blip.flip_probability:.4f})"
             )
+        if self.diffusion is not None:
+            parts.append(f"diffused (each bit the XOR of {self.diffusion.taps} keyed positions)")
         return ", ".join(parts) or "none"
 
     @property
@@ -190,6 +200,9 @@ class Schema:
     filter_bits: int = FILTER_BITS
     schema_version: int = SCHEMA_VERSION
     description: str = ""
+    # The Dice threshold that suits this encoding, used when a run names none; part of the
+    # fingerprint, so both sides of a run agree on it.
+    match_threshold: float | None = None
 
     def field(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -215,6 +228,12 @@ class Schema:
 
         data = plain(asdict(self))
         data.pop("description")
+        # Options added after the first schemas leave the canonical form (and so the
+        # fingerprint of every schema that does not use them) as it was.
+        if data["hardening"]["diffusion"] is None:
+            data["hardening"].pop("diffusion")
+        if data["match_threshold"] is None:
+            data.pop("match_threshold")
         return data
 
     @cached_property

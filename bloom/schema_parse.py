@@ -18,6 +18,7 @@ from bloom.schema import (
     TOKENS_FOR_TYPE,
     Blip,
     BlockingSpec,
+    Diffusion,
     Feature,
     FieldSpec,
     FieldType,
@@ -142,6 +143,7 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
             "require_any",
             "hardening",
             "blocking",
+            "match_threshold",
         },
         "$",
         problems,
@@ -214,7 +216,9 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
     if not isinstance(raw_h, dict):
         problems.add("$.hardening", "must be an object")
     else:
-        _check_keys(raw_h, {"salt", "balance", "xor_fold", "blip"}, "$.hardening", problems)
+        _check_keys(
+            raw_h, {"salt", "balance", "xor_fold", "blip", "diffusion"}, "$.hardening", problems
+        )
         salt = None
         if raw_h.get("salt") is not None:
             salt = _part(raw_h["salt"], "$.hardening.salt", types, problems)
@@ -233,7 +237,15 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
                 problems.add("$.hardening.blip.epsilon", "must be a number in (0, 20]")
             else:
                 blip = Blip(float(eps))
-        hardening = Hardening(salt=salt, blip=blip, **flags)
+        diffusion = None
+        raw_diffusion = raw_h.get("diffusion")
+        if raw_diffusion is not None:
+            taps = raw_diffusion.get("taps") if isinstance(raw_diffusion, dict) else None
+            if isinstance(taps, bool) or not isinstance(taps, int) or not 2 <= taps <= 16:
+                problems.add("$.hardening.diffusion.taps", "must be an integer in [2, 16]")
+            else:
+                diffusion = Diffusion(taps)
+        hardening = Hardening(salt=salt, blip=blip, diffusion=diffusion, **flags)
 
     blocking = []
     raw_b = data.get("blocking", [])
@@ -264,7 +276,16 @@ def parse_schema(data: Any, *, source: str | None = None) -> Schema:
 
     if problems.items:
         raise SchemaError(problems.in_document_order(), path=source)
+    match_threshold = data.get("match_threshold")
+    if match_threshold is not None and (
+        isinstance(match_threshold, bool)
+        or not isinstance(match_threshold, int | float)
+        or not 0 < match_threshold <= 1
+    ):
+        problems.add("$.match_threshold", "must be a number in (0, 1]")
+        match_threshold = None
     return Schema(
+        match_threshold=None if match_threshold is None else float(match_threshold),
         name=name,
         fields=tuple(fields),
         blocking=tuple(blocking),
