@@ -71,6 +71,7 @@ class EncodeResult:
     schema_fingerprint: str
     key_id: str
     input_rows: int = 0
+    match_threshold: float | None = None
 
     def __len__(self) -> int:
         return len(self.record_tokens)
@@ -91,6 +92,7 @@ class EncodeResult:
             department=department,
             created_at=created_at,
             counts=dict(self.counts),
+            match_threshold=self.match_threshold,
         )
 
     def to_dataset(self, *, department: str | None = None, created_at=None) -> EncodedDataset:
@@ -346,4 +348,5 @@ def encode(
         schema_fingerprint=schema.fingerprint,
         key_id=secret.key_id,
         input_rows=n,
+        match_threshold=schema.match_threshold,
     )

@@ -207,6 +207,7 @@ def encode_file(
         department=department,
         created_at=created,
         counts=counts,
+        match_threshold=schema.match_threshold,
     )
     out_path, map_path, rejects_path = output_paths(out)
     if RECORD_ID in resolved:

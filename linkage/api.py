@@ -25,10 +25,10 @@ from linkage.options import (
     DEFAULT_DEDUP_THRESHOLD,
     DEFAULT_DUPLICATES_AT,
     DEFAULT_SOLVER,
-    DEFAULT_THRESHOLD,
     BlockingMethod,
     LSHOptions,
     Solver,
+    threshold_for,
 )
 from linkage.plan import MatchPlan, build_plan
 from linkage.solvers import RightDuplicates, cluster_labels, group_labels, solve
@@ -95,7 +95,7 @@ def _enum(kind, value):
 def plan_match(
     a: EncodedDataset,
     b: EncodedDataset,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     top_k: int | None = None,
@@ -103,6 +103,7 @@ def plan_match(
     one_dataset: bool = False,
 ) -> MatchPlan:
     check_compatible(a, b)
+    threshold = threshold_for(threshold, a.manifest.match_threshold)
     method = _enum(BlockingMethod, blocking)
     passes = passes_for(method, a, b, lsh)
     return build_plan(
@@ -113,7 +114,7 @@ def plan_match(
 def match(
     a: EncodedDataset,
     b: EncodedDataset,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     solver: Solver | str = DEFAULT_SOLVER,
     *,
@@ -130,8 +131,10 @@ def match(
     floor and the threshold (`floor_scores`), for the histogram an operator reads to choose t.
     With many-to-one, `duplicates_at` (None: off) also keeps, for each left record, the right
     records above the threshold that are near-copies of its best one (one person registered
-    twice on the right); other solvers ignore it.
+    twice on the right); other solvers ignore it. Without a `threshold`, the one the
+    encoding's schema states, else `DEFAULT_THRESHOLD` (`linkage.options.threshold_for`).
     """
+    threshold = threshold_for(threshold, a.manifest.match_threshold)
     method = _enum(BlockingMethod, blocking)
     chosen = _enum(Solver, solver)
     timings = {}
@@ -195,7 +198,7 @@ class Clusters:
 
 def dedup(
     a: EncodedDataset,
-    threshold: float = DEFAULT_DEDUP_THRESHOLD,
+    threshold: float | None = None,
     blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
@@ -205,6 +208,7 @@ def dedup(
     """Find records of one dataset that are the same person (connected components)."""
     timings = {}
     start = time.perf_counter()
+    threshold = threshold_for(threshold, a.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
     plan = plan_match(a, a, threshold, blocking, lsh=lsh, one_dataset=True)
     timings["plan"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -253,7 +257,7 @@ class Groups:
 
 def link_groups(
     datasets: list[EncodedDataset],
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
@@ -264,6 +268,7 @@ def link_groups(
     if len(datasets) < 2:
         raise InputError("link_groups needs at least two datasets")
     method = _enum(BlockingMethod, blocking)
+    threshold = threshold_for(threshold, datasets[0].manifest.match_threshold)
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     edges = []

@@ -21,6 +21,7 @@ from linkage.options import (
     BlockingMethod,
     LSHOptions,
     Solver,
+    threshold_for,
 )
 from pprl.extras import require_extra
 from pprl.files import write_json_atomic, write_table_csv_atomic
@@ -43,9 +44,9 @@ class EnumChoice(click.Choice):
 THRESHOLD = click.option(
     "--threshold",
     type=click.FloatRange(0.0, 1.0),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Dice similarity a pair must reach.",
+    default=None,
+    help="Dice similarity a pair must reach [default: the threshold the encoding's schema "
+    f"states, else {DEFAULT_THRESHOLD}].",
 )
 BLOCKING = click.option(
     "--blocking",
@@ -160,6 +161,7 @@ def match_command(
         require_extra("matplotlib", "plots")
     started = time.perf_counter()
     left, right = linkage.load(a), linkage.load(b)
+    threshold = threshold_for(threshold, left.manifest.match_threshold)
     load_s = time.perf_counter() - started
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
     progress = _progress(quiet)
@@ -217,9 +219,9 @@ def match_command(
 @click.option(
     "--threshold",
     type=click.FloatRange(0.0, 1.0),
-    default=DEFAULT_DEDUP_THRESHOLD,
-    show_default=True,
-    help="Dice similarity a pair must reach (clusters chain, so a little above match's).",
+    default=None,
+    help="Dice similarity a pair must reach (clusters chain, so keep it where namesakes stay "
+    f"apart) [default: the encoding schema's threshold, else {DEFAULT_DEDUP_THRESHOLD}].",
 )
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="clusters.csv to write."
@@ -234,6 +236,7 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
 
     started = time.perf_counter()
     data = linkage.load(a)
+    threshold = threshold_for(threshold, data.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
     progress = _progress(quiet)
     try:
@@ -281,6 +284,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
             raise click.UsageError(f"{datasets[i]}: the same file is given twice")
     started = time.perf_counter()
     loaded = [linkage.load(p) for p in datasets]
+    threshold = threshold_for(threshold, loaded[0].manifest.match_threshold)
     names = _dataset_names(datasets)
     progress = _progress(quiet)
     try:

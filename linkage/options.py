@@ -54,6 +54,21 @@ DEFAULT_BLOCKING = BlockingMethod.KEYS
 DEFAULT_DEDUP_THRESHOLD = 0.75
 DEFAULT_DUPLICATES_AT = 0.8
 
+
+def threshold_for(
+    given: float | None, encoding_threshold: float | None, default: float = DEFAULT_THRESHOLD
+) -> float:
+    """The threshold a run uses: the one given, else the one the encoding's schema states
+    (both sides share it: it is part of the schema fingerprint), else the matcher's default.
+
+    A hardened encoding scores on its own scale (a diffused filter's unrelated records score
+    about 0.5, not near 0), so its schema states the threshold that fits it.
+    """
+    if given is not None:
+        return float(given)
+    return default if encoding_threshold is None else float(encoding_threshold)
+
+
 DEFAULT_LSH_BANDS = 32
 DEFAULT_LSH_BITS_PER_BAND = 20
 DEFAULT_LSH_SEED = 20240601

@@ -57,11 +57,16 @@ class Manifest:
     created_at: str | None = None
     counts: Mapping[str, int] = field(default_factory=dict)
     signature: str | None = None
+    # The Dice threshold the schema states for its encoding (None: the matcher's default).
+    match_threshold: float | None = None
 
     def to_json(self, *, include_signature: bool = True) -> str:
         data = dataclasses.asdict(self)
         data["blocking_keys"] = list(self.blocking_keys)
         data["counts"] = dict(self.counts)
+        if self.match_threshold is None:
+            # Absent rather than null, so manifests signed before the field existed still verify.
+            data.pop("match_threshold")
         if not include_signature:
             data.pop("signature")
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

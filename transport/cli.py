@@ -144,7 +144,11 @@ def run() -> None:
 @click.option("--dataset-a", required=True)
 @click.option("--dataset-b", required=True)
 @click.option(
-    "--threshold", default=DEFAULT_THRESHOLD, show_default=True, type=click.FloatRange(0.0, 1.0)
+    "--threshold",
+    default=None,
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    help="Dice threshold [default: the one the encodings' schema states, else "
+    f"{DEFAULT_THRESHOLD}].",
 )
 @click.option(
     "--blocking",
@@ -175,7 +179,7 @@ def run_create(
         agreement_id,
         dataset_a,
         dataset_b,
-        threshold=threshold,
+        threshold=threshold or 0.0,  # 0: the encodings' own threshold
         blocking=blocking_value(blocking),
         solver=solver_value(solver),
         duplicates_at=duplicates_at,

@@ -77,7 +77,7 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
     result = linkage.match(
         a,
         b,
-        threshold=spec.threshold,
+        threshold=spec.threshold or None,  # 0: the encodings' own (linkage.threshold_for)
         blocking=spec.blocking,
         solver=spec.solver,
         duplicates_at=spec.duplicates_at,
