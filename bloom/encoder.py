@@ -7,7 +7,7 @@ Steps, all on whole columns:
 2. decide which rows can be encoded (`require_any`, `missing: reject_row`);
 3. per feature: find the distinct tokens of this call, hash each once with the feature's
    HKDF key (`bloom.positions`), and scatter the positions into the filters (`bloom.scatter`);
-4. harden (XOR-fold, balance, BLIP) and derive the keyed blocking keys.
+4. harden (XOR-fold, diffusion, balance, BLIP) and derive the keyed blocking keys.
 Every key and position table lives only inside the call. Record tokens are fresh random
 32-hex strings: they say nothing about the source record and differ on every run.
 """
@@ -197,15 +197,16 @@ def _harden(
     h = schema.hardening
     if h.xor_fold:
         bits = xor_fold(bits)
-    if h.balance:
-        perm = balance_permutation(secret, _info(schema, "balance"), bits.shape[1] * 16)
-        bits = balance(bits, perm)
     if h.diffusion is not None:
-        # Before BLIP: the flips then land on the stored bits, as BLIP's guarantee assumes.
+        # Before balancing, which then still sets exactly half the stored bits; before BLIP,
+        # whose flips must land on the stored bits for its guarantee to hold.
         taps = diffusion_taps(
             secret, _info(schema, "diffusion"), bits.shape[1] * 8, h.diffusion.taps
         )
         bits = diffuse(bits, taps)
+    if h.balance:
+        perm = balance_permutation(secret, _info(schema, "balance"), bits.shape[1] * 16)
+        bits = balance(bits, perm)
     if h.blip is not None:
         rng = rng or np.random.default_rng(_secrets.randbits(128))
         bits = blip(bits, h.blip.epsilon, rng)

@@ -29,9 +29,10 @@ import click
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from bloom.schema import load_schema
 from governance import keywrap, pki
 from governance.store import DB_FILE, GovernanceStore
-from linkage.options import DEFAULT_THRESHOLD
+from linkage.options import threshold_for
 from pprl.errors import GovernanceError, InputError, IntegrityError
 from pprl.passphrase import SECRET_ENV
 from transport.client import MatcherClient
@@ -41,6 +42,7 @@ from transport.provision import AgreementPlan, Provisioned, provision
 from transport.runstate import RunFiles
 
 SCENARIO = "low-income-vs-deaths"
+SCHEMA = "cn-identity"
 CONSUMER, PROVIDER = "civil-affairs", "public-security"
 REFERENCE, DEATHS, VEHICLES = "mz_low_income", "gaj_deaths", "gaj_vehicles"
 MARKER = ".pprl-demo"
@@ -54,8 +56,11 @@ class Link:
     entry_name: str
     disclose: tuple[str, ...]
     purpose: str
-    # The matcher's default threshold (see linkage.options for how it was measured).
-    threshold: float = DEFAULT_THRESHOLD
+    # The threshold the encoding's schema states (cn-identity: see its description and
+    # bench/privacy_attacks.py), as a run that names none gets it.
+    threshold: float = field(
+        default_factory=lambda: threshold_for(None, load_schema(SCHEMA).match_threshold)
+    )
     # Many-to-one: a person enrolled twice in the low-income list (a duplicate the list's own
     # deduplication should find) must be flagged against the death or vehicle record twice.
     solver: int = runs_pb2.SOLVER_MANY_TO_ONE
@@ -160,7 +165,7 @@ def encode_all(world: Provisioned, root: Path, extracts: dict, secrets_at: dict,
         out[name] = encode_file(
             source,
             home / f"{name}.parquet",
-            "cn-identity",
+            SCHEMA,
             secret,
             columns=root / "synthetic" / info["columns_file"],
             department=code,

@@ -79,9 +79,9 @@ def test_schema_diffusion_is_checked_and_leaves_other_fingerprints_alone():
     bad = {**data, "hardening": {**data["hardening"], "diffusion": {"taps": 1}}}
     with pytest.raises(SchemaError, match="diffusion.taps"):
         parse_schema(bad)
-    good = {**data, "hardening": {**data["hardening"], "diffusion": {"taps": 3}}}
+    good = {**data, "hardening": {**data["hardening"], "diffusion": {"taps": 5}}}
     diffused = parse_schema(good)
-    assert diffused.hardening.diffusion.taps == 3
+    assert diffused.hardening.diffusion.taps == 5
     assert diffused.fingerprint != base.fingerprint
     assert "diffused" in diffused.hardening.describe()
     plain = {k: v for k, v in data.items() if k != "match_threshold"}

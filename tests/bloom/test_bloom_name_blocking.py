@@ -1,6 +1,7 @@
-"""The name_reading blocking key: it needs no birth year, so a record without ID number and
-date of birth (an extract with no date-of-birth column) still shares a block with its
-counterpart; homophones, traditional characters and separator variants share it."""
+"""Blocking keys for records without ID number and date of birth (an extract with no
+date-of-birth column): the whole name's reading with the city, and the phone, still put such a
+record in a block with its counterpart; homophones, traditional characters and separator
+variants share the reading."""
 
 from __future__ import annotations
 
@@ -36,20 +37,32 @@ NO_ID_NO_BIRTH_DATE = {
 }
 
 
+ADDRESS = "北京市海淀区中关村大街1号"
+
+
 def reading_of(names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    return encode([{"name": n} for n in names], "cn-identity", SECRET).blocking["name_reading"]
+    """The name_city key of records that share an address: equal exactly when the readings are."""
+    records = [{"name": n, "address": ADDRESS} for n in names]
+    return encode(records, "cn-identity", SECRET).blocking["name_city"]
 
 
 def dataset(records: list[dict]) -> EncodedDataset:
     return encode(records, "cn-identity", SECRET).to_dataset()
 
 
-def test_a_record_without_id_number_and_birth_date_keeps_only_the_name_reading_key():
+def test_a_record_without_id_number_and_birth_date_keeps_the_name_city_and_phone_keys():
     result = encode([FULL, NO_ID_NO_BIRTH_DATE], "cn-identity", SECRET)
-    assert set(result.blocking) >= {"name_reading", "yob_sex", "region_yob", "surname_yob"}
+    assert set(result.blocking) == {
+        "id_number",
+        "phone",
+        "surname_birth_date",
+        "region_birth_date",
+        "name_birth_year",
+        "name_city",
+    }
     for name, (values, valid) in result.blocking.items():
-        if name == "name_reading":
-            assert valid.tolist() == [True, True] and values[0] == values[1]
+        if name in ("name_city", "phone"):
+            assert valid.tolist() == [True, True] and values[0] == values[1], name
         else:
             assert valid.tolist() == [True, False], name
 
@@ -67,8 +80,12 @@ def test_homophones_traditional_and_separator_variants_share_the_reading():
 
 
 def test_a_name_with_a_character_without_reading_has_no_reading_key():
-    records = [{"name": "zhang wei"}, {"name": "张伟"}, {"name": "", "phone": "13800138000"}]
-    _, valid = encode(records, "cn-identity", SECRET).blocking["name_reading"]
+    records = [
+        {"name": "zhang wei", "address": ADDRESS},
+        {"name": "张伟", "address": ADDRESS},
+        {"name": "", "phone": "13800138000", "address": ADDRESS},
+    ]
+    _, valid = encode(records, "cn-identity", SECRET).blocking["name_city"]
     assert valid.tolist() == [False, True, False]
 
 
@@ -78,13 +95,14 @@ def test_match_finds_the_record_without_id_number_and_birth_date():
     ]
     register = dataset([*decoys, FULL])
     extract = dataset([NO_ID_NO_BIRTH_DATE])
-    # Name and address alone score about 0.72: below the default threshold, so 0.7 here.
-    result = linkage.match(register, extract, threshold=0.7)
+    # Name, address and phone score about 0.62 on the diffused scale: above the schema's 0.6.
+    result = linkage.match(register, extract)
     assert list(zip(result.pairs.left.tolist(), result.pairs.right.tolist(), strict=True)) == [
         (3, 0)
     ]
-    assert result.comparisons == 1  # one block: the namesake; the decoys are never compared
-    exhaustive = linkage.match(register, extract, threshold=0.7, blocking="exhaustive")
+    # Two blocks (name_city and phone) hold the one namesake; the decoys are never compared.
+    assert result.comparisons == 2
+    exhaustive = linkage.match(register, extract, blocking="exhaustive")
     assert exhaustive.comparisons == 4
     assert np.array_equal(exhaustive.pairs.score, result.pairs.score)
 

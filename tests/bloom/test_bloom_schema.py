@@ -29,12 +29,14 @@ def test_builtin_schema_loads_with_the_identity_fields():
     assert schema.field("name").type is FieldType.CHINESE_NAME
     assert schema.field("birth_date").derive_from == "id_number"
     assert {b.name for b in schema.blocking} == {
-        "yob_sex",
-        "region_yob",
-        "surname_yob",
-        "surname_reading_yob",
-        "name_reading",
+        "id_number",
+        "phone",
+        "surname_birth_date",
+        "region_birth_date",
+        "name_birth_year",
+        "name_city",
     }
+    assert schema.hardening.diffusion.taps == 3 and schema.match_threshold == 0.6
     assert all(f.missing is Missing.SKIP for f in schema.fields)
     assert len(schema.fingerprint) == 64
 
@@ -63,15 +65,15 @@ def test_validation_reports_every_problem_with_its_path():
     data["fields"][2]["features"][0]["bits_per_token"] = 0
     data["fields"][3]["derive_from"] = "sex"
     data["fields"][4]["colour"] = "blue"
-    data["blocking"][0]["parts"][1] = {"field": "sex", "part": "year"}
-    data["blocking"][1]["parts"][0] = {"field": "nowhere"}
+    data["blocking"][2]["parts"][1] = {"field": "sex", "part": "year"}
+    data["blocking"][3]["parts"][0] = {"field": "nowhere"}
     data["hardening"]["blip"] = {"epsilon": -1}
     with pytest.raises(SchemaError) as info:
         parse_schema(data, source="mine.json")
     paths = [p for p, _ in info.value.problems]
     assert paths == [
-        "$.blocking[0].parts[1].part",
-        "$.blocking[1].parts[0].field",
+        "$.blocking[2].parts[1].part",
+        "$.blocking[3].parts[0].field",
         "$.fields[0].type",
         "$.fields[1].features[0].tokens",
         "$.fields[2].features[0].bits_per_token",

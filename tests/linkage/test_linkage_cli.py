@@ -77,8 +77,6 @@ def test_match_then_evaluate_gives_high_quality(encoded):
         "match",
         root / "mz_low_income.parquet",
         root / "gaj_deaths.parquet",
-        "--threshold",
-        "0.8",
         "--out",
         pairs,
         "--plot",
@@ -97,7 +95,7 @@ def test_match_then_evaluate_gives_high_quality(encoded):
     assert summary["pairs"] == table.num_rows and summary["comparisons"] > 0
     candidates = root / "candidates.csv"
     args = ["match", root / "mz_low_income.parquet", root / "gaj_deaths.parquet", "--quiet"]
-    assert _run(*args, "--threshold", "0.8", "--solver", "none", "--out", candidates).exit_code == 0
+    assert _run(*args, "--solver", "none", "--out", candidates).exit_code == 0
     evaluated = _evaluate(
         root, pairs, root / "q.json", "--candidates", candidates, "--summary", root / "summary.json"
     )
