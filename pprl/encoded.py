@@ -23,6 +23,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pyarrow as pa
@@ -91,7 +92,10 @@ class Manifest:
         return manifest
 
     def check_compatible(self, other: Manifest) -> None:
-        """Refuse to compare encodings made under different schemas or secrets."""
+        """Refuse to compare encodings made under different schemas or secrets, or under a
+        schema retired because the matcher could learn too much from it."""
+        for manifest in (self, other):
+            check_not_retired(manifest.schema_fingerprint)
         if self.schema_fingerprint != other.schema_fingerprint:
             raise IncompatibleEncodingsError(
                 "encodings use different schemas (fingerprints "
@@ -105,6 +109,27 @@ class Manifest:
             )
         if self.filter_bits != other.filter_bits:
             raise IncompatibleEncodingsError("encodings use different filter lengths")
+
+
+# Schemas whose encodings the engine no longer compares or accepts: fingerprint -> why.
+RETIRED_SCHEMAS: Mapping[str, str] = MappingProxyType(
+    {
+        "3be7fc6fe03a5814d079537e27625d27e55e9f708cbd7316db8a076f1855f966": (
+            "the cn-identity schema before hardening (its blocking keys and filters let the "
+            "matcher recover surnames, birth years and sex)"
+        ),
+    }
+)
+
+
+def check_not_retired(fingerprint: str) -> None:
+    """IncompatibleEncodingsError for an encoding made under a retired schema."""
+    why = RETIRED_SCHEMAS.get(fingerprint)
+    if why is not None:
+        raise IncompatibleEncodingsError(
+            f"encoded with {why}; re-encode with the current schema (fingerprint "
+            f"{fingerprint[:12]} is retired)"
+        )
 
 
 def check_format_version(found: object, path: str | None = None) -> None:

@@ -136,3 +136,23 @@ def test_a_manifest_sent_alone_is_checked_too():
     newer = dataclasses.replace(manifest, format_version=FORMAT_VERSION + 1)
     with pytest.raises(EncodedFormatError, match="a newer engine wrote this file"):
         Manifest.from_json(newer.to_json())
+
+
+def test_encodings_under_a_retired_schema_are_refused_with_the_reason():
+    import dataclasses
+
+    from pprl.encoded import RETIRED_SCHEMAS, Manifest
+
+    retired = next(iter(RETIRED_SCHEMAS))
+    fresh = Manifest(
+        schema_fingerprint="f" * 64,
+        key_id="k",
+        record_count=0,
+        content_hash="h",
+        blocking_keys=(),
+    )
+    old = dataclasses.replace(fresh, schema_fingerprint=retired)
+    for a, b in ((old, old), (old, fresh), (fresh, old)):
+        with pytest.raises(IncompatibleEncodingsError, match="before hardening.*re-encode"):
+            a.check_compatible(b)
+    fresh.check_compatible(fresh)

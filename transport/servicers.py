@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 
 from governance.model import Action
 from linkage.options import DEFAULT_DUPLICATES_AT
+from pprl.encoded import check_not_retired
 from pprl.errors import (
     AuthorisationError,
     IncompatibleEncodingsError,
@@ -133,6 +134,7 @@ class UploadsServicer(uploads_pb2_grpc.UploadsServicer):
         self.m.authorise(context, Action.UPLOAD, meta_agreement)
 
         def check_compatible(agreement_id: str, manifest) -> None:
+            check_not_retired(manifest.schema_fingerprint)
             for other in self.m.uploads.datasets_under(agreement_id):
                 if (other.schema_fingerprint, other.key_id) != (
                     manifest.schema_fingerprint,
