@@ -97,6 +97,8 @@ def encode_command(
     if not quiet:
         for line in summary.lines():
             click.echo(line)
+    for line in summary.exposures:  # even with --quiet: the department must know
+        click.echo(f"warning: {line}", err=True)
 
 
 @click.group("clk")

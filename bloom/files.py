@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bloom.encoder import Reject, encode
+from bloom.exposure import exposures
 from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, content_hash, write_encoded
@@ -50,6 +51,7 @@ class EncodeSummary:
     key_id: str
     schema_fingerprint: str
     hardening: str = "none"
+    exposures: tuple[str, ...] = ()  # bloom.exposure: what this schema lets the matcher learn
 
     def lines(self) -> list[str]:
         extra = ", ".join(
@@ -242,4 +244,5 @@ def encode_file(
         key_id=secret.key_id,
         schema_fingerprint=schema.fingerprint,
         hardening=schema.hardening.describe(),
+        exposures=tuple(exposures(schema)),
     )
