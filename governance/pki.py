@@ -27,6 +27,9 @@ The CA keeps `index.json` (serial, department, validity, revocation time) so `re
 find a department's certificates and `write_crl` can list them. Private keys are written with
 mode 0600 and encrypted when a passphrase is given (the CA key always is); they are never
 printed or logged.
+
+One module for the CA's whole life cycle (about 450 lines): issuing, issuing from requests,
+revocation and the CRL share the index and the handling of the CA key.
 """
 
 from __future__ import annotations
