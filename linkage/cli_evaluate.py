@@ -1,4 +1,4 @@
-"""`pprl evaluate` and `pprl evaluate-groups`: quality against the ground truth of synthetic data."""
+"""`pprl evaluate` and `pprl evaluate-groups`: quality against synthetic data's ground truth."""
 
 from __future__ import annotations
 
