@@ -1,10 +1,14 @@
 """The `pprl` command line.
 
-Each area owns its commands in its own module and adds them here through `register(main)`:
-`bloom.cli` (encode, clk import/export), `pprl_synthetic.cli` (synth), `linkage.cli` (match,
-dedup, groups, evaluate), `governance.cli` (pki, catalog, agreement, audit, warnings),
+Each area owns its commands in its own module and adds them to a group through
+`register(group)`: `bloom.cli` (encode, clk), `pprl_synthetic.cli` (synth), `linkage.cli`
+(match, dedup, groups, evaluate), `governance.cli` (pki, catalog, agreement, audit, warnings),
 `transport.cli` (serve, upload, run, disclose, receive); this package owns `keys` (new, share,
 receive: the secret is the encoder's, its wrapping is governance's) and `demo`.
+
+The root loads an area only when one of its commands runs: `COMMANDS` names each command's
+module and the one line `pprl --help` shows, so `pprl --help` imports none of the areas
+(no NumPy, Arrow or gRPC). A test checks the table against what the areas register.
 Errors from the engine's hierarchy become one line on stderr and a non-zero exit.
 """
 
@@ -16,26 +20,98 @@ import click
 
 from pprl.clitools import EngineGroup
 
-AREA_MODULES = (
-    "bloom.cli",
-    "pprl_synthetic.cli",
-    "linkage.cli",
-    "governance.cli",
-    "transport.cli",
-    "pprl_app.cli_keys",
-    "pprl_app.demo",
-)
+# command -> (the module whose register() adds it, its line in `pprl --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "agreement": (
+        "governance.cli",
+        "Use applications (数据使用申请) and the sharing agreements they become.",
+    ),
+    "audit": ("governance.cli", "Verify, show and anchor the hash-chained audit log."),
+    "catalog": (
+        "governance.cli",
+        "The data resource catalogue: versioned entries with the twelve metadata items.",
+    ),
+    "clk": ("bloom.cli", 'Exchange filters with clkhash/anonlink ({"clks": [base64, ...]} JSON).'),
+    "dedup": (
+        "linkage.cli",
+        "Find records of A that are the same person; write cluster,token for each duplicate.",
+    ),
+    "demo": ("pprl_app.demo", "Run the whole cross-matching flow end to end on synthetic data."),
+    "disclose": (
+        "transport.cli",
+        "Provider: release the agreed fields of matched records, sealed to the consumer.",
+    ),
+    "encode": (
+        "bloom.cli",
+        "Encode records into keyed Bloom filters for matching (run by the department).",
+    ),
+    "evaluate": ("linkage.cli", "Precision, recall and F1 of a pairs file against ground truth."),
+    "evaluate-groups": (
+        "linkage.cli",
+        "Pairwise precision, recall and F1 of a `pprl groups` file against ground truth.",
+    ),
+    "groups": (
+        "linkage.cli",
+        "Link three or more encoded datasets at once; write group,dataset,token.",
+    ),
+    "keys": ("pprl_app.cli_keys", "Linkage secrets: create, share to departments, receive."),
+    "match": ("linkage.cli", "Link encoded datasets A and B; write token_a,token_b,score."),
+    "pki": ("governance.cli", "The coordinating office's certificate authority."),
+    "receive": (
+        "transport.cli",
+        "Consumer: collect, verify and decrypt disclosed fields for its matched records.",
+    ),
+    "run": ("transport.cli", "Matching runs at the matcher: create, status, cancel, results."),
+    "serve": (
+        "transport.cli",
+        "Run the central matcher (gRPC, mutual TLS required) until interrupted.",
+    ),
+    "synth": (
+        "pprl_synthetic.cli",
+        "Write synthetic department extracts with ground truth (no real person's data).",
+    ),
+    "upload": (
+        "transport.cli",
+        "Upload an encoded dataset (signed with the department's key; resumes if interrupted).",
+    ),
+    "warnings": (
+        "governance.cli",
+        "Risk warnings (风险预警) from matched pairs: issue, list, verify, dispute.",
+    ),
+}
 
 
-@click.group(cls=EngineGroup)
+def area_commands(module: str) -> dict[str, click.Command]:
+    """Every command an area module registers, by name."""
+    group = click.Group()
+    importlib.import_module(module).register(group)
+    return dict(group.commands)
+
+
+class LazyGroup(EngineGroup):
+    """The root group: lists `COMMANDS` from the table, imports an area on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return area_commands(COMMANDS[name][0])[name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The table's lines, so listing the commands loads none of them.
+        limit = formatter.width - 6 - max(len(n) for n in COMMANDS)
+        rows = [(name, _shorten(line, limit)) for name, (_, line) in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 1)].rstrip() + "..."
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="pprl-engine")
 def main() -> None:
     """Privacy-preserving record linkage for cross-department matching."""
-
-
-def _register_areas() -> None:
-    for name in AREA_MODULES:
-        importlib.import_module(name).register(main)
-
-
-_register_areas()
