@@ -102,6 +102,7 @@ class PlainTable:
         self.schema = load_schema(schema)
         self.n = table.num_rows
         self.prepared: dict[str, Prepared] = {}
+        self.raw: dict[str, np.ndarray] = {}  # the plaintext as given (for re-encoding)
         for spec in self.schema.fields:
             column = (
                 table.column(spec.name)
@@ -111,6 +112,7 @@ class PlainTable:
             if column.type != pa.string():
                 column = column.cast(pa.string())
             self.prepared[spec.name] = prepare_field(spec, column)
+            self.raw[spec.name] = np.array(column.to_pylist(), dtype=object)
         derive(self.prepared)
 
     def _field_of(self, kind: FieldType) -> Prepared | None:

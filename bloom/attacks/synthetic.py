@@ -75,7 +75,12 @@ def make_scenario(
     secret = secret or LinkageSecret.generate()
     encoded = out / "matcher" / "target.parquet"
     encoded.parent.mkdir(parents=True, exist_ok=True)
-    summary = encode_file(extract, encoded, schema, secret, columns=columns)
+    import json
+
+    mapping = json.loads(Path(columns).read_text(encoding="utf-8"))
+    wanted = {f.name for f in schema.fields} | {"record_id"}
+    mapping = {k: v for k, v in mapping.items() if k in wanted}
+    summary = encode_file(extract, encoded, schema, secret, columns=mapping)
     # The map stays with the department: move it next to the extract.
     map_path = out / "department" / "target.map.parquet"
     Path(summary.map_path).replace(map_path)
