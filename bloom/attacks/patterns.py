@@ -14,10 +14,14 @@ groups the keys give away, where a pattern is the set of bits (almost) every mem
    its pinyin; groups of one surname in different years have the same pattern, which links
    surname classes the keys alone leave apart; classes are labelled by size and structure
    (homophone surnames share the pinyin's bits);
-4. whole-name groups: beyond surname and sex, the given-name pattern; groups with the same
-   given name under different surnames share it, which forms given-name classes, labelled
-   by size, pattern size (characters) and structure (shared characters);
-5. the sex patterns are named by the given names found with them.
+4. whole-name groups: beyond surname and sex, what they set are the given name's characters
+   with their syllables; across groups each character is a frequent bit pattern
+   (`bloom.attacks.mining`), labelled by frequency, and a record's given name is the
+   reference given name with exactly the characters it holds;
+5. the two sex patterns are named by the reference's sex ratio against their sizes, with a
+   little weight on the reference sex of the given names decoded with them.
+Birth month and day are not mined (see the README): the date guess is the reference's most
+frequent date in the recovered year.
 """
 
 from __future__ import annotations
@@ -161,9 +165,11 @@ def surname_patterns(ctx, bits, years, year_pat, mask):
     np.add.at(w, merged[has], pat[has] * class_sizes[has, None])
     np.add.at(tot, merged[has], class_sizes[has])
     patterns = w >= 0.5 * np.maximum(tot, 1)[:, None]
+    # A pattern of a few bits is a shared syllable, not a surname: not used to decode.
+    patterns[patterns.sum(axis=1) < 15] = False
     # Every record holding a whole surname pattern has that surname (also records in groups
     # too small to mine); the largest pattern wins, the key class is the fallback.
-    hit = contains(bits, patterns)
+    hit = contains(bits, patterns) & patterns.any(axis=1)[None, :]
     found = hit.any(axis=1)
     best = np.argmax(hit * patterns.sum(axis=1)[None, :], axis=1)
     per_record = np.where(found, best, per_record)
@@ -188,55 +194,48 @@ def _edge_components(k: int, i: np.ndarray, j: np.ndarray, active: np.ndarray) -
     return out
 
 
-def given_patterns(ctx, bits, surname_rec, surname_pat, mask):
-    """Given-name classes from whole-name groups: (class per record, patterns, counts)."""
+def given_names(ctx, bits, surname_rec, surname_pat, mask) -> tuple[np.ndarray, dict]:
+    """Given names per record from character patterns mined in whole-name groups.
+
+    A whole-name group (one name reading) of three or more records sets, beyond its surname
+    pattern and the sex pattern, its given name's characters and their syllables (plus
+    bigrams and a little noise). Across groups, each character is a frequent bit pattern;
+    every whole-name group is decoded by the character patterns its records all hold, and
+    the characters, labelled by frequency, name the given name."""
+    from bloom.attacks.mining import char_tables, decode_given, label_chars, mine_patterns
+
     n = ctx.n
-    none = (np.full(n, -1, dtype=np.int64), np.zeros((0, bits.shape[1]), dtype=bool), np.zeros(0))
+    out = np.full(n, None, dtype=object)
     names, _ = _restricted(ctx.name_groups, 3)
     if (names < 0).all() or len(surname_pat) == 0:
-        return none
+        return out, {}
     c = int(names.max()) + 1
     sums, sizes = group_sums(bits, names, c)
     tau = np.where(sizes <= 4, 1.0, TAU)
-    close = sums >= np.maximum(tau * sizes, 1)[:, None]
+    res = (sums >= np.maximum(tau * sizes, 1)[:, None]) & ~mask[None, :]
     sur = np.full(c, -1, dtype=np.int64)
     okr = names >= 0
     sur[names[okr]] = surname_rec[okr]
-    res = close & ~mask[None, :]
     has_sur = sur >= 0
     res[has_sur] &= ~surname_pat[sur[has_sur]]
-    size = res.sum(axis=1).astype(np.float32)
-    f = res.astype(np.float32)
-    inter = f @ f.T
-    low = np.minimum(size[:, None], size[None, :])
-    same = (inter >= 0.5 * np.maximum(low, 1)) & (inter >= 20)
-    same &= sur[:, None] != sur[None, :]
-    i, j = np.nonzero(np.triu(same, 1))
-    cls = _edge_components(c, i, j, size >= 15)
-    m = int(cls.max()) + 1 if (cls >= 0).any() else 0
-    w = np.zeros((m, bits.shape[1]))
-    tot = np.zeros(m)
-    members = np.bincount(cls[cls >= 0], minlength=m)
-    np.add.at(w, cls[cls >= 0], res[cls >= 0])
-    np.add.at(tot, cls[cls >= 0], 1.0)
-    patterns = w >= 0.6 * np.maximum(tot, 1)[:, None]
-    patterns[members == 1] = w[members == 1] > 0
-    keep = patterns.sum(axis=1) >= 15
-    # Decode every whole-name group (also those too small to mine) by containment.
+    res = res[has_sur]  # surname bits left in would pose as a character
+    found = mine_patterns(res, min_support=3, min_bits=20)
+    if not found:
+        return out, {}
+    pats = np.stack([p for p, _ in found])
+    # Decode every whole-name group, also those too small to mine, by what all its records set.
     all_names, _ = _restricted(ctx.name_groups, 1)
-    g = int(all_names.max()) + 1 if (all_names >= 0).any() else 0
-    per_record = np.full(n, -1, dtype=np.int64)
-    if g == 0 or not keep.any():
-        return per_record, patterns[keep], np.zeros(int(keep.sum()))
-    pats = patterns[keep]
+    g = int(all_names.max()) + 1
     gs, gsz = group_sums(bits, all_names, g)
     anded = gs >= np.maximum(gsz, 1)[:, None]
-    hit = contains(anded, pats)
-    best = np.where(hit.any(axis=1), np.argmax(hit * pats.sum(axis=1)[None, :], axis=1), -1)
+    hits = contains(anded, pats, share=0.9)
+    counts = (hits * gsz[:, None]).sum(axis=0)
+    chars, char_counts, by_set = char_tables(ctx.ref_attr["given_name"])
+    label = label_chars(pats, counts / ctx.scale, chars, char_counts.astype(float))
+    decoded = decode_given(hits, label, chars, by_set)
     ok = all_names >= 0
-    per_record[ok] = best[all_names[ok]]
-    counts = np.bincount(per_record[per_record >= 0], minlength=len(pats))
-    return per_record, pats, counts
+    out[ok] = decoded[all_names[ok]]
+    return out, {"character_patterns": len(pats)}
 
 
 def pattern_attack(ctx: AttackContext) -> AttackResult:
@@ -273,25 +272,15 @@ def pattern_attack(ctx: AttackContext) -> AttackResult:
         shared, weight = shared_tokens(ctx.ref.tokens, ref["surname"], values, fields=name_fields)
         label = align_signatures(
             sur_pat, sur_counts / ctx.scale, counts.astype(float), shared, weight,
-            structure=0.0, sig_size=0.0,
+            structure=1.0, sig_size=0.0,
         )  # fmt: skip
         table = np.array([values[j] if j >= 0 else None for j in label] + [None], dtype=object)
         g["surname"] = table[np.where(sur_rec >= 0, sur_rec, len(label))]
         result.notes["surname_classes_mined"] = len(sur_pat)
 
-    giv_rec, giv_pat, giv_counts = given_patterns(ctx, bits, sur_rec, sur_pat, mask)
-    if len(giv_pat):
-        values, counts = value_counts(ref["given_name"])
-        shared, weight = shared_tokens(
-            ctx.ref.tokens, ref["given_name"], values, fields=name_fields
-        )
-        label = align_signatures(
-            giv_pat, giv_counts / ctx.scale, counts.astype(float), shared, weight,
-            structure=1.0, sig_size=1.0,
-        )  # fmt: skip
-        table = np.array([values[j] if j >= 0 else None for j in label] + [None], dtype=object)
-        g["given_name"] = table[np.where(giv_rec >= 0, giv_rec, len(label))]
-        result.notes["given_name_classes_mined"] = len(giv_pat)
+    given, notes = given_names(ctx, bits, sur_rec, sur_pat, mask)
+    g["given_name"] = given
+    result.notes.update(notes)
     full = [
         s + v if s is not None and v is not None else None
         for s, v in zip(g["surname"].tolist(), g["given_name"].tolist(), strict=True)

@@ -194,3 +194,16 @@ def test_the_attacks_never_see_a_secret_or_the_map():
     for module in (frequency, patterns, signatures):
         source = inspect.getsource(module)
         assert "LinkageSecret" not in source and "map.parquet" not in source
+
+
+@pytest.mark.slow
+def test_default_schema_at_20000_records(tmp_path):
+    """The default cn-identity encoding at a size where the frequencies settle."""
+    sc = make_scenario(tmp_path, 20000, 20000, seed=31, reference_seed=32)
+    report = run_harness(
+        sc.encoded, sc.reference, sc.schema, truth=(sc.extract, sc.map_path, sc.columns)
+    )
+    assert report.accuracy["pattern mining"]["sex"] > 0.99
+    assert report.advantage("birth_year", "pattern mining") > 20
+    assert report.advantage("surname") > 8
+    assert report.accuracy["frequency alignment"]["sex"] > 0.75
