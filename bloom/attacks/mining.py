@@ -28,8 +28,10 @@ def mine_patterns(
     min_bits: int = 20,
     keep: float = 0.9,
     max_patterns: int = 3000,
+    patience: int = 8,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(bool[nbits] pattern, bool[rows] support)] in the order found.
+    """[(bool[nbits] pattern, bool[rows] support)] in the order found (it stops after
+    `patience` rounds of candidate seeds without a pattern).
 
     Seeds are the pair of bits set together most often beyond what their frequencies
     explain (a frequent bit alone is most often a collision of several tokens); the pattern
@@ -74,7 +76,7 @@ def mine_patterns(
             break
         if not success:
             misses += 1
-            if misses >= 8:
+            if misses >= patience:
                 break
         else:
             misses = 0

@@ -71,7 +71,7 @@ def label_years(ctx: AttackContext, patterns: np.ndarray, sizes: np.ndarray) -> 
     fields = _fields(ctx, FieldType.DATE, FieldType.CN_ID)
     shared, weight = shared_tokens(ctx.ref.tokens, ref_years, values, fields=fields)
     label = align_signatures(
-        patterns, sizes / ctx.scale, counts.astype(float), shared, weight, structure=0.1
+        patterns, sizes / ctx.scale, counts.astype(float), shared, weight, structure=(0.1, 1.0)
     )
     return [values[j] if j >= 0 else None for j in label]
 

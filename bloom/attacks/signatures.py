@@ -67,7 +67,7 @@ def align_signatures(
     ref_shared: np.ndarray,
     ref_weight: np.ndarray,
     *,
-    structure: float = 1.0,
+    structure: float | tuple[float, ...] = 1.0,
     sig_size: float = 1.0,
     max_quadratic: int = 300,
 ) -> np.ndarray:
@@ -93,13 +93,16 @@ def align_signatures(
             2.0 * (2.0 + 0.1 * expect[None, :]) ** 2
         )
     start = linear_assignment(cost)
-    if structure and len(top) > 1:
+    if structure is not None and np.any(np.asarray(structure) > 0) and len(top) > 1:
         a = _overlap(sigs[top])
         w = ref_shared[values].astype(float) * ref_weight[None, :]
         b = w @ ref_shared[values].T.astype(float)
         np.fill_diagonal(b, 0.0)
         b /= max(float(b.max()), 1.0)
-        start = qap_refine(a, b, cost, start, weight=structure)
+        # A tuple of weights refines in stages: a light weight first settles the coarse
+        # structure (decades) by frequency, heavier ones then settle the fine structure.
+        for weight in structure if isinstance(structure, tuple) else (structure,):
+            start = qap_refine(a, b, cost, start, weight=weight)
     label[top] = values[start]
     # Classes outside the refined set take the free values by rank.
     used = set(label[top].tolist())
