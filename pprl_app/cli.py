@@ -1,7 +1,8 @@
 """The `pprl` command line.
 
 Each area owns its commands in its own module and adds them to a group through
-`register(group)`: `bloom.cli` (encode, clk), `pprl_synthetic.cli` (synth), `linkage.cli`
+`register(group)`: `bloom.cli` (encode, clk), `bloom.cli_privacy`
+(privacy), `pprl_synthetic.cli` (synth), `linkage.cli`
 (match, dedup, groups, evaluate), `governance.cli` (pki, catalog, agreement, audit, warnings),
 `transport.cli` (serve, upload, run, disclose, receive); this package owns `keys` (new, share,
 receive: the secret is the encoder's, its wrapping is governance's) and `demo`.
@@ -57,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("pprl_app.cli_keys", "Linkage secrets: create, share to departments, receive."),
     "match": ("linkage.cli", "Link encoded datasets A and B; write token_a,token_b,score."),
     "pki": ("governance.cli", "The coordinating office's certificate authority."),
+    "privacy": (
+        "bloom.cli_privacy",
+        "Attack an encoded file as the matcher could, and report what it gives away.",
+    ),
     "receive": (
         "transport.cli",
         "Consumer: collect, verify and decrypt disclosed fields for its matched records.",
