@@ -34,6 +34,7 @@ from pprl.errors import (
 )
 from transport import results as result_views
 from transport.agreement_view import evidence_from_view
+from transport.client_governance import GovernanceMixin
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,
@@ -80,7 +81,9 @@ def encoded_ipc(path: str | Path, key: ec.EllipticCurvePrivateKey) -> tuple[byte
     return result_views.ipc_bytes(table), manifest.to_json()
 
 
-class MatcherClient:
+class MatcherClient(GovernanceMixin):
+    """Uploads, runs and disclosure here; governance calls in `transport.client_governance`."""
+
     def __init__(
         self,
         channel: grpc.Channel,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 import pyarrow.parquet as pq
@@ -51,6 +52,7 @@ class Matcher:
     uploads: UploadStore
     runs: RunManager
     relay: DisclosureRelay
+    data_dir: Path | None = None  # the matcher's data directory (warnings read run results)
 
     def authorise(self, context, action: Action, agreement_id: str):
         return self.governance.authorise(context.caller.department, action, agreement_id)
