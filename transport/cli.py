@@ -1,15 +1,15 @@
 """`pprl serve | upload | run create|status|cancel|results | disclose | receive | demo`.
 
-Client commands take the matcher's address and the department's mutual-TLS identity from
-options or the environment: --server/PPRL_SERVER, --cert/PPRL_CERT, --key/PPRL_KEY,
---ca/PPRL_CA (the CA certificate the department trusts), --crl/PPRL_CRL (the office's latest
-revocation list, optional). A passphrase-protected key is opened with PPRL_KEY_PASSPHRASE,
-else a hidden prompt.
+Client commands take the matcher's address and the party's mutual-TLS identity from a profile
+(--profile/PPRL_PROFILE, `pprl profile add`) or options and the environment:
+--server/PPRL_SERVER, --cert/PPRL_CERT, --key/PPRL_KEY, --ca/PPRL_CA (the CA certificate the
+party trusts), --crl/PPRL_CRL (the office's latest revocation list, optional); see
+`transport.cli_options`. A passphrase-protected key is opened with PPRL_KEY_PASSPHRASE, else
+a hidden prompt.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import sys
@@ -31,34 +31,10 @@ from linkage.options import (
 )
 from pprl.errors import InputError
 from transport.childenv import MATCHER_KEY_ENV
+from transport.cli_options import client_options, network_options, output_options
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 from transport.run_options import blocking_value, solver_value
-
-
-def client_options(func):
-    """Add --server/--cert/--key/--ca and pass a connected MatcherClient as `client`."""
-
-    @click.option("--server", envvar="PPRL_SERVER", default="localhost:50051", show_default=True)
-    @click.option("--cert", envvar="PPRL_CERT", required=True, type=click.Path(exists=True))
-    @click.option("--key", envvar="PPRL_KEY", required=True, type=click.Path(exists=True))
-    @click.option("--ca", envvar="PPRL_CA", required=True, type=click.Path(exists=True))
-    @click.option(
-        "--crl",
-        envvar="PPRL_CRL",
-        type=click.Path(exists=True),
-        help="The office's revocation list: revoked parties are refused.",
-    )
-    @functools.wraps(func)
-    def wrapper(server, cert, key, ca, crl, **kwargs):
-        from transport.client import MatcherClient
-
-        with MatcherClient.connect(
-            server, cert=cert, key=key, ca=ca, crl=crl, key_passphrase=key_passphrase(Path(key))
-        ) as client:
-            return func(client=client, **kwargs)
-
-    return wrapper
 
 
 class ByteProgress:
@@ -85,14 +61,30 @@ class ByteProgress:
             self.bar.close()
 
 
-def _print_status(status) -> None:
+def _status_dict(status) -> dict:
+    return {
+        "run_id": status.run_id,
+        "agreement_id": status.agreement_id,
+        "state": runs_pb2.RunState.Name(status.state).lower(),
+        "stage": status.stage,
+        "progress": status.progress,
+        "matches": status.matches,
+        "message": status.message,
+        "dataset_a": status.dataset_a,
+        "dataset_b": status.dataset_b,
+        "created_at": status.created_at,
+        "finished_at": status.finished_at or None,
+    }
+
+
+def _print_status(status, err: bool = False) -> None:
     state = runs_pb2.RunState.Name(status.state).lower()
     line = f"{status.run_id}  {state:<9}  {status.stage:<9} {status.progress:6.1%}"
     if status.state == runs_pb2.SUCCEEDED:
         line += f"  matches={status.matches}"
     if status.message:
         line += f"  {status.message}"
-    click.echo(line)
+    click.echo(line, err=err)
 
 
 @click.command()
@@ -102,9 +94,16 @@ def _print_status(status) -> None:
 @click.option("--cert", required=True, type=click.Path(exists=True), help="Matcher certificate.")
 @click.option("--key", required=True, type=click.Path(exists=True), help="Matcher private key.")
 @click.option("--port-file", type=click.Path(), help="Write the bound port here once listening.")
+@click.option(
+    "--ready-file",
+    type=click.Path(dir_okay=False),
+    help="Write HOST:PORT here once serving (removed at stop): scripts wait for it, no sleep.",
+)
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
 @click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
-def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_parallelism) -> None:
+def serve(
+    data_dir, host, port, cert, key, port_file, ready_file, max_upload_mb, run_parallelism
+) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted.
 
     An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE, else a hidden prompt.
@@ -135,9 +134,43 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_paralle
     click.echo(f"matcher listening on {host}:{server.port} (mutual TLS); data in {data_dir}")
     if server.resumed_runs:
         click.echo(f"resumed {len(server.resumed_runs)} unfinished run(s)")
-    stop.wait()
-    server.stop()
+    if ready_file:
+        write_atomic(Path(ready_file), f"{host}:{server.port}\n".encode())
+    try:
+        stop.wait()
+    finally:
+        if ready_file:
+            Path(ready_file).unlink(missing_ok=True)
+        server.stop()
     click.echo("matcher stopped; unfinished runs resume at the next start")
+
+
+@click.command()
+@click.option("--wait", default=0.0, show_default=True, help="Keep asking this many seconds.")
+@click.option("--service", default="", help="One service, e.g. pprl.v1.Governance [default: all].")
+@network_options
+def health(remote, wait: float, service: str) -> None:
+    """Ask the matcher's gRPC health service (over mutual TLS); exit 0 once it is SERVING."""
+    import time
+
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    deadline = time.monotonic() + wait
+    with remote.connect() as client:
+        stub = health_pb2_grpc.HealthStub(client.channel)
+        while True:
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2)
+                status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+            except grpc.RpcError as exc:
+                status = exc.code().name
+            if status == "SERVING" or time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+    click.echo(f"{remote.server}: {status.lower()}")
+    if status != "SERVING":
+        raise click.exceptions.Exit(1)
 
 
 @click.command()
@@ -145,17 +178,25 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_paralle
 @click.option("--agreement", "agreement_id", required=True)
 @click.option("--name", "dataset_name", required=True, help="Dataset name at the matcher.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@output_options
 @client_options
-def upload(client, encoded, agreement_id, dataset_name, quiet) -> None:
+def upload(client, output, encoded, agreement_id, dataset_name, quiet) -> None:
     """Upload an encoded dataset (signed with the department's key; resumes if interrupted)."""
     with ByteProgress(disable=quiet or not sys.stderr.isatty()) as progress:
         report = client.upload(
             encoded, agreement_id=agreement_id, dataset_name=dataset_name, progress=progress
         )
     resumed = f" (resumed at byte {report.resumed_from})" if report.resumed_from else ""
-    click.echo(
+    output.emit(
+        report.dataset_id,
+        {
+            "dataset_id": report.dataset_id,
+            "records": report.record_count,
+            "bytes": report.total_bytes,
+            "resumed_from": report.resumed_from,
+        },
         f"dataset {report.dataset_id}: {report.record_count} records, "
-        f"{report.total_bytes} bytes{resumed}"
+        f"{report.total_bytes} bytes{resumed}",
     )
 
 
@@ -191,11 +232,25 @@ def run() -> None:
     "[default: the matcher's, 0.8].",
 )
 @click.option("--watch/--no-watch", default=True, show_default=True)
+@output_options
 @client_options
 def run_create(
-    client, agreement_id, dataset_a, dataset_b, threshold, blocking, solver, duplicates_at, watch
+    client,
+    output,
+    agreement_id,
+    dataset_a,
+    dataset_b,
+    threshold,
+    blocking,
+    solver,
+    duplicates_at,
+    watch,
 ):
-    """Start a cross-match of two uploaded datasets under an agreement."""
+    """Start a cross-match of two uploaded datasets under an agreement.
+
+    With --id-only or --json the progress goes to stderr and stdout gets the run id or the
+    final status once the run ends (or at once with --no-watch).
+    """
     status = client.create_run(
         agreement_id,
         dataset_a,
@@ -205,18 +260,24 @@ def run_create(
         solver=solver_value(solver),
         duplicates_at=duplicates_at,
     )
-    _print_status(status)
+    quiet = output.mode != "text"
+    _print_status(status, err=quiet)
     if watch:
-        _watch(client, status.run_id, status)
+        status = _watch(client, status.run_id, status, err=quiet, output=output)
+    elif quiet:
+        output.emit(status.run_id, _status_dict(status), "")
 
 
-def _watch(client, run_id: str, last=None) -> None:
+def _watch(client, run_id: str, last=None, *, err: bool = False, output=None):
     for status in client.watch(run_id):
         if status != last:
-            _print_status(status)
+            _print_status(status, err=err)
         last = status
+    if output is not None and output.mode != "text" and last is not None:
+        output.emit(last.run_id, _status_dict(last), "")
     if last is not None and last.state != runs_pb2.SUCCEEDED:
         raise click.exceptions.Exit(1)
+    return last
 
 
 @run.command("status")
@@ -267,8 +328,9 @@ def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--source", "source_path", required=True, type=click.Path(exists=True))
 @click.option("--field", "fields", multiple=True, help="Field to release (default: all agreed).")
 @click.option("--column", "columns", multiple=True, help="FIELD=COLUMN in the source extract.")
+@output_options
 @client_options
-def disclose(client, run_id, agreement_id, map_path, source_path, fields, columns):
+def disclose(client, output, run_id, agreement_id, map_path, source_path, fields, columns):
     """Provider: release the agreed fields of matched records, sealed to the consumer."""
     from transport.disclosure import release
 
@@ -281,9 +343,16 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
         fields=tuple(fields),
         columns=_field_map(columns),
     )
-    click.echo(
+    output.emit(
+        "\n".join(report.disclosure_ids),
+        {
+            "disclosure_ids": list(report.disclosure_ids),
+            "records": report.records,
+            "fields": list(report.fields),
+            "recipient": report.recipient,
+        },
         f"sealed {report.records} records ({', '.join(report.fields)}) to {report.recipient}: "
-        f"{', '.join(report.disclosure_ids)}"
+        f"{', '.join(report.disclosure_ids)}",
     )
 
 
@@ -302,5 +371,8 @@ def receive(client, run_id, agreement_id, map_path, out):
 
 
 def register(main: click.Group) -> None:
-    for command in (serve, upload, run, disclose, receive):
+    from transport import cli_governance, cli_profile
+
+    for command in (serve, upload, run, disclose, receive, cli_profile.profile, health):
         main.add_command(command)
+    cli_governance.register(main)
