@@ -10,6 +10,7 @@ a hidden prompt.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -106,10 +107,23 @@ def serve(
 ) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted.
 
+    Each call is logged on stderr as one JSON line (caller, method, status, ms), never with
+    any of its contents.
+
     An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE, else a hidden prompt.
     """
+    import logging
+
     from pprl.files import write_atomic
     from transport.server import serve as start
+
+    access = logging.getLogger("pprl.access")  # one JSON line per call, on stderr
+    if not access.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s access %(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
 
     limits = Limits(max_upload_bytes=max_upload_mb * MIB)
     # The matcher's key has its own variable (else a prompt); a department's never opens it,
@@ -202,7 +216,7 @@ def upload(client, output, encoded, agreement_id, dataset_name, quiet) -> None:
 
 @click.group()
 def run() -> None:
-    """Matching runs at the matcher: create, status, cancel, results."""
+    """Matching runs at the matcher: create, list, status, cancel, results."""
 
 
 @run.command("create")
@@ -292,6 +306,19 @@ def run_status(client, run_id, watch):
         _print_status(client.run_status(run_id))
 
 
+@run.command("list")
+@click.option("--agreement", "agreement_id", default=None, help="Only runs under this agreement.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@client_options
+def run_list(client, agreement_id, as_json):
+    """Runs under agreements this party is a party to, oldest first."""
+    for status in client.list_runs(agreement_id):
+        if as_json:
+            click.echo(json.dumps(_status_dict(status)))
+        else:
+            _print_status(status)
+
+
 @run.command("cancel")
 @click.argument("run_id")
 @client_options
@@ -319,6 +346,40 @@ def _field_map(pairs: tuple[str, ...]) -> dict[str, str]:
             raise InputError(f"expected FIELD=COLUMN, got {pair!r}", field="--column")
         mapping[name] = column
     return mapping
+
+
+@click.group()
+def dataset() -> None:
+    """This department's datasets at the matcher: list, delete."""
+
+
+@dataset.command("list")
+@click.option("--agreement", "agreement_id", default=None, help="Only under this agreement.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@client_options
+def dataset_list(client, agreement_id, as_json):
+    """One line per dataset this department uploaded: id, agreement, records, key id."""
+    for info in client.datasets(agreement_id):
+        row = {
+            "dataset_id": info.dataset_id,
+            "agreement_id": info.agreement_id,
+            "dataset_name": info.dataset_name,
+            "records": info.record_count,
+            "key_id": info.key_id,
+        }
+        if as_json:
+            click.echo(json.dumps(row))
+        else:
+            click.echo("\t".join(str(v) for v in row.values()))
+
+
+@dataset.command("delete")
+@click.argument("dataset_id")
+@client_options
+def dataset_delete(client, dataset_id):
+    """Delete one of this department's datasets at the matcher (runs keep their results)."""
+    info = client.delete_dataset(dataset_id)
+    click.echo(f"deleted {info.dataset_id} ({info.record_count} records)")
 
 
 @click.command()
@@ -373,6 +434,7 @@ def receive(client, run_id, agreement_id, map_path, out):
 def register(main: click.Group) -> None:
     from transport import cli_governance, cli_profile
 
-    for command in (serve, upload, run, disclose, receive, cli_profile.profile, health):
+    commands = (serve, upload, dataset, run, disclose, receive, cli_profile.profile, health)
+    for command in commands:
         main.add_command(command)
     cli_governance.register(main)

@@ -237,6 +237,14 @@ class MatcherClient(GovernanceMixin):
                 info.dataset_id, info.record_count, len(raw), resumed_from, attempts
             )
 
+    def datasets(self, agreement_id: str | None = None) -> list[uploads_pb2.DatasetInfo]:
+        """This department's own datasets at the matcher."""
+        query = uploads_pb2.DatasetQuery(agreement_id=agreement_id or "")
+        return list(self._call(self.uploads.ListDatasets, query).datasets)
+
+    def delete_dataset(self, dataset_id: str) -> uploads_pb2.DatasetInfo:
+        return self._call(self.uploads.DeleteDataset, uploads_pb2.DatasetRef(dataset_id=dataset_id))
+
     # --- runs ----------------------------------------------------------------------------
     def create_run(
         self,
@@ -263,6 +271,11 @@ class MatcherClient(GovernanceMixin):
         if duplicates_at is not None:
             request.duplicates_at = duplicates_at
         return self._call(self.runs.Create, request)
+
+    def list_runs(self, agreement_id: str | None = None) -> list[runs_pb2.RunStatus]:
+        """Runs under agreements this department is a party to."""
+        query = runs_pb2.ListRunsRequest(agreement_id=agreement_id or "")
+        return list(self._call(self.runs.List, query).runs)
 
     def run_status(self, run_id: str) -> runs_pb2.RunStatus:
         return self._call(self.runs.Status, runs_pb2.RunRef(run_id=run_id))

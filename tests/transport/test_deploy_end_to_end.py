@@ -87,7 +87,8 @@ def test_apply_approve_relay_upload_run_disclose_warnings_audit(world):
     )  # fmt: skip
     run, matches = status["run_id"], status["matches"]
     assert status["state"] == "succeeded" and matches > 0
-    # run list: step 6
+    assert run in world.pprl("MPS", "run", "list").stdout
+    assert run not in world.pprl("OFFICE", "run", "list").stdout  # not a party
 
     world.pprl("MPS", "run", "results", run, "--out", str(mps / "pairs.csv"))
     world.pprl(
@@ -124,6 +125,26 @@ def test_apply_approve_relay_upload_run_disclose_warnings_audit(world):
         "--anchor", str(world.send(anchor, "MATCHER")), "--ca", str(world.matcher / "ca.crt"),
     ).stdout  # fmt: skip
     assert "audit log verifies" in verified
+
+    # operations: each department lists and deletes its own datasets only
+    assert datasets["MCA"] in world.pprl("MCA", "dataset", "list").stdout
+    assert datasets["MCA"] not in world.pprl("MPS", "dataset", "list").stdout
+    denied = world.pprl("MPS", "dataset", "delete", datasets["MCA"], ok=False).stderr
+    assert denied == "error: permission denied\n"
+    world.pprl("MCA", "dataset", "delete", datasets["MCA"])
+    assert world.pprl("MCA", "dataset", "list").stdout == ""
+    # the access log: one JSON line per call, caller, method, status, duration; no contents
+    access = [
+        json.loads(line.split(" access ", 1)[1])
+        for line in (world.data / "server.log").read_text().splitlines()
+        if " access " in line
+    ]
+    assert {"caller", "method", "status", "ms"} == set(access[0])
+    assert {"caller": "MPS", "method": "/pprl.v1.Uploads/DeleteDataset"} in [
+        {k: a[k] for k in ("caller", "method")} for a in access if a["status"] != "OK"
+    ]
+    log_text = (world.data / "server.log").read_text()
+    assert key_id not in log_text and first not in log_text
 
     # the matcher's machine holds its own key and nobody else's; no party opened its files
     keys = [p for p in world.matcher.rglob("*") if p.is_file() and b"PRIVATE KEY" in p.read_bytes()]
