@@ -1,4 +1,4 @@
-"""Set up a matcher's trust and agreements in one call (the demo and the end-to-end tests).
+"""Set up a matcher's trust and agreements in one call (the end-to-end tests).
 
 Creates the office's CA, certificates for the office, the matcher (server, with loopback host
 names) and each department, registers them in the matcher's governance store, publishes one
