@@ -20,9 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bloom.attacks import make_scenario, run_harness
+from bloom.attacks import run_harness
 from bloom.attacks.plain import ATTRIBUTES
 from bloom.attacks.report import _short
+from pprl_app.privacy_scenario import make_scenario
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -26,7 +26,7 @@ def data_dir_option(func: Callable) -> Callable:
         type=DIRECTORY,
         default=Path("pprl-data"),
         show_default=True,
-        help="Governance data directory (database, CA, certificates).",
+        help="The matcher's data directory (its governance database).",
     )(func)
 
 
@@ -46,21 +46,19 @@ def is_inside(path: Path, directory: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
-def resolve_ca_dir(data_dir: Path, ca_dir: Path | None) -> Path:
-    """The CA directory, given explicitly and kept out of the matcher's data directory.
+def require_ca_dir(ca_dir: Path | None) -> Path:
+    """The CA directory, always given explicitly: it never defaults to a place of its own.
 
-    Whoever holds the CA key can issue a new office certificate and forge approvals, so the
-    key never defaults to a place beside the matcher's data.
+    Whoever holds the CA key can issue a new office certificate and forge approvals; it stays
+    on the office's machine, and no command that opens the matcher's data takes it.
     """
     if ca_dir is None:
         raise InputError(
-            f"give --ca-dir (or {CA_DIR_ENV}): the office's CA directory, outside {data_dir}",
-            field="--ca-dir",
+            f"give --ca-dir (or {CA_DIR_ENV}): the office's CA directory", field="--ca-dir"
         )
-    if is_inside(ca_dir, data_dir):
+    if (ca_dir / "governance.sqlite").exists():
         raise GovernanceError(
-            f"the CA directory {ca_dir} is inside the matcher's data directory {data_dir}; "
-            "keep the CA key elsewhere"
+            f"{ca_dir} holds a matcher's governance database; keep the CA key elsewhere"
         )
     return ca_dir
 

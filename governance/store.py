@@ -7,16 +7,20 @@ API (the clock is passed in: `GovernanceStore(path, clock=lambda: datetime(..., 
     store.update_crl(crl_pem)                         the CA's latest revocation list
     store.register_department(certificate_pem)       -> Identity (verified against the CA)
     store.identify(certificate_pem | x509.Certificate)-> Identity, or AuthorisationError
-    store.add_catalogue_entry(signer, **items)        -> CatalogueEntry (next version if id exists)
-    store.apply(signer, UseApplication)               -> Agreement (signer = consumer)
-    store.approve(signer, agreement_id)               -> Agreement
-    store.revoke_agreement(signer, agreement_id)      -> Agreement
+    store.add_catalogue_entry(actor, **items)         -> CatalogueEntry (next version if id exists)
+    store.apply(actor, UseApplication)                -> Agreement (actor = consumer, signed)
+    store.approve(actor, agreement_id)                -> Agreement (signed)
+    store.revoke_agreement(actor, agreement_id)       -> Agreement
     store.authorise(department_code, action, agreement_id) -> Agreement   (transport calls this)
     store.audit(actor, action, agreement_id=None, details={})   append to the hash chain
     store.verify_audit(anchors=(), ca=None) -> ChainReport; store.anchor_audit(office) -> Anchor
-    store.relay_wrapped_secrets([blob, ...]) / store.collect_wrapped_secret(certificate)
+    store.relay_wrapped_secrets([blob, ...], sender) / store.collect_wrapped_secret(certificate)
     store.issue_warnings(...), resolve_warning, dispute_warning, reverify_warning, warnings()
                                                       (governance.store_warnings)
+
+An actor is a party's `pki.Signer` in its own process or `governance.signed.Signed` (its
+certificate and the signature its own client made, as the governance service receives them):
+the store verifies signatures, it never makes one for a party.
 
 `authorise` raises AuthorisationError("permission denied") for every refusal alike (unknown
 agreement, wrong party, pending, expired, revoked) and logs the refusal in the audit chain.
@@ -33,6 +37,7 @@ from cryptography.hazmat.primitives import serialization
 
 from governance import pki
 from governance.envelope import EnvelopeHeader, envelope_header
+from governance.signed import Actor, signature_of
 from governance.store_agreements import (
     AgreementMixin,
     application_from_json,
@@ -196,17 +201,24 @@ class GovernanceStore(CatalogueMixin, AgreementMixin, WarningsMixin, AuditMixin,
             raise AuthorisationError()
         return ident
 
-    def _signed_by(self, signer: pki.Signer, message: bytes) -> tuple[pki.Identity, bytes]:
-        ident = self.identify(signer.certificate)
-        signature = signer.sign(message)
-        pki.verify_signature(signer.certificate, message, signature)
+    def _signed_by(self, actor: Actor, message: bytes) -> tuple[pki.Identity, bytes]:
+        """The actor's registered identity and its signature over `message`, verified here.
+
+        The signature is the actor's own (`governance.signed`): the store only checks it.
+        """
+        ident = self.identify(actor.certificate)
+        signature = signature_of(actor, message)
+        pki.verify_signature(actor.certificate, message, signature)
         return ident, signature
 
     # --- wrapped linkage secrets (opaque, relayed only) ------------------------------------
-    def relay_wrapped_secrets(self, blobs: list[bytes]) -> list[EnvelopeHeader]:
+    def relay_wrapped_secrets(
+        self, blobs: list[bytes], sender: pki.Identity | None = None
+    ) -> list[EnvelopeHeader]:
         """Keep wrapped secrets for their recipients to collect (all or none are stored).
 
-        Only the envelope header is read; the store has no way to open the envelope.
+        Only the envelope header is read; the store has no way to open the envelope. `sender`
+        is the depositing party when it came over the network (audited as the actor).
         """
         headers = [envelope_header(bytes(b)) for b in blobs]
         with self._transaction() as conn:
@@ -218,8 +230,8 @@ class GovernanceStore(CatalogueMixin, AgreementMixin, WarningsMixin, AuditMixin,
                 )
                 self._append_audit(
                     conn,
-                    "local",
-                    "",
+                    sender.department if sender else "local",
+                    sender.fingerprint if sender else "",
                     "secret.relay",
                     None,
                     None,

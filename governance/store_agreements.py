@@ -28,6 +28,7 @@ from governance.model import (
     SignedApproval,
     UseApplication,
 )
+from governance.signed import Actor
 from governance.store_base import _iso, _parse
 from pprl.errors import (
     AuthorisationError,
@@ -41,8 +42,11 @@ from pprl.errors import (
 class AgreementMixin:
     """Use applications, approvals by sharing type, revocation, and `authorise`."""
 
-    def apply(self, signer: pki.Signer, application: UseApplication) -> Agreement:
-        """File a use application signed by its consumer; it authorises nothing until approved."""
+    def apply(self, signer: Actor, application: UseApplication) -> Agreement:
+        """File a use application signed by its consumer; it authorises nothing until approved.
+
+        The consumer signs `application_message(application_to_json(application))`.
+        """
         ident = self.identify(signer.certificate)
         if ident.department != application.consumer:
             raise AuthorisationError()
@@ -232,8 +236,11 @@ class AgreementMixin:
             found = [a for a in found if department in (a.consumer, a.provider, *a.parties)]
         return found
 
-    def approve(self, signer: pki.Signer, agreement_id: str) -> Agreement:
-        """Record the signer's approval; refused unless the signer is a required approver."""
+    def approve(self, signer: Actor, agreement_id: str) -> Agreement:
+        """Record the signer's approval; refused unless the signer is a required approver.
+
+        The approver signs `approval_message(agreement_id, application_json)`.
+        """
         ident = self.identify(signer.certificate)
         agreement = self.agreement(agreement_id)
         if agreement.revoked_at is not None:
@@ -269,7 +276,7 @@ class AgreementMixin:
             )
         return self.agreement(agreement_id)
 
-    def revoke_agreement(self, signer: pki.Signer, agreement_id: str) -> Agreement:
+    def revoke_agreement(self, signer: Actor, agreement_id: str) -> Agreement:
         """Revoke at once. The office, the provider or the consumer may do it."""
         ident = self.identify(signer.certificate)
         agreement = self.agreement(agreement_id)

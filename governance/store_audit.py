@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from governance import pki
 from governance.audit import (
@@ -18,6 +19,7 @@ from governance.audit import (
     anchor_message,
     verify_chain,
 )
+from governance.signed import Actor, signature_of
 from governance.store_base import _iso, _parse
 from pprl.errors import AuthorisationError, GovernanceError, IntegrityError, PprlError
 
@@ -127,6 +129,57 @@ class AuditMixin:
             " ORDER BY seq"
         )
         return [Anchor(r[0], r[1], r[2], bytes(r[3]), bytes(r[4])) for r in rows]
+
+    def audit_head(self) -> AuditEntry:
+        """The newest entry of a chain that verifies: what the office signs to anchor it."""
+        report = self.verify_audit()
+        if not report.ok:
+            raise IntegrityError(f"audit log does not verify: {report.reason}")
+        row = self._one("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
+        if row is None:
+            raise GovernanceError("the audit log is empty")
+        return _audit_from_row(row)
+
+    def record_anchor(self, office: Actor, seq: int, head_hash: str) -> Anchor:
+        """Keep the office's signature over entry `seq` (`audit_head`, signed on its machine).
+
+        The entry must exist with that hash and the chain must still verify; the signature
+        over `anchor_message(seq, head_hash)` is checked against the office's certificate.
+        """
+        ident = self.identify(office.certificate)
+        if ident.role is not pki.Role.OFFICE:
+            raise AuthorisationError()
+        message = anchor_message(seq, head_hash)
+        signature = signature_of(office, message)
+        pki.verify_signature(office.certificate, message, signature)
+        report = self.verify_audit()
+        if not report.ok:
+            raise IntegrityError(f"audit log does not verify: {report.reason}")
+        row = self._one("SELECT hash, at FROM audit_log WHERE seq = ?", (seq,))
+        if row is None or row[0] != head_hash:
+            raise IntegrityError(f"entry {seq} is not in the chain with that hash")
+        anchor = Anchor(
+            seq,
+            head_hash,
+            row[1],
+            office.certificate.public_bytes(serialization.Encoding.PEM),
+            signature,
+        )
+        with self._transaction() as conn:
+            self._append_audit(
+                conn,
+                ident.department,
+                ident.fingerprint,
+                "audit.anchor",
+                None,
+                None,
+                {"anchored_seq": seq},
+            )
+            conn.execute(
+                "INSERT INTO audit_anchors VALUES (?, ?, ?, ?, ?)",
+                (anchor.seq, anchor.head_hash, anchor.at, anchor.signer_certificate, signature),
+            )
+        return anchor
 
     def anchor_audit(self, office: pki.Signer) -> Anchor:
         """The office signs the current chain head (after checking the chain)."""

@@ -19,6 +19,7 @@ from governance.model import (
     SharingType,
     UpdateCycle,
 )
+from governance.signed import Actor
 from governance.store_base import _iso
 from pprl.errors import AuthorisationError, GovernanceError, InputError
 
@@ -28,7 +29,7 @@ class CatalogueMixin:
 
     def add_catalogue_entry(
         self,
-        signer: pki.Signer,
+        signer: Actor,
         *,
         entry_id: str,
         category: str,

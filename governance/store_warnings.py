@@ -11,6 +11,7 @@ import secrets
 from governance import pki
 from governance.joint_verification import select_for_joint_verification
 from governance.model import Action
+from governance.signed import Actor
 from governance.store_base import _iso
 from governance.warning_pairs import PairSource
 from governance.warning_rules import Disposition, RuleSet, WarningLevel
@@ -26,6 +27,7 @@ from governance.warnings import (
     deadline_for,
     next_state,
     warning_from_row,
+    warning_message,
 )
 from governance.workdays import china_date
 from pprl.errors import AuthorisationError, GovernanceError, InputError
@@ -37,7 +39,7 @@ class WarningsMixin:
     # --- issuing ---------------------------------------------------------------------------
     def issue_warnings(
         self,
-        signer: pki.Signer,
+        signer: Actor,
         agreement_id: str,
         source: PairSource,
         left_dataset: str,
@@ -154,12 +156,12 @@ class WarningsMixin:
 
     # --- transitions -----------------------------------------------------------------------
     def resolve_warning(
-        self, signer: pki.Signer, warning_id: str, disposition: Disposition
+        self, signer: Actor, warning_id: str, disposition: Disposition
     ) -> RiskWarning:
         """Record the township's verification and what it decided."""
         return self._move_warning(signer, warning_id, Step.RESOLVE, disposition=disposition)
 
-    def dispute_warning(self, signer: pki.Signer, warning_id: str, reason: str) -> RiskWarning:
+    def dispute_warning(self, signer: Actor, warning_id: str, reason: str) -> RiskWarning:
         """Send the match back to the provider for re-verification (疑义)."""
         reason = reason.strip()
         if not reason:
@@ -170,15 +172,13 @@ class WarningsMixin:
             raise InputError("must not carry ID or phone numbers", field="reason")
         return self._move_warning(signer, warning_id, Step.DISPUTE, reason=reason)
 
-    def reverify_warning(
-        self, signer: pki.Signer, warning_id: str, *, confirmed: bool
-    ) -> RiskWarning:
+    def reverify_warning(self, signer: Actor, warning_id: str, *, confirmed: bool) -> RiskWarning:
         """The provider's answer to a dispute: its record stands (confirmed) or was wrong."""
         return self._move_warning(signer, warning_id, Step.CONFIRM if confirmed else Step.WITHDRAW)
 
     def _move_warning(
         self,
-        signer: pki.Signer,
+        signer: Actor,
         warning_id: str,
         step: Step,
         *,
@@ -261,8 +261,13 @@ class WarningsMixin:
         state: WarningState | None = None,
         agreement_id: str | None = None,
         overdue: bool = False,
+        party: str | None = None,
     ) -> list[RiskWarning]:
-        """Warnings oldest first; `overdue` keeps those past their deadline now."""
+        """Warnings oldest first; `overdue` keeps those past their deadline now.
+
+        `party`: only warnings under agreements whose consumer or provider it is (who may act
+        on a warning at all; what the governance service shows a caller).
+        """
         clauses, params = [], []
         for column, value in (
             ("level", level and level.value),
@@ -279,12 +284,20 @@ class WarningsMixin:
         rows = self._all(
             f"SELECT {WARNING_COLUMNS} FROM warnings {where} ORDER BY issued_at, rowid", params
         )
-        return [warning_from_row(r) for r in rows]
+        found = [warning_from_row(r) for r in rows]
+        if party is not None:
+            mine = {
+                a.agreement_id
+                for a in self.agreements(department=party)
+                if party in (a.consumer, a.provider)
+            }
+            found = [w for w in found if w.agreement_id in mine]
+        return found
 
     # --- helpers ---------------------------------------------------------------------------
-    def _warning_actor(self, signer: pki.Signer, action: str, subject: str) -> pki.Identity:
-        """The registered identity of `signer`, which must hold the certificate's key."""
-        ident, _ = self._signed_by(signer, f"pprl/warning/v1\0{action}\0{subject}".encode())
+    def _warning_actor(self, signer: Actor, action: str, subject: str) -> pki.Identity:
+        """The registered identity of `signer`, whose signature over the step must verify."""
+        ident, _ = self._signed_by(signer, warning_message(action, subject))
         return ident
 
     def _audit_warning(

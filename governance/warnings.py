@@ -135,6 +135,12 @@ class IssueReport:
     seed: int
 
 
+def warning_message(action: str, subject: str) -> bytes:
+    """What the acting party signs for a warning step: `issue` over the agreement id, the
+    other steps (`resolve`, `dispute`, `confirm`, `withdraw`) over the warning id."""
+    return f"pprl/warning/v1\0{action}\0{subject}".encode()
+
+
 def deadline_for(level: WarningLevel, now: dt.datetime) -> dt.date | None:
     days = level.working_days
     return None if days is None else add_working_days(china_date(now), days)

@@ -21,75 +21,99 @@ import click
 
 from pprl.clitools import EngineGroup
 
-# command -> (the module whose register() adds it, its line in `pprl --help`)
-COMMANDS: dict[str, tuple[str, str]] = {
+# Governance's groups (pki, audit, warnings) get their network commands from transport, so a
+# command of either area loads both, governance first.
+NETWORK = ("governance.cli", "transport.cli")
+
+# command -> (the modules whose register() adds it, in order; its line in `pprl --help`)
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "agreement": (
-        "governance.cli",
+        NETWORK,
         "Use applications (数据使用申请) and the sharing agreements they become.",
     ),
-    "audit": ("governance.cli", "Verify, show and anchor the hash-chained audit log."),
+    "audit": (NETWORK, "Verify, show and anchor the hash-chained audit log."),
     "catalog": (
-        "governance.cli",
+        NETWORK,
         "The data resource catalogue: versioned entries with the twelve metadata items.",
     ),
-    "clk": ("bloom.cli", 'Exchange filters with clkhash/anonlink ({"clks": [base64, ...]} JSON).'),
+    "clk": (
+        ("bloom.cli",),
+        'Exchange filters with clkhash/anonlink ({"clks": [base64, ...]} JSON).',
+    ),
+    "dataset": (NETWORK, "This department's datasets at the matcher: list, delete."),
     "dedup": (
-        "linkage.cli",
+        ("linkage.cli",),
         "Find records of A that are the same person; write cluster,token for each duplicate.",
     ),
-    "demo": ("pprl_app.demo", "Run the whole cross-matching flow end to end on synthetic data."),
+    "demo": (
+        ("pprl_app.demo",),
+        "Run the whole cross-matching flow end to end, every party as a separate party.",
+    ),
     "disclose": (
-        "transport.cli",
+        NETWORK,
         "Provider: release the agreed fields of matched records, sealed to the consumer.",
     ),
     "encode": (
-        "bloom.cli",
+        ("bloom.cli",),
         "Encode records into keyed Bloom filters for matching (run by the department).",
     ),
-    "evaluate": ("linkage.cli", "Precision, recall and F1 of a pairs file against ground truth."),
+    "evaluate": (
+        ("linkage.cli",),
+        "Precision, recall and F1 of a pairs file against ground truth.",
+    ),
     "evaluate-groups": (
-        "linkage.cli",
+        ("linkage.cli",),
         "Pairwise precision, recall and F1 of a `pprl groups` file against ground truth.",
     ),
     "groups": (
-        "linkage.cli",
+        ("linkage.cli",),
         "Link three or more encoded datasets at once; write group,dataset,token.",
     ),
-    "keys": ("pprl_app.cli_keys", "Linkage secrets: create, share to departments, receive."),
-    "match": ("linkage.cli", "Link encoded datasets A and B; write token_a,token_b,score."),
-    "pki": ("governance.cli", "The coordinating office's certificate authority."),
+    "health": (
+        NETWORK,
+        "Ask the matcher's gRPC health service (over mutual TLS); exit 0 once it is SERVING.",
+    ),
+    "keys": (("pprl_app.cli_keys",), "Linkage secrets: create, share to departments, receive."),
+    "match": (("linkage.cli",), "Link encoded datasets A and B; write token_a,token_b,score."),
+    "matcher": (
+        NETWORK,
+        "The matcher's own setup: trust the office's CA, register certificates locally.",
+    ),
+    "pki": (NETWORK, "The coordinating office's certificate authority."),
     "privacy": (
-        "bloom.cli_privacy",
+        ("bloom.cli_privacy",),
         "Attack an encoded file as the matcher could, and report what it gives away.",
     ),
+    "profile": (
+        NETWORK,
+        "Saved connection settings: matcher address, certificate, key, CA copy, CRL.",
+    ),
     "receive": (
-        "transport.cli",
+        NETWORK,
         "Consumer: collect, verify and decrypt disclosed fields for its matched records.",
     ),
-    "run": ("transport.cli", "Matching runs at the matcher: create, status, cancel, results."),
-    "serve": (
-        "transport.cli",
-        "Run the central matcher (gRPC, mutual TLS required) until interrupted.",
-    ),
+    "run": (NETWORK, "Matching runs at the matcher: create, list, status, cancel, results."),
+    "serve": (NETWORK, "Run the central matcher (gRPC, mutual TLS required) until interrupted."),
     "synth": (
-        "pprl_synthetic.cli",
+        ("pprl_synthetic.cli",),
         "Write synthetic department extracts with ground truth (no real person's data).",
     ),
     "upload": (
-        "transport.cli",
+        NETWORK,
         "Upload an encoded dataset (signed with the department's key; resumes if interrupted).",
     ),
     "warnings": (
-        "governance.cli",
+        NETWORK,
         "Risk warnings (风险预警) from matched pairs: issue, list, verify, dispute.",
     ),
 }
 
 
-def area_commands(module: str) -> dict[str, click.Command]:
-    """Every command an area module registers, by name."""
+def area_commands(modules: tuple[str, ...]) -> dict[str, click.Command]:
+    """Every command the area modules register, in order, by name."""
     group = click.Group()
-    importlib.import_module(module).register(group)
+    for module in modules:
+        importlib.import_module(module).register(group)
     return dict(group.commands)
 
 

@@ -5,7 +5,8 @@ encoder's (`bloom.secret`), its wrapping to certificates is governance's (`gover
 
 `share` runs where the secret already is (a department that holds it, never the office or
 the matcher); `receive` runs at the recipient department. With `--relay` the wrapped blobs
-are left in the matcher's governance store for collection: it stores them opaque.
+are deposited at the matcher over gRPC (it stores them opaque), and `receive` fetches the
+one addressed to it; both take `--profile` or the TLS options (`transport.cli_options`).
 """
 
 from __future__ import annotations
@@ -16,31 +17,13 @@ import click
 
 from bloom.secret import LinkageSecret
 from governance import keywrap, pki
-from governance.cli_common import (
-    DIRECTORY,
-    EXISTING_FILE,
-    NEW_FILE,
-    data_dir_option,
-    open_store,
-    signer,
-    signer_options,
-)
+from governance.cli_common import DIRECTORY, EXISTING_FILE, NEW_FILE
 from governance.envelope import envelope_header
-from governance.store import DB_FILE
+from governance.passphrases import load_signer
 from pprl.clitools import EngineGroup
 from pprl.errors import AuthorisationError, GovernanceError, InputError, SecretError
 from pprl.passphrase import SECRET_ENV, read_passphrase
-
-
-def _trust(data_dir: Path, ca_path: Path | None):
-    """The CA certificate and CRL to check recipients against."""
-    if ca_path is not None:
-        crl_path = ca_path.with_name(pki.CA_CRL)
-        return pki.load_certificate(ca_path), pki.load_crl(crl_path) if crl_path.exists() else None
-    if (data_dir / DB_FILE).exists():
-        with open_store(data_dir) as store:
-            return store.ca_certificate(), store.crl()
-    raise GovernanceError("no CA certificate to check recipients against; pass --ca")
+from transport.cli_options import network_options
 
 
 @click.command("new")
@@ -68,7 +51,6 @@ def keys_new(out: Path) -> None:
 
 
 @click.command("share")
-@data_dir_option
 @click.option(
     "--secret",
     "secret_path",
@@ -85,29 +67,31 @@ def keys_new(out: Path) -> None:
     help="A recipient department's certificate; repeat.",
 )
 @click.option(
-    "--ca",
-    "ca_path",
-    type=EXISTING_FILE,
-    default=None,
-    help="CA certificate (default: the one DATA_DIR trusts).",
-)
-@click.option(
     "--out",
     type=DIRECTORY,
-    default=None,
-    help="Where to write CODE.KEYID.wrapped files (default DATA_DIR/wrapped).",
+    default=Path("wrapped"),
+    show_default=True,
+    help="Where to write CODE.KEYID.wrapped files.",
 )
-@click.option("--relay", is_flag=True, help="Also leave the blobs in DATA_DIR's store.")
+@click.option(
+    "--relay",
+    is_flag=True,
+    help="Also deposit the wrapped blobs at the matcher (needs --profile or --cert/--key).",
+)
+@network_options(need_identity=False)
 def keys_share(
-    data_dir: Path,
+    remote,
     secret_path: Path,
     recipients: tuple[Path, ...],
-    ca_path: Path | None,
-    out: Path | None,
+    out: Path,
     relay: bool,
 ) -> None:
-    """Wrap the linkage secret to each recipient certificate (ECDH + HKDF + AES-GCM)."""
-    ca, crl = _trust(data_dir, ca_path)
+    """Wrap the linkage secret to each recipient certificate (ECDH + HKDF + AES-GCM).
+
+    Recipients are checked against this party's CA copy (--ca) and CRL (--crl).
+    """
+    ca = pki.load_certificate(remote.ca)
+    crl = pki.load_crl(remote.crl) if remote.crl else None
     certificates = []
     for path in recipients:
         cert = pki.load_certificate(path)
@@ -123,27 +107,24 @@ def keys_share(
     )
     blobs = [keywrap.wrap(secret.expose(), secret.key_id, cert) for cert in certificates]
     del secret
-    out = out or data_dir / "wrapped"
     out.mkdir(parents=True, exist_ok=True)
     if relay:
-        with open_store(data_dir) as store:
-            store.relay_wrapped_secrets(blobs)
+        with remote.connect() as client:
+            client.deposit_secrets(blobs)
     for blob in blobs:
         header = envelope_header(blob)
         path = out / f"{header.recipient}.{header.key_id}.wrapped"
         path.write_bytes(blob)
-        click.echo(f"{header.recipient}: {path}")
+        click.echo(f"{header.recipient}: {path}" + (" (relayed)" if relay else ""))
 
 
 @click.command("receive")
-@data_dir_option
-@signer_options
 @click.option(
     "--wrapped",
     "wrapped_path",
     default=None,
     type=EXISTING_FILE,
-    help="A wrapped secret file (default: collect it from DATA_DIR's store).",
+    help="A wrapped secret file (default: fetch it from the matcher's relay).",
 )
 @click.option("--key-id", default=None, help="Which relayed secret to collect (default newest).")
 @click.option(
@@ -152,10 +133,9 @@ def keys_share(
     type=NEW_FILE,
     help="Where to save the secret, encrypted under PPRL_PASSPHRASE.",
 )
+@network_options
 def keys_receive(
-    data_dir: Path,
-    cert_path: Path,
-    key_path: Path,
+    remote,
     wrapped_path: Path | None,
     key_id: str | None,
     out: Path,
@@ -163,12 +143,12 @@ def keys_receive(
     """Unwrap a linkage secret with this department's private key and save it encrypted."""
     if out.exists():
         raise InputError("already exists; refusing to overwrite a linkage secret", path=str(out))
-    me = signer(cert_path, key_path)
+    me = load_signer(remote.cert, remote.key)
     if wrapped_path is not None:
         blob = wrapped_path.read_bytes()
     else:
-        with open_store(data_dir) as store:
-            blob = store.collect_wrapped_secret(me.certificate, key_id)
+        with remote.connect() as client:
+            blob = client.fetch_secret(key_id)
     header = envelope_header(blob)
     secret = LinkageSecret.from_bytes(keywrap.unwrap(blob, me))
     if secret.key_id != header.key_id:

@@ -1,51 +1,61 @@
-"""`pprl demo`: the whole system on one machine, every party as it would run for real.
+"""`pprl demo`: the whole system on one machine, every party as a separate party.
 
-1. synthetic data: the civil-affairs low-income list, public-security deaths and vehicles;
-2. the coordinating office's CA (in office/ca, never in the matcher's directory: its key could
-   re-issue the office's certificate and forge approvals), certificates for each department
-   and the matcher, catalogue entries and two approved agreements (deaths, vehicles), all
-   registered in the matcher's store;
-3. civil affairs creates the linkage secret and shares it wrapped to public security's
-   certificate, relayed through the matcher as an opaque blob (`keys share/receive`);
-4. the matcher starts as a separate gRPC server process on loopback (mutual TLS);
-5. each department encodes its extract locally and uploads the signed encodings;
-6. civil affairs runs both cross-matches; progress is streamed;
-7. public security releases the agreed fields of its matched records, sealed to civil
-   affairs; civil affairs receives and decrypts them;
-8. quality against the synthetic ground truth (only the demo knows it), and `audit verify`.
+The office, the matcher and each department have a directory of their own (`office/`,
+`MATCHER/`, `departments/<code>/`) and act only through `pprl` commands run as separate
+processes in that directory, with that party's environment: they exchange certificate
+requests, certificates, the CA certificate and its CRL as files, and everything else over
+gRPC with mutual TLS. No command but the matcher's own is given the matcher's directory.
+
+1. synthetic data: the civil-affairs low-income list, public-security deaths and vehicles
+   (the demo plays the referee that knows the ground truth; each department gets its extract);
+2. the office's CA, offline in office/ca; each party's own key and certificate request, the
+   office's certificates; the matcher trusts the CA (`matcher init`) and starts serving;
+3. profiles, the office registers the departments; catalogue entries, two applications by
+   civil affairs, approved by the office and public security;
+4. civil affairs creates the linkage secret and shares it wrapped to public security's
+   certificate, relayed through the matcher as an opaque blob (`keys share --relay/receive`);
+5. each department encodes its extract and uploads the signed encodings;
+6. civil affairs runs both cross-matches; public security releases the agreed fields sealed to
+   civil affairs, which receives and decrypts them;
+7. quality against the ground truth, from what each party fetched of the results (joined by
+   match id by the referee), and `audit verify` at the matcher.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from bloom.schema import load_schema
-from governance import keywrap, pki
-from governance.store import DB_FILE, GovernanceStore
-from linkage.options import threshold_for
-from pprl.errors import GovernanceError, InputError, IntegrityError
-from pprl.passphrase import SECRET_ENV
-from transport.client import MatcherClient
-from transport.generated import runs_pb2
+from linkage.options import Solver, threshold_for
+from pprl.errors import InputError, IntegrityError, PprlError
 from transport.process import MatcherProcess
-from transport.provision import AgreementPlan, Provisioned, provision
-from transport.runstate import RunFiles
 
 SCENARIO = "low-income-vs-deaths"
 SCHEMA = "cn-identity"
 CONSUMER, PROVIDER = "civil-affairs", "public-security"
+OFFICE, MATCHER = "OFFICE", "MATCHER"
 REFERENCE, DEATHS, VEHICLES = "mz_low_income", "gaj_deaths", "gaj_vehicles"
 MARKER = ".pprl-demo"
+NAMES = {
+    OFFICE: "Coordinating office",
+    MATCHER: "Central matcher",
+    CONSUMER: "Civil affairs bureau",
+    PROVIDER: "Public security bureau",
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,11 @@ class Link:
     )
     # Many-to-one: a person enrolled twice in the low-income list (a duplicate the list's own
     # deduplication should find) must be flagged against the death or vehicle record twice.
-    solver: int = runs_pb2.SOLVER_MANY_TO_ONE
+    solver: Solver = Solver.MANY_TO_ONE
+
+    @property
+    def entry_id(self) -> str:
+        return self.extract.replace("_", "-")
 
 
 LINKS = (
@@ -102,6 +116,64 @@ def prepare_dir(root: Path) -> None:
     (root / MARKER).write_text("data written by `pprl demo`; safe to delete\n")
 
 
+class Parties:
+    """Each party's directory, environment and `pprl` commands (one process per command)."""
+
+    def __init__(self, root: Path, secret_passphrase: str) -> None:
+        self.root = root
+        self._secret = secret_passphrase
+        self._ca_passphrase = secrets.token_hex(16)  # the office's only; held in memory
+        self.server: MatcherProcess | None = None
+
+    def home(self, party: str) -> Path:
+        if party == OFFICE:
+            return self.root / "office"
+        if party == MATCHER:
+            return self.root / MATCHER
+        return self.root / "departments" / party
+
+    @property
+    def matcher_data(self) -> Path:
+        return self.home(MATCHER) / "data"
+
+    def env(self, party: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PPRL_")}
+        env["PPRL_PROFILE_DIR"] = str(self.home(party) / "profiles")
+        if party != MATCHER:
+            env["PPRL_PROFILE"] = party.lower()
+        if party == OFFICE:
+            env["PPRL_CA_DIR"] = str(self.home(OFFICE) / "ca")
+            env["PPRL_CA_PASSPHRASE"] = self._ca_passphrase
+        if party in (CONSUMER, PROVIDER):
+            env["PPRL_PASSPHRASE"] = self._secret
+        return env
+
+    def pprl(self, party: str, *args: str) -> str:
+        """One `pprl` command as `party`, in its directory; its stdout."""
+        home = self.home(party)
+        home.mkdir(parents=True, exist_ok=True)
+        if party != MATCHER and any(str(self.home(MATCHER)) in a for a in args):
+            raise PprlError(f"{party} may not be given the matcher's files")
+        done = subprocess.run(
+            [sys.executable, "-m", "pprl_app", *args],
+            cwd=home,
+            env=self.env(party),
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+            raise PprlError(f"{party}: pprl {' '.join(args[:2])} failed: {last}")
+        return done.stdout
+
+    def send(self, path: Path, party: str, name: str | None = None) -> str:
+        """Hand a public file to another party: a copy in its directory; its name there."""
+        target = self.home(party) / (name or path.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        return str(target.relative_to(self.home(party)))
+
+
 def generate(root: Path, size: int, seed: int) -> dict:
     import pprl_synthetic
 
@@ -109,166 +181,190 @@ def generate(root: Path, size: int, seed: int) -> dict:
     return {e["name"]: e for e in scenario["extracts"]}
 
 
-def set_up_governance(root: Path, extracts: dict) -> Provisioned:
-    plans = []
+def hand_out_extracts(parties: Parties, extracts: dict) -> None:
+    """Each department gets its own extract only (and its column map)."""
+    for info in extracts.values():
+        for name in (info["file"], info["columns_file"]):
+            parties.send(parties.root / "synthetic" / name, info["department"])
+
+
+def set_up_pki(parties: Parties) -> None:
+    """The office's CA offline; each party's own key and request; the office certifies."""
+    parties.pprl(OFFICE, "pki", "init", "--name", NAMES[OFFICE], "--out", ".",
+                 "--no-key-passphrase")  # fmt: skip
+    office = parties.home(OFFICE)
+    for party in (MATCHER, CONSUMER, PROVIDER):
+        parties.pprl(party, "pki", "request", "--department", party, "--name", NAMES[party],
+                     "--out", ".", "--no-key-passphrase")  # fmt: skip
+        csr = parties.send(parties.home(party) / f"{party}.csr", OFFICE, f"requests/{party}.csr")
+        server = ["--role", "matcher", "--host", "localhost", "--host", "127.0.0.1"]
+        parties.pprl(OFFICE, "pki", "issue", "--department", party, "--csr", csr,
+                     "--out", "issued", *(server if party == MATCHER else []))  # fmt: skip
+        parties.send(office / "issued" / f"{party}.crt", party)
+    for party in (OFFICE, MATCHER, CONSUMER, PROVIDER):
+        for name in ("ca.crt", "ca.crl"):
+            parties.send(office / "ca" / name, party)
+    parties.send(office / f"{OFFICE}.crt", MATCHER)
+    parties.send(office / "issued" / f"{PROVIDER}.crt", CONSUMER)  # to wrap the secret to
+
+
+def start_matcher(parties: Parties) -> MatcherProcess:
+    """The matcher trusts the office's CA, then serves; the others save their profiles."""
+    parties.pprl(MATCHER, "matcher", "init", "--data-dir", "data", "--ca", "ca.crt",
+                 "--office", f"{OFFICE}.crt")  # fmt: skip
+    home = parties.home(MATCHER)
+    parties.server = MatcherProcess(
+        parties.matcher_data, home / f"{MATCHER}.crt", home / f"{MATCHER}.key"
+    ).start()
+    for party in (OFFICE, CONSUMER, PROVIDER):
+        parties.pprl(party, "profile", "add", party.lower(), "--server", parties.server.target,
+                     "--cert", f"{party}.crt", "--key", f"{party}.key", "--ca", "ca.crt",
+                     "--crl", "ca.crl")  # fmt: skip
+    issued = parties.home(OFFICE) / "issued"
+    parties.pprl(OFFICE, "pki", "register", str(issued / f"{CONSUMER}.crt"),
+                 str(issued / f"{PROVIDER}.crt"))  # fmt: skip
+    return parties.server
+
+
+def agree(parties: Parties, extracts: dict) -> dict[str, str]:
+    """Catalogue entries by the provider; applications by the consumer; both approvals."""
+    agreements = {}
     for link in LINKS:
-        info = extracts[link.extract]
-        columns = pacsv.read_csv(root / "synthetic" / info["file"]).column_names
-        plans.append(
-            AgreementPlan(
-                consumer=CONSUMER,
-                provider=PROVIDER,
-                entry_id=link.extract.replace("_", "-"),
-                entry_name=link.entry_name,
-                fields=tuple(columns),
-                disclose_fields=link.disclose,
-                purpose=link.purpose,
-            )
-        )
-    names = {CONSUMER: "Civil affairs bureau", PROVIDER: "Public security bureau"}
-    return provision(root, names, plans)
+        columns = pacsv.read_csv(
+            parties.home(PROVIDER) / extracts[link.extract]["file"]
+        ).column_names
+        fields = [arg for column in columns for arg in ("--field", column)]
+        parties.pprl(
+            PROVIDER, "catalog", "add", "--id", link.entry_id,
+            "--category", "social assistance cross-check", "--name", link.entry_name,
+            "--provider", PROVIDER, "--format", "csv", *fields, "--update-cycle", "monthly",
+            "--sharing-type", "conditional",
+            "--conditions", "for verifying social-assistance eligibility only",
+            "--scope", "civil affairs", "--method", "interface",
+            "--source-system", f"{PROVIDER} registry", "--security-level", "important",
+        )  # fmt: skip
+        today = time.gmtime()
+        disclose = [arg for name in link.disclose for arg in ("--disclose", name)]
+        agreement = parties.pprl(
+            CONSUMER, "agreement", "apply", "--provider", PROVIDER, "--entry", link.entry_id,
+            "--purpose", link.purpose,
+            "--scenario", "cross-comparison of the low-income population database",
+            "--scope", "province", *disclose,
+            "--valid-from", time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400)),
+            "--valid-until", f"{today.tm_year + 1}-12-31", "--id-only",
+        ).strip()  # fmt: skip
+        for approver in (OFFICE, PROVIDER):
+            parties.pprl(approver, "agreement", "approve", agreement)
+        agreements[link.extract] = agreement
+    return agreements
 
 
-def share_secret(world: Provisioned, passphrase: bytes) -> dict[str, Path]:
+def share_secret(parties: Parties) -> str:
     """Civil affairs creates the secret; public security receives it wrapped, via the relay."""
-    from bloom.secret import LinkageSecret
-
-    paths = {code: world.parties[code].dir / "linkage.secret" for code in (CONSUMER, PROVIDER)}
-    secret = LinkageSecret.generate()
-    secret.save(paths[CONSUMER], passphrase)
-    recipient = pki.load_certificate(world.parties[PROVIDER].cert)
-    blob = keywrap.wrap(secret.expose(), secret.key_id, recipient)
-    del secret
-    with GovernanceStore(world.matcher_dir / DB_FILE) as store:
-        store.relay_wrapped_secrets([blob])
-        waiting = store.wrapped_secrets(PROVIDER)
-    provider = world.parties[PROVIDER]
-    signer = pki.Signer.load(provider.cert, provider.key, None)
-    key_id, wrapped = waiting[-1]
-    received = LinkageSecret.from_bytes(keywrap.unwrap(wrapped, signer))
-    if received.key_id != key_id:
+    key_id = parties.pprl(CONSUMER, "keys", "new", "--out", "linkage.secret").strip()
+    parties.pprl(CONSUMER, "keys", "share", "--secret", "linkage.secret",
+                 "--to", f"{PROVIDER}.crt", "--out", "wrapped", "--relay")  # fmt: skip
+    received = parties.pprl(PROVIDER, "keys", "receive", "--out", "linkage.secret").strip()
+    if received != key_id:
         raise IntegrityError("received linkage secret does not match its key id")
-    received.save(paths[PROVIDER], passphrase)
-    return paths
+    return key_id
 
 
-def encode_all(world: Provisioned, root: Path, extracts: dict, secrets_at: dict, passphrase: bytes):
-    from bloom import LinkageSecret, encode_file
-
-    out = {}
+def encode_all(parties: Parties, extracts: dict) -> None:
     for name, info in extracts.items():
-        code = info["department"]
-        home = world.parties[code].dir
-        secret = LinkageSecret.load(secrets_at[code], passphrase)
-        source = home / info["file"]
-        shutil.copyfile(root / "synthetic" / info["file"], source)
-        out[name] = encode_file(
-            source,
-            home / f"{name}.parquet",
-            SCHEMA,
-            secret,
-            columns=root / "synthetic" / info["columns_file"],
-            department=code,
-        )
-        del secret
-    return out
+        parties.pprl(
+            info["department"], "encode", "--secret", "linkage.secret", "--quiet",
+            "--input", info["file"], "--columns", info["columns_file"],
+            "--department", info["department"], "--out", f"{name}.parquet",
+        )  # fmt: skip
 
 
-def connect(world: Provisioned, server: MatcherProcess, code: str) -> MatcherClient:
-    party = world.parties[code]
-    crl = world.ca_dir / pki.CA_CRL  # the office's revocation list, as published
-    return MatcherClient.connect(
-        server.target, cert=party.cert, key=party.key, ca=party.ca, crl=crl
-    )
-
-
-def upload_all(world, server, encoded) -> dict[str, dict[str, str]]:
+def upload_all(parties: Parties, agreements: dict[str, str]) -> dict[str, dict[str, str]]:
     """Dataset ids per link: the reference list is uploaded once under each agreement."""
-    ids: dict[str, dict[str, str]] = {}
-    with connect(world, server, CONSUMER) as consumer, connect(world, server, PROVIDER) as provider:
-        for link in LINKS:
-            agreement = world.agreements[link.extract.replace("_", "-")]
-            a = consumer.upload(
-                encoded[REFERENCE].out_path, agreement_id=agreement, dataset_name="low-income"
-            )
-            b = provider.upload(
-                encoded[link.extract].out_path, agreement_id=agreement, dataset_name=link.extract
-            )
-            ids[link.extract] = {"agreement": agreement, "a": a.dataset_id, "b": b.dataset_id}
+    ids = {}
+    for link in LINKS:
+        agreement = agreements[link.extract]
+        upload = ["upload", "--agreement", agreement, "--quiet", "--id-only"]
+        a = parties.pprl(CONSUMER, *upload, f"{REFERENCE}.parquet", "--name", "low-income")
+        b = parties.pprl(PROVIDER, *upload, f"{link.extract}.parquet", "--name", link.extract)
+        ids[link.extract] = {"agreement": agreement, "a": a.strip(), "b": b.strip()}
     return ids
 
 
-def run_all(world, server, ids) -> dict[str, runs_pb2.RunStatus]:
+def run_all(parties: Parties, ids) -> dict[str, dict]:
     finals = {}
-    with connect(world, server, CONSUMER) as consumer:
-        for link in LINKS:
-            spec = ids[link.extract]
-            run = consumer.create_run(
-                spec["agreement"],
-                spec["a"],
-                spec["b"],
-                threshold=link.threshold,
-                solver=link.solver,
+    for link in LINKS:
+        spec = ids[link.extract]
+        finals[link.extract] = json.loads(
+            parties.pprl(
+                CONSUMER, "run", "create", "--agreement", spec["agreement"],
+                "--dataset-a", spec["a"], "--dataset-b", spec["b"],
+                "--threshold", str(link.threshold), "--solver", link.solver.value, "--json",
             )
-            last = run
-            for status in consumer.watch(run.run_id, timeout=600):
-                last = status
-            if last.state != runs_pb2.SUCCEEDED:
-                raise GovernanceError(
-                    f"run {run.run_id} ended {runs_pb2.RunState.Name(last.state)}"
-                )
-            finals[link.extract] = last
+        )  # fmt: skip
     return finals
 
 
-def disclose_all(world, server, ids, runs, encoded) -> dict[str, int]:
-    from transport.disclosure import receive, release
-
+def disclose_all(parties: Parties, ids, runs, extracts) -> dict[str, int]:
     received = {}
-    with connect(world, server, PROVIDER) as provider, connect(world, server, CONSUMER) as consumer:
-        for link in LINKS:
-            run_id, agreement = runs[link.extract].run_id, ids[link.extract]["agreement"]
-            summary = encoded[link.extract]
-            release(
-                provider,
-                run_id,
-                agreement,
-                map_path=summary.map_path,
-                source_path=summary.input_path,
-                fields=link.disclose,
-            )
-            out = world.parties[CONSUMER].dir / f"disclosed-{link.extract}.csv"
-            received[link.extract] = receive(
-                consumer, run_id, agreement, map_path=encoded[REFERENCE].map_path, out_path=out
-            ).records
+    for link in LINKS:
+        run, agreement = runs[link.extract]["run_id"], ids[link.extract]["agreement"]
+        fields = [arg for name in link.disclose for arg in ("--field", name)]
+        parties.pprl(
+            PROVIDER, "disclose", "--run", run, "--agreement", agreement,
+            "--map", f"{link.extract}.map.parquet",
+            "--source", extracts[link.extract]["file"], *fields,
+        )  # fmt: skip
+        out = parties.pprl(
+            CONSUMER, "receive", "--run", run, "--agreement", agreement,
+            "--map", f"{REFERENCE}.map.parquet", "--out", f"disclosed-{link.extract}.csv",
+        )  # fmt: skip
+        received[link.extract] = int(re.match(r"(\d+) disclosed", out).group(1))
     return received
 
 
-def evaluate(world, root, extracts, runs, encoded) -> dict[str, object]:
-    """Quality of each run against the ground truth. Only the demo holds both maps and truth."""
+def evaluate(parties: Parties, root, extracts, runs) -> dict[str, object]:
+    """Quality against the ground truth. Each party fetches its own side of the results; the
+    demo, as referee, joins them by match id (no party could) with both maps and the truth."""
     from linkage import evaluation
 
     def truth_of(name: str):
         return evaluation.read_truth(str(root / "synthetic" / extracts[name]["truth_file"]))
 
-    map_a, truth_a = evaluation.read_map(str(encoded[REFERENCE].map_path)), truth_of(REFERENCE)
+    consumer, provider = parties.home(CONSUMER), parties.home(PROVIDER)
+    map_a = evaluation.read_map(str(consumer / f"{REFERENCE}.map.parquet"))
     quality = {}
     for link in LINKS:
-        result = RunFiles.in_data_dir(world.matcher_dir, runs[link.extract].run_id).result_path
+        run = runs[link.extract]["run_id"]
+        sides = []
+        for party in (CONSUMER, PROVIDER):
+            parties.pprl(party, "run", "results", run, "--out", f"results-{link.extract}.csv")
+            sides.append(pacsv.read_csv(parties.home(party) / f"results-{link.extract}.csv"))
+        a, b = sides
+        by_match = dict(zip(b["match_id"].to_pylist(), b["own_token"].to_pylist(), strict=True))
+        pairs = pa.table(
+            {
+                "token_a": a["own_token"].to_pylist(),
+                "token_b": [by_match[m] for m in a["match_id"].to_pylist()],
+                "score": a["score"].to_pylist(),
+            }
+        )
         quality[link.extract] = evaluation.evaluate(
-            pq.read_table(result),
+            pairs,
             map_a,
-            evaluation.read_map(str(encoded[link.extract].map_path)),
-            truth_a,
+            evaluation.read_map(str(provider / f"{link.extract}.map.parquet")),
+            truth_of(REFERENCE),
             truth_of(link.extract),
         )
     return quality
 
 
-def verify_audit(world) -> tuple[bool, int]:
-    with GovernanceStore(world.matcher_dir / DB_FILE) as store:
-        report = store.verify_audit()
-    return report.ok, report.entries
+def verify_audit(parties: Parties) -> tuple[bool, int]:
+    try:
+        out = parties.pprl(MATCHER, "audit", "verify", "--data-dir", "data", "--ca", "ca.crt")
+    except PprlError:
+        return False, 0
+    return True, int(re.search(r"(\d+) entries", out).group(1))
 
 
 @click.command()
@@ -283,33 +379,31 @@ def verify_audit(world) -> tuple[bool, int]:
 @click.option("--size", default=300_000, show_default=True, help="Synthetic population size.")
 @click.option("--seed", default=20260601, show_default=True)
 def demo(directory: Path, size: int, seed: int) -> None:
-    """Run the whole cross-matching flow end to end on synthetic data."""
+    """Run the whole cross-matching flow end to end, every party as a separate party."""
     root = directory.resolve()
-    env_pass = os.environ.get(SECRET_ENV)
-    passphrase = env_pass.encode() if env_pass else secrets.token_bytes(24)
+    env_pass = os.environ.get("PPRL_PASSPHRASE")
+    parties = Parties(root, env_pass or secrets.token_hex(16))
     watch = Stopwatch()
     started = time.perf_counter()
     prepare_dir(root)
     extracts = watch.run("synthetic extracts", generate, root, size, seed)
-    world = watch.run("CA, certificates, catalogue, agreements", set_up_governance, root, extracts)
-    secrets_at = watch.run(
-        "linkage secret shared (wrapped, relayed)", share_secret, world, passphrase
-    )
-    server = MatcherProcess(world.matcher_dir, world.matcher.cert, world.matcher.key)
-    watch.run("matcher process started (mutual TLS)", server.start)
+    hand_out_extracts(parties, extracts)
+    watch.run("office CA, requests, certificates", set_up_pki, parties)
+    watch.run("matcher started (mutual TLS), profiles", start_matcher, parties)
     try:
-        encoded = watch.run(
-            "encoding at each department", encode_all, world, root, extracts, secrets_at, passphrase
+        agreements = watch.run("catalogue, applications, approvals", agree, parties, extracts)
+        watch.run("linkage secret shared (wrapped, relayed)", share_secret, parties)
+        watch.run("encoding at each department", encode_all, parties, extracts)
+        ids = watch.run("signed uploads", upload_all, parties, agreements)
+        runs = watch.run("cross-matching runs", run_all, parties, ids)
+        received = watch.run("sealed disclosure", disclose_all, parties, ids, runs, extracts)
+        quality = watch.run(
+            "evaluation against ground truth", evaluate, parties, root, extracts, runs
         )
-        ids = watch.run("signed uploads", upload_all, world, server, encoded)
-        runs = watch.run("cross-matching runs", run_all, world, server, ids)
-        received = watch.run("sealed disclosure", disclose_all, world, server, ids, runs, encoded)
     finally:
-        server.stop()
-    quality = watch.run(
-        "evaluation against ground truth", evaluate, world, root, extracts, runs, encoded
-    )
-    audit_ok, audit_entries = watch.run("audit verify", verify_audit, world)
+        if parties.server is not None:
+            parties.server.stop()
+    audit_ok, audit_entries = watch.run("audit verify", verify_audit, parties)
     total = time.perf_counter() - started
     print_summary(
         root, extracts, runs, received, quality, watch, audit_ok, audit_entries, total, env_pass
@@ -337,7 +431,7 @@ def print_summary(
     for link in LINKS:
         q = quality[link.extract]
         echo(
-            f"  {link.extract:<16} {link.threshold:>9.2f} {runs[link.extract].matches:>8} "
+            f"  {link.extract:<16} {link.threshold:>9.2f} {runs[link.extract]['matches']:>8} "
             f"{q.precision:>10.4f} "
             f"{q.recall:>8.4f} {q.f1:>7.4f} {received[link.extract]:>10}"
         )
@@ -352,7 +446,7 @@ def print_summary(
     if not env_pass:
         echo(
             "linkage secrets are encrypted with a one-time passphrase; "
-            f"set {SECRET_ENV} to keep them usable"
+            "set PPRL_PASSPHRASE to keep them usable"
         )
 
 

@@ -12,11 +12,10 @@ from pprl_app.cli import COMMANDS, area_commands, main
 
 
 def test_the_table_names_every_command_its_module_registers_with_its_help_line():
-    modules = {module for module, _ in COMMANDS.values()}
     registered = {}
-    for module in modules:
-        for name, command in area_commands(module).items():
-            registered[name] = (module, command.get_short_help_str(limit=300))
+    for modules in {modules for modules, _ in COMMANDS.values()}:
+        for name, command in area_commands(modules).items():
+            registered[name] = (modules, command.get_short_help_str(limit=300))
     assert registered == COMMANDS
 
 

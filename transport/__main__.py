@@ -7,7 +7,7 @@ nothing above `transport`, so the matcher process never loads the encoder's comm
 import click
 
 from pprl.clitools import EngineGroup
-from transport.cli import register
+from transport.cli import health, serve
 
 
 @click.group(cls=EngineGroup)
@@ -15,5 +15,6 @@ def main() -> None:
     """The matcher's commands."""
 
 
-register(main)
+main.add_command(serve)
+main.add_command(health)
 main()

@@ -1,15 +1,16 @@
 """`pprl serve | upload | run create|status|cancel|results | disclose | receive | demo`.
 
-Client commands take the matcher's address and the department's mutual-TLS identity from
-options or the environment: --server/PPRL_SERVER, --cert/PPRL_CERT, --key/PPRL_KEY,
---ca/PPRL_CA (the CA certificate the department trusts), --crl/PPRL_CRL (the office's latest
-revocation list, optional). A passphrase-protected key is opened with PPRL_KEY_PASSPHRASE,
-else a hidden prompt.
+Client commands take the matcher's address and the party's mutual-TLS identity from a profile
+(--profile/PPRL_PROFILE, `pprl profile add`) or options and the environment:
+--server/PPRL_SERVER, --cert/PPRL_CERT, --key/PPRL_KEY, --ca/PPRL_CA (the CA certificate the
+party trusts), --crl/PPRL_CRL (the office's latest revocation list, optional); see
+`transport.cli_options`. A passphrase-protected key is opened with PPRL_KEY_PASSPHRASE, else
+a hidden prompt.
 """
 
 from __future__ import annotations
 
-import functools
+import json
 import os
 import signal
 import threading
@@ -30,44 +31,36 @@ from pprl.files import write_table_csv_atomic
 from pprl.passphrase import MATCHER_KEY_ENV
 from pprl.progress import ProgressBar
 from pprl.tables import parse_column_map
+from transport.cli_options import client_options, network_options, output_options
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 from transport.run_options import blocking_value, solver_value
 
 
-def client_options(func):
-    """Add --server/--cert/--key/--ca and pass a connected MatcherClient as `client`."""
-
-    @click.option("--server", envvar="PPRL_SERVER", default="localhost:50051", show_default=True)
-    @click.option("--cert", envvar="PPRL_CERT", required=True, type=click.Path(exists=True))
-    @click.option("--key", envvar="PPRL_KEY", required=True, type=click.Path(exists=True))
-    @click.option("--ca", envvar="PPRL_CA", required=True, type=click.Path(exists=True))
-    @click.option(
-        "--crl",
-        envvar="PPRL_CRL",
-        type=click.Path(exists=True),
-        help="The office's revocation list: revoked parties are refused.",
-    )
-    @functools.wraps(func)
-    def wrapper(server, cert, key, ca, crl, **kwargs):
-        from transport.client import MatcherClient
-
-        with MatcherClient.connect(
-            server, cert=cert, key=key, ca=ca, crl=crl, key_passphrase=key_passphrase(Path(key))
-        ) as client:
-            return func(client=client, **kwargs)
-
-    return wrapper
+def _status_dict(status) -> dict:
+    return {
+        "run_id": status.run_id,
+        "agreement_id": status.agreement_id,
+        "state": runs_pb2.RunState.Name(status.state).lower(),
+        "stage": status.stage,
+        "progress": status.progress,
+        "matches": status.matches,
+        "message": status.message,
+        "dataset_a": status.dataset_a,
+        "dataset_b": status.dataset_b,
+        "created_at": status.created_at,
+        "finished_at": status.finished_at or None,
+    }
 
 
-def _print_status(status) -> None:
+def _print_status(status, err: bool = False) -> None:
     state = runs_pb2.RunState.Name(status.state).lower()
     line = f"{status.run_id}  {state:<9}  {status.stage:<9} {status.progress:6.1%}"
     if status.state == runs_pb2.SUCCEEDED:
         line += f"  matches={status.matches}"
     if status.message:
         line += f"  {status.message}"
-    click.echo(line)
+    click.echo(line, err=err)
 
 
 @click.command()
@@ -77,15 +70,35 @@ def _print_status(status) -> None:
 @click.option("--cert", required=True, type=click.Path(exists=True), help="Matcher certificate.")
 @click.option("--key", required=True, type=click.Path(exists=True), help="Matcher private key.")
 @click.option("--port-file", type=click.Path(), help="Write the bound port here once listening.")
+@click.option(
+    "--ready-file",
+    type=click.Path(dir_okay=False),
+    help="Write HOST:PORT here once serving (removed at stop): scripts wait for it, no sleep.",
+)
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
 @click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
-def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_parallelism) -> None:
+def serve(
+    data_dir, host, port, cert, key, port_file, ready_file, max_upload_mb, run_parallelism
+) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted.
+
+    Each call is logged on stderr as one JSON line (caller, method, status, ms), never with
+    any of its contents.
 
     An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE, else a hidden prompt.
     """
+    import logging
+
     from pprl.files import write_atomic
     from transport.server import serve as start
+
+    access = logging.getLogger("pprl.access")  # one JSON line per call, on stderr
+    if not access.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s access %(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
 
     limits = Limits(max_upload_bytes=max_upload_mb * MIB)
     # The matcher's key has its own variable (else a prompt); a department's never opens it,
@@ -110,9 +123,43 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_paralle
     click.echo(f"matcher listening on {host}:{server.port} (mutual TLS); data in {data_dir}")
     if server.resumed_runs:
         click.echo(f"resumed {len(server.resumed_runs)} unfinished run(s)")
-    stop.wait()
-    server.stop()
+    if ready_file:
+        write_atomic(Path(ready_file), f"{host}:{server.port}\n".encode())
+    try:
+        stop.wait()
+    finally:
+        if ready_file:
+            Path(ready_file).unlink(missing_ok=True)
+        server.stop()
     click.echo("matcher stopped; unfinished runs resume at the next start")
+
+
+@click.command()
+@click.option("--wait", default=0.0, show_default=True, help="Keep asking this many seconds.")
+@click.option("--service", default="", help="One service, e.g. pprl.v1.Governance [default: all].")
+@network_options
+def health(remote, wait: float, service: str) -> None:
+    """Ask the matcher's gRPC health service (over mutual TLS); exit 0 once it is SERVING."""
+    import time
+
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    deadline = time.monotonic() + wait
+    with remote.connect() as client:
+        stub = health_pb2_grpc.HealthStub(client.channel)
+        while True:
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2)
+                status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+            except grpc.RpcError as exc:
+                status = exc.code().name
+            if status == "SERVING" or time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+    click.echo(f"{remote.server}: {status.lower()}")
+    if status != "SERVING":
+        raise click.exceptions.Exit(1)
 
 
 @click.command()
@@ -120,23 +167,31 @@ def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_paralle
 @click.option("--agreement", "agreement_id", required=True)
 @click.option("--name", "dataset_name", required=True, help="Dataset name at the matcher.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@output_options
 @client_options
-def upload(client, encoded, agreement_id, dataset_name, quiet) -> None:
+def upload(client, output, encoded, agreement_id, dataset_name, quiet) -> None:
     """Upload an encoded dataset (signed with the department's key; resumes if interrupted)."""
     with ProgressBar("B", unit_scale=True, cumulative=True, quiet=quiet) as progress:
         report = client.upload(
             encoded, agreement_id=agreement_id, dataset_name=dataset_name, progress=progress
         )
     resumed = f" (resumed at byte {report.resumed_from})" if report.resumed_from else ""
-    click.echo(
+    output.emit(
+        report.dataset_id,
+        {
+            "dataset_id": report.dataset_id,
+            "records": report.record_count,
+            "bytes": report.total_bytes,
+            "resumed_from": report.resumed_from,
+        },
         f"dataset {report.dataset_id}: {report.record_count} records, "
-        f"{report.total_bytes} bytes{resumed}"
+        f"{report.total_bytes} bytes{resumed}",
     )
 
 
 @click.group()
 def run() -> None:
-    """Matching runs at the matcher: create, status, cancel, results."""
+    """Matching runs at the matcher: create, list, status, cancel, results."""
 
 
 @run.command("create")
@@ -170,11 +225,25 @@ def run() -> None:
     "[default: the matcher's, 0.8].",
 )
 @click.option("--watch/--no-watch", default=True, show_default=True)
+@output_options
 @client_options
 def run_create(
-    client, agreement_id, dataset_a, dataset_b, threshold, blocking, solver, duplicates_at, watch
+    client,
+    output,
+    agreement_id,
+    dataset_a,
+    dataset_b,
+    threshold,
+    blocking,
+    solver,
+    duplicates_at,
+    watch,
 ):
-    """Start a cross-match of two uploaded datasets under an agreement."""
+    """Start a cross-match of two uploaded datasets under an agreement.
+
+    With --id-only or --json the progress goes to stderr and stdout gets the run id or the
+    final status once the run ends (or at once with --no-watch).
+    """
     status = client.create_run(
         agreement_id,
         dataset_a,
@@ -184,18 +253,24 @@ def run_create(
         solver=solver_value(solver),
         duplicates_at=duplicates_at,
     )
-    _print_status(status)
+    quiet = output.mode != "text"
+    _print_status(status, err=quiet)
     if watch:
-        _watch(client, status.run_id, status)
+        status = _watch(client, status.run_id, status, err=quiet, output=output)
+    elif quiet:
+        output.emit(status.run_id, _status_dict(status), "")
 
 
-def _watch(client, run_id: str, last=None) -> None:
+def _watch(client, run_id: str, last=None, *, err: bool = False, output=None):
     for status in client.watch(run_id):
         if status != last:
-            _print_status(status)
+            _print_status(status, err=err)
         last = status
+    if output is not None and output.mode != "text" and last is not None:
+        output.emit(last.run_id, _status_dict(last), "")
     if last is not None and last.state != runs_pb2.SUCCEEDED:
         raise click.exceptions.Exit(1)
+    return last
 
 
 @run.command("status")
@@ -208,6 +283,19 @@ def run_status(client, run_id, watch):
         _watch(client, run_id)
     else:
         _print_status(client.run_status(run_id))
+
+
+@run.command("list")
+@click.option("--agreement", "agreement_id", default=None, help="Only runs under this agreement.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@client_options
+def run_list(client, agreement_id, as_json):
+    """Runs under agreements this party is a party to, oldest first."""
+    for status in client.list_runs(agreement_id):
+        if as_json:
+            click.echo(json.dumps(_status_dict(status)))
+        else:
+            _print_status(status)
 
 
 @run.command("cancel")
@@ -229,6 +317,40 @@ def run_results(client, run_id, out):
     click.echo(f"{table.num_rows} matched pairs (side {side}) written to {out}")
 
 
+@click.group()
+def dataset() -> None:
+    """This department's datasets at the matcher: list, delete."""
+
+
+@dataset.command("list")
+@click.option("--agreement", "agreement_id", default=None, help="Only under this agreement.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@client_options
+def dataset_list(client, agreement_id, as_json):
+    """One line per dataset this department uploaded: id, agreement, records, key id."""
+    for info in client.datasets(agreement_id):
+        row = {
+            "dataset_id": info.dataset_id,
+            "agreement_id": info.agreement_id,
+            "dataset_name": info.dataset_name,
+            "records": info.record_count,
+            "key_id": info.key_id,
+        }
+        if as_json:
+            click.echo(json.dumps(row))
+        else:
+            click.echo("\t".join(str(v) for v in row.values()))
+
+
+@dataset.command("delete")
+@click.argument("dataset_id")
+@client_options
+def dataset_delete(client, dataset_id):
+    """Delete one of this department's datasets at the matcher (runs keep their results)."""
+    info = client.delete_dataset(dataset_id)
+    click.echo(f"deleted {info.dataset_id} ({info.record_count} records)")
+
+
 @click.command()
 @click.option("--run", "run_id", required=True)
 @click.option("--agreement", "agreement_id", required=True)
@@ -237,8 +359,11 @@ def run_results(client, run_id, out):
 @click.option("--field", "fields", multiple=True, help="Field to release (default: all agreed).")
 @click.option("--column", "columns", multiple=True, help="FIELD=COLUMN in the source extract.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of a CSV.")
+@output_options
 @client_options
-def disclose(client, run_id, agreement_id, map_path, source_path, fields, columns, encoding):
+def disclose(
+    client, output, run_id, agreement_id, map_path, source_path, fields, columns, encoding
+):
     """Provider: release the agreed fields of matched records, sealed to the consumer."""
     from transport.disclosure import release
 
@@ -252,9 +377,16 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
         columns=parse_column_map(columns, "--column"),
         encoding=encoding,
     )
-    click.echo(
+    output.emit(
+        "\n".join(report.disclosure_ids),
+        {
+            "disclosure_ids": list(report.disclosure_ids),
+            "records": report.records,
+            "fields": list(report.fields),
+            "recipient": report.recipient,
+        },
         f"sealed {report.records} records ({', '.join(report.fields)}) to {report.recipient}: "
-        f"{', '.join(report.disclosure_ids)}"
+        f"{', '.join(report.disclosure_ids)}",
     )
 
 
@@ -273,5 +405,9 @@ def receive(client, run_id, agreement_id, map_path, out):
 
 
 def register(main: click.Group) -> None:
-    for command in (serve, upload, run, disclose, receive):
+    from transport import cli_governance, cli_profile
+
+    commands = (serve, upload, dataset, run, disclose, receive, cli_profile.profile, health)
+    for command in commands:
         main.add_command(command)
+    cli_governance.register(main)

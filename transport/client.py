@@ -35,6 +35,7 @@ from pprl.errors import (
 from pprl.files import write_json_atomic
 from transport import results as result_views
 from transport.agreement_view import evidence_from_view
+from transport.client_governance import GovernanceMixin
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,
@@ -81,7 +82,9 @@ def encoded_ipc(path: str | Path, key: ec.EllipticCurvePrivateKey) -> tuple[byte
     return result_views.ipc_bytes(table), manifest.to_json()
 
 
-class MatcherClient:
+class MatcherClient(GovernanceMixin):
+    """Uploads, runs and disclosure here; governance calls in `transport.client_governance`."""
+
     def __init__(
         self,
         channel: grpc.Channel,
@@ -237,6 +240,14 @@ class MatcherClient:
                 info.dataset_id, info.record_count, len(raw), resumed_from, attempts
             )
 
+    def datasets(self, agreement_id: str | None = None) -> list[uploads_pb2.DatasetInfo]:
+        """This department's own datasets at the matcher."""
+        query = uploads_pb2.DatasetQuery(agreement_id=agreement_id or "")
+        return list(self._call(self.uploads.ListDatasets, query).datasets)
+
+    def delete_dataset(self, dataset_id: str) -> uploads_pb2.DatasetInfo:
+        return self._call(self.uploads.DeleteDataset, uploads_pb2.DatasetRef(dataset_id=dataset_id))
+
     # --- runs ----------------------------------------------------------------------------
     def create_run(
         self,
@@ -263,6 +274,11 @@ class MatcherClient:
         if duplicates_at is not None:
             request.duplicates_at = duplicates_at
         return self._call(self.runs.Create, request)
+
+    def list_runs(self, agreement_id: str | None = None) -> list[runs_pb2.RunStatus]:
+        """Runs under agreements this department is a party to."""
+        query = runs_pb2.ListRunsRequest(agreement_id=agreement_id or "")
+        return list(self._call(self.runs.List, query).runs)
 
     def run_status(self, run_id: str) -> runs_pb2.RunStatus:
         return self._call(self.runs.Status, runs_pb2.RunRef(run_id=run_id))

@@ -13,7 +13,9 @@ Standard services (health, reflection) pass through untouched; mutual TLS still 
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 import grpc
@@ -24,6 +26,9 @@ from transport.statuses import status_for
 
 ENGINE_PREFIX = "/pprl.v1."
 log = logging.getLogger("pprl.transport")
+# One JSON line per call: caller, method, status, duration. Never a request's contents (no
+# token, signature, secret or record), so the access log can go anywhere the operator likes.
+access_log = logging.getLogger("pprl.access")
 
 AuditSink = Callable[[object, str, dict], None]  # (actor code or pki.Identity, action, details)
 
@@ -64,18 +69,29 @@ class EngineInterceptor(grpc.ServerInterceptor):
             )
         raise NotImplementedError("bidirectional streams are not used by the engine")
 
-    def authenticate(self, context: grpc.ServicerContext, method: str) -> Caller:
+    def authenticate(self, context: grpc.ServicerContext, method: str, started: float) -> Caller:
         certs = context.auth_context().get("x509_pem_cert") or []
         try:
             if not certs:
                 raise PprlError("no certificate")
             return self._checker.caller(certs[0])
         except PprlError:
-            self.audit("unauthenticated", method, grpc.StatusCode.UNAUTHENTICATED)
+            self.audit("unauthenticated", method, grpc.StatusCode.UNAUTHENTICATED, started)
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "unauthenticated")
             raise  # unreachable: abort raises
 
-    def audit(self, actor, method: str, code: grpc.StatusCode) -> None:
+    def audit(self, actor, method: str, code: grpc.StatusCode, started: float) -> None:
+        access_log.info(
+            json.dumps(
+                {
+                    "caller": getattr(actor, "department", str(actor)),
+                    "method": method,
+                    "status": code.name,
+                    "ms": round((time.monotonic() - started) * 1000, 1),
+                },
+                sort_keys=True,
+            )
+        )
         try:
             self._audit(
                 actor, f"rpc:{method.rsplit('/', 1)[-1]}", {"method": method, "status": code.name}
@@ -100,36 +116,39 @@ class _Call:
         except Exception:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "malformed request message")
 
-    def _fail(self, caller: Caller, context, error: PprlError):
+    def _fail(self, caller: Caller, context, error: PprlError, started: float):
         code = status_for(error)
-        self.owner.audit(caller.identity, self.method, code)
+        self.owner.audit(caller.identity, self.method, code, started)
         context.abort(code, str(error))
 
     def unary_unary(self, raw: bytes, context):
-        caller = self.owner.authenticate(context, self.method)
+        started = time.monotonic()
+        caller = self.owner.authenticate(context, self.method, started)
         request = self._parse(raw, context)
         try:
             response = self.behavior(request, CallContext(context, caller))
         except PprlError as error:
-            self._fail(caller, context, error)
-        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK)
+            self._fail(caller, context, error, started)
+        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK, started)
         return response
 
     def unary_stream(self, raw: bytes, context) -> Iterator:
-        caller = self.owner.authenticate(context, self.method)
+        started = time.monotonic()
+        caller = self.owner.authenticate(context, self.method, started)
         request = self._parse(raw, context)
         try:
             yield from self.behavior(request, CallContext(context, caller))
         except PprlError as error:
-            self._fail(caller, context, error)
-        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK)
+            self._fail(caller, context, error, started)
+        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK, started)
 
     def stream_unary(self, raw_iterator: Iterator[bytes], context):
-        caller = self.owner.authenticate(context, self.method)
+        started = time.monotonic()
+        caller = self.owner.authenticate(context, self.method, started)
         requests = (self._parse(raw, context) for raw in raw_iterator)
         try:
             response = self.behavior(requests, CallContext(context, caller))
         except PprlError as error:
-            self._fail(caller, context, error)
-        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK)
+            self._fail(caller, context, error, started)
+        self.owner.audit(caller.identity, self.method, grpc.StatusCode.OK, started)
         return response

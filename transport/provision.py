@@ -1,4 +1,4 @@
-"""Set up a matcher's trust and agreements in one call (the demo and the end-to-end tests).
+"""Set up a matcher's trust and agreements in one call (the end-to-end tests).
 
 Creates the office's CA, certificates for the office, the matcher (server, with loopback host
 names) and each department, registers them in the matcher's governance store, publishes one
@@ -62,6 +62,7 @@ class Provisioned:
     agreements: dict[str, str] = field(default_factory=dict)  # entry_id -> agreement id
     # Held in memory only: the CA key on disk is encrypted with it.
     ca_passphrase: bytes = field(default=b"", repr=False)
+    office: Party | None = None
 
 
 def _party(root: Path, department: str, name: str, ca_dir: Path, ca_pass: bytes, **kw) -> Party:
@@ -106,7 +107,9 @@ def provision(
         code: pki.Signer.load(p.cert, p.key, None)
         for code, p in {**parties, OFFICE: office}.items()
     }
-    result = Provisioned(ca_dir, matcher_dir, matcher, parties, ca_passphrase=ca_pass)
+    result = Provisioned(
+        ca_dir, matcher_dir, matcher, parties, ca_passphrase=ca_pass, office=office
+    )
     with GovernanceStore(matcher_dir / DB_FILE, clock=lambda: now) as store:
         store.trust((ca_dir / pki.CA_CERT).read_bytes())
         store.update_crl((ca_dir / pki.CA_CRL).read_bytes())

@@ -43,6 +43,10 @@ class RunManager:
             raise NotFound("unknown run")
         return files
 
+    def run_ids(self) -> list[str]:
+        """Every run this matcher holds."""
+        return sorted(p.parent.name for p in self.root.glob("run-*/spec.json"))
+
     def start(self) -> list[str]:
         """Start dispatching; queue again every run a previous server left unfinished."""
         resumed = []

@@ -3,6 +3,8 @@
     server = serve(data_dir, port=0, cert=..., key=...)   # server.port is the bound port
     server.wait() / server.stop()
 
+Services: Uploads, Runs, Disclosure and Governance (catalogue, agreements, key relay, warnings,
+audit, the office's certificates and CRL), beside health and reflection.
 DATA_DIR holds everything the matcher keeps: governance.sqlite (agreements, audit log),
 uploads/, datasets/, runs/, disclosures/. Nothing in it is plaintext identity data or key
 material of the departments; the matcher never holds the linkage secret.
@@ -27,6 +29,8 @@ from pprl.errors import GovernanceError, TransportError
 from transport.generated import (
     disclosure_pb2,
     disclosure_pb2_grpc,
+    governance_pb2,
+    governance_pb2_grpc,
     runs_pb2,
     runs_pb2_grpc,
     uploads_pb2,
@@ -37,6 +41,7 @@ from transport.interceptor import EngineInterceptor
 from transport.limits import Limits
 from transport.relay import DisclosureRelay
 from transport.runs import RunManager
+from transport.servicer_governance import GovernanceServicer
 from transport.servicers import DisclosureServicer, Matcher, RunsServicer, UploadsServicer
 from transport.uploads import UploadStore
 
@@ -47,6 +52,7 @@ SERVICE_NAMES = (
     uploads_pb2.DESCRIPTOR.services_by_name["Uploads"].full_name,
     runs_pb2.DESCRIPTOR.services_by_name["Runs"].full_name,
     disclosure_pb2.DESCRIPTOR.services_by_name["Disclosure"].full_name,
+    governance_pb2.DESCRIPTOR.services_by_name["Governance"].full_name,
 )
 
 
@@ -130,6 +136,7 @@ def serve(
         uploads=UploadStore(data_dir, limits),
         runs=runs,
         relay=DisclosureRelay(data_dir),
+        data_dir=data_dir,
     )
     interceptor = EngineInterceptor(
         StoreIdentities(governance),
@@ -147,6 +154,7 @@ def serve(
     uploads_pb2_grpc.add_UploadsServicer_to_server(UploadsServicer(matcher), server)
     runs_pb2_grpc.add_RunsServicer_to_server(RunsServicer(matcher), server)
     disclosure_pb2_grpc.add_DisclosureServicer_to_server(DisclosureServicer(matcher), server)
+    governance_pb2_grpc.add_GovernanceServicer_to_server(GovernanceServicer(matcher), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", *SERVICE_NAMES):

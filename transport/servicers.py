@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 import pyarrow.parquet as pq
@@ -19,6 +20,7 @@ from linkage.options import DEFAULT_DUPLICATES_AT
 from pprl.encoded import check_not_retired
 from pprl.errors import (
     AuthorisationError,
+    GovernanceError,
     IncompatibleEncodingsError,
     InputError,
     NotFound,
@@ -52,6 +54,7 @@ class Matcher:
     uploads: UploadStore
     runs: RunManager
     relay: DisclosureRelay
+    data_dir: Path | None = None  # the matcher's data directory (warnings read run results)
 
     def authorise(self, context, action: Action, agreement_id: str):
         return self.governance.authorise(context.caller.department, action, agreement_id)
@@ -162,6 +165,20 @@ class UploadsServicer(uploads_pb2_grpc.UploadsServicer):
         )
         return _dataset_info(record)
 
+    def ListDatasets(self, request, context):
+        mine = self.m.uploads.datasets_of(context.caller.department)
+        if request.agreement_id:
+            mine = [r for r in mine if r.agreement_id == request.agreement_id]
+        return uploads_pb2.DatasetList(datasets=[_dataset_info(r) for r in mine])
+
+    def DeleteDataset(self, request, context):
+        try:
+            record = self.m.uploads.delete(context.caller.department, request.dataset_id)
+        except NotFound:
+            self.m.refuse(context, Action.UPLOAD)  # unknown or another's: the same refusal
+        self.m.audit(context, "dataset-delete", record.agreement_id, dataset_id=record.dataset_id)
+        return _dataset_info(record)
+
 
 def _run_status(spec, status: RunStatus) -> runs_pb2.RunStatus:
     return runs_pb2.RunStatus(
@@ -257,6 +274,27 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
         )
         for piece in result_views.byte_chunks(result_views.ipc_bytes(view)):
             yield runs_pb2.ResultChunk(arrow_ipc=piece, side=side)
+
+    def List(self, request, context):
+        me, runs, parties = context.caller.department, [], {}
+        for run_id in self.m.runs.run_ids():
+            try:
+                files = self.m.runs.files(run_id)
+                spec = files.spec()
+            except (NotFound, OSError, ValueError):
+                continue
+            if request.agreement_id and spec.agreement_id != request.agreement_id:
+                continue
+            if spec.agreement_id not in parties:
+                try:
+                    agreement = self.m.governance.agreement(spec.agreement_id)
+                    parties[spec.agreement_id] = set(agreement.parties)
+                except GovernanceError:
+                    parties[spec.agreement_id] = set()
+            if me in parties[spec.agreement_id]:
+                runs.append(_run_status(spec, files.status()))
+        runs.sort(key=lambda r: (r.created_at, r.run_id))
+        return runs_pb2.RunList(runs=runs)
 
 
 class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):

@@ -262,8 +262,26 @@ class UploadStore:
         return DatasetRecord(**json.loads(path.read_text()))
 
     def datasets_under(self, agreement_id: str) -> list[DatasetRecord]:
-        records = [DatasetRecord(**json.loads(p.read_text())) for p in self.datasets.glob("*.json")]
-        return [r for r in records if r.agreement_id == agreement_id]
+        return [r for r in self._records() if r.agreement_id == agreement_id]
+
+    def _records(self) -> list[DatasetRecord]:
+        return [DatasetRecord(**json.loads(p.read_text())) for p in self.datasets.glob("*.json")]
+
+    def datasets_of(self, department: str) -> list[DatasetRecord]:
+        """A department's own committed datasets, by id."""
+        return sorted(
+            (r for r in self._records() if r.department == department), key=lambda r: r.dataset_id
+        )
+
+    def delete(self, department: str, dataset_id: str) -> DatasetRecord:
+        """Remove a department's own dataset; another's is unknown (NotFound) to it."""
+        record = self.dataset(dataset_id)
+        if record.department != department:
+            raise NotFound("unknown dataset")
+        with self._lock(dataset_id):
+            (self.datasets / f"{dataset_id}{DATASET_SUFFIX}").unlink(missing_ok=True)
+            (self.datasets / f"{dataset_id}.json").unlink(missing_ok=True)
+        return record
 
 
 def load_dataset(path: str | Path, *, verify: bool = True) -> EncodedDataset:

@@ -34,7 +34,6 @@ _EXPORTS = {
     "load_truth": "bloom.attacks.plain",
     "read_plain": "bloom.attacks.plain",
     "ATTRIBUTES": "bloom.attacks.plain",
-    "make_scenario": "bloom.attacks.synthetic",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -48,6 +48,8 @@ def _fields(ctx: AttackContext, *kinds: FieldType) -> set[str]:
 def _restricted(groups: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Group ids renumbered over the groups with at least `min_size` records (-1 others)."""
     ids, sizes = ids_and_sizes(groups)
+    if len(sizes) == 0:  # no key reveals any group (e.g. no key joins whole names)
+        return np.full(len(groups), -1, dtype=np.int64), ids
     big = sizes >= min_size
     keep = (ids >= 0) & big[np.maximum(ids, 0)]
     out = np.full(len(groups), -1, dtype=np.int64)

@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 from governance_warnings_world import BEFORE_NATIONAL_DAY, agreement_in_force
-from test_governance_warnings_cli import Pprl
 
 import linkage
 from bloom import LinkageSecret, encode
 from governance.store import DB_FILE
-from pprl_app.cli import main
+from governance.warning_pairs import pairs_from_csv
+from governance.warning_rules import default_rules
 
 # The low-income list (A) and the death registry (B): two of the people are in both.
 LOW_INCOME = [
@@ -39,9 +39,8 @@ def _encoded(records, secret):
     return encode(records, "cn-identity", secret).to_dataset()
 
 
-def test_nothing_plaintext_reaches_the_warnings(world, monkeypatch, tmp_path):
+def test_nothing_plaintext_reaches_the_warnings(world, tmp_path):
     world.clock.now = BEFORE_NATIONAL_DAY
-    pprl = Pprl(world, monkeypatch)
     agreement_id = agreement_in_force(world)
     secret = LinkageSecret.generate()
     a, b = _encoded(LOW_INCOME, secret), _encoded(DEATHS, secret)
@@ -56,32 +55,17 @@ def test_nothing_plaintext_reaches_the_warnings(world, monkeypatch, tmp_path):
         writer.writerow(["token_a", "token_b", "score"])
         writer.writerows(matched)
 
-    outputs = [
-        pprl(
-            "issue",
-            "--pairs",
-            str(path),
-            "--agreement",
-            agreement_id,
-            "--left-dataset",
-            "mz-low-income",
-            "--right-dataset",
-            "gaj-deaths",
-            "--seed",
-            "3",
-            code="MCA",
-        ).output
-    ]
-    rows = pprl.listed()
-    assert {(r["token_a"], r["token_b"]) for r in rows} == {m[:2] for m in matched}
-    assert {r["token_a"] for r in rows} <= set(a.tokens.to_pylist())
-    outputs.append(
-        pprl("dispute", rows[0]["warning_id"], "--reason", "seen alive", code="MCA").output
-    )
-    outputs.append(json.dumps(rows, ensure_ascii=False))
-    outputs.append(
-        pprl.runner.invoke(main, ["audit", "show", "--data-dir", str(world.data_dir)]).output
-    )
+    store = world.store
+    report = store.issue_warnings(
+        world.signers["MCA"], agreement_id, pairs_from_csv(path), "mz-low-income",
+        "gaj-deaths", rules=default_rules(), seed=3,
+    )  # fmt: skip
+    rows = store.warnings()
+    assert {(r.token_a, r.token_b) for r in rows} == {m[:2] for m in matched}
+    assert {r.token_a for r in rows} <= set(a.tokens.to_pylist())
+    disputed = store.dispute_warning(world.signers["MCA"], rows[0].warning_id, "seen alive")
+    outputs = [repr(report), repr(disputed), repr(rows)]
+    outputs += [json.dumps(e.details, ensure_ascii=False) for e in store.audit_entries()]
 
     stored = b"".join(
         p.read_bytes() for p in world.data_dir.iterdir() if p.name.startswith(DB_FILE)
@@ -94,7 +78,7 @@ def test_nothing_plaintext_reaches_the_warnings(world, monkeypatch, tmp_path):
 
 def test_warnings_code_loads_no_key_holder_code():
     code = (
-        "import sys, governance.cli_warnings, governance.warnings\n"
+        "import sys, governance.cli_warnings, governance.warnings, transport.cli_governance\n"
         "bad = [m for m in sys.modules if m == 'bloom' or m.startswith('bloom.')"
         " or m == 'governance.keywrap']\n"
         "print(bad)\n"

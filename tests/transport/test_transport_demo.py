@@ -88,3 +88,18 @@ def test_demo_refuses_a_directory_it_did_not_create(tmp_path):
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "not an earlier demo" in done.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_every_party_has_its_own_directory_and_only_the_matcher_a_database(demo_run):
+    root, _ = demo_run
+    homes = {
+        "office": root / "office",
+        "matcher": root / "MATCHER",
+        "civil-affairs": root / "departments" / "civil-affairs",
+        "public-security": root / "departments" / "public-security",
+    }
+    assert all(home.is_dir() for home in homes.values())
+    assert [p.parent for p in root.rglob("governance.sqlite")] == [homes["matcher"] / "data"]
+    assert (homes["office"] / "ca" / "ca.key").exists()
+    for name in ("civil-affairs", "public-security", "office"):  # each its own profile
+        assert (homes[name] / "profiles" / f"{name.lower()}.json").exists()

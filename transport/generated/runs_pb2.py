@@ -24,19 +24,19 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etransport/generated/runs.proto\x12\x07pprl.v1\"\xdb\x01\n\x10\x43reateRunRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x11\n\tdataset_a\x18\x02 \x01(\t\x12\x11\n\tdataset_b\x18\x03 \x01(\t\x12\x11\n\tthreshold\x18\x04 \x01(\x01\x12\x1f\n\x06solver\x18\x06 \x01(\x0e\x32\x0f.pprl.v1.Solver\x12\x1a\n\rduplicates_at\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12#\n\x08\x62locking\x18\x08 \x01(\x0e\x32\x11.pprl.v1.BlockingB\x10\n\x0e_duplicates_atJ\x04\x08\x05\x10\x06\"\x18\n\x06RunRef\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"\xf7\x01\n\tRunStatus\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x02 \x01(\t\x12 \n\x05state\x18\x03 \x01(\x0e\x32\x11.pprl.v1.RunState\x12\r\n\x05stage\x18\x04 \x01(\t\x12\x10\n\x08progress\x18\x05 \x01(\x01\x12\x0f\n\x07matches\x18\x06 \x01(\x04\x12\x0f\n\x07message\x18\x07 \x01(\t\x12\x11\n\tdataset_a\x18\x08 \x01(\t\x12\x11\n\tdataset_b\x18\t \x01(\t\x12\x12\n\ncreated_at\x18\n \x01(\t\x12\x13\n\x0b\x66inished_at\x18\x0b \x01(\t\x12\x10\n\x08\x61ttempts\x18\x0c \x01(\r\".\n\x0bResultChunk\x12\x11\n\tarrow_ipc\x18\x01 \x01(\x0c\x12\x0c\n\x04side\x18\x02 \x01(\t*\\\n\x06Solver\x12\x16\n\x12SOLVER_UNSPECIFIED\x10\x00\x12\x11\n\rSOLVER_GREEDY\x10\x01\x12\x16\n\x12SOLVER_MANY_TO_ONE\x10\x02\x12\x0f\n\x0bSOLVER_NONE\x10\x03*b\n\x08\x42locking\x12\x18\n\x14\x42LOCKING_UNSPECIFIED\x10\x00\x12\x11\n\rBLOCKING_KEYS\x10\x01\x12\x10\n\x0c\x42LOCKING_LSH\x10\x02\x12\x17\n\x13\x42LOCKING_EXHAUSTIVE\x10\x03*h\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\n\n\x06QUEUED\x10\x01\x12\x0b\n\x07RUNNING\x10\x02\x12\r\n\tSUCCEEDED\x10\x03\x12\n\n\x06\x46\x41ILED\x10\x04\x12\r\n\tCANCELLED\x10\x05\x32\x81\x02\n\x04Runs\x12\x37\n\x06\x43reate\x12\x19.pprl.v1.CreateRunRequest\x1a\x12.pprl.v1.RunStatus\x12-\n\x06Status\x12\x0f.pprl.v1.RunRef\x1a\x12.pprl.v1.RunStatus\x12.\n\x05Watch\x12\x0f.pprl.v1.RunRef\x1a\x12.pprl.v1.RunStatus0\x01\x12-\n\x06\x43\x61ncel\x12\x0f.pprl.v1.RunRef\x1a\x12.pprl.v1.RunStatus\x12\x32\n\x07Results\x12\x0f.pprl.v1.RunRef\x1a\x14.pprl.v1.ResultChunk0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etransport/generated/runs.proto\x12\x07pprl.v1\"\xdb\x01\n\x10\x43reateRunRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x11\n\tdataset_a\x18\x02 \x01(\t\x12\x11\n\tdataset_b\x18\x03 \x01(\t\x12\x11\n\tthreshold\x18\x04 \x01(\x01\x12\x1f\n\x06solver\x18\x06 \x01(\x0e\x32\x0f.pprl.v1.Solver\x12\x1a\n\rduplicates_at\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12#\n\x08\x62locking\x18\x08 \x01(\x0e\x32\x11.pprl.v1.BlockingB\x10\n\x0e_duplicates_atJ\x04\x08\x05\x10\x06\"\x18\n\x06RunRef\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"\xf7\x01\n\tRunStatus\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x02 \x01(\t\x12 \n\x05state\x18\x03 \x01(\x0e\x32\x11.pprl.v1.RunState\x12\r\n\x05stage\x18\x04 \x01(\t\x12\x10\n\x08progress\x18\x05 \x01(\x01\x12\x0f\n\x07matches\x18\x06 \x01(\x04\x12\x0f\n\x07message\x18\x07 \x01(\t\x12\x11\n\tdataset_a\x18\x08 \x01(\t\x12\x11\n\tdataset_b\x18\t \x01(\t\x12\x12\n\ncreated_at\x18\n \x01(\t\x12\x13\n\x0b\x66inished_at\x18\x0b \x01(\t\x12\x10\n\x08\x61ttempts\x18\x0c \x01(\r\".\n\x0bResultChunk\x12\x11\n\tarrow_ipc\x18\x01 \x01(\x0c\x12\x0c\n\x04side\x18\x02 \x01(\t\"\'\n\x0fListRunsRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"+\n\x07RunList\x12 \n\x04runs\x18\x01 \x03(\x0b\x32\x12.pprl.v1.RunStatus*\\\n\x06Solver\x12\x16\n\x12SOLVER_UNSPECIFIED\x10\x00\x12\x11\n\rSOLVER_GREEDY\x10\x01\x12\x16\n\x12SOLVER_MANY_TO_ONE\x10\x02\x12\x0f\n\x0bSOLVER_NONE\x10\x03*b\n\x08\x42locking\x12\x18\n\x14\x42LOCKING_UNSPECIFIED\x10\x00\x12\x11\n\rBLOCKING_KEYS\x10\x01\x12\x10\n\x0c\x42LOCKING_LSH\x10\x02\x12\x17\n\x13\x42LOCKING_EXHAUSTIVE\x10\x03*h\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\n\n\x06QUEUED\x10\x01\x12\x0b\n\x07RUNNING\x10\x02\x12\r\n\tSUCCEEDED\x10\x03\x12\n\n\x06\x46\x41ILED\x10\x04\x12\r\n\tCANCELLED\x10\x05\x32\xb5\x02\n\x04Runs\x12\x37\n\x06\x43reate\x12\x19.pprl.v1.CreateRunRequest\x1a\x12.pprl.v1.RunStatus\x12-\n\x06Status\x12\x0f.pprl.v1.RunRef\x1a\x12.pprl.v1.RunStatus\x12.\n\x05Watch\x12\x0f.pprl.v1.RunRef\x1a\x12.pprl.v1.RunStatus0\x01\x12-\n\x06\x43\x61ncel\x12\x0f.pprl.v1.RunRef\x1a\x12.pprl.v1.RunStatus\x12\x32\n\x07Results\x12\x0f.pprl.v1.RunRef\x1a\x14.pprl.v1.ResultChunk0\x01\x12\x32\n\x04List\x12\x18.pprl.v1.ListRunsRequest\x1a\x10.pprl.v1.RunListb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'transport.generated.runs_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SOLVER']._serialized_start=589
-  _globals['_SOLVER']._serialized_end=681
-  _globals['_BLOCKING']._serialized_start=683
-  _globals['_BLOCKING']._serialized_end=781
-  _globals['_RUNSTATE']._serialized_start=783
-  _globals['_RUNSTATE']._serialized_end=887
+  _globals['_SOLVER']._serialized_start=675
+  _globals['_SOLVER']._serialized_end=767
+  _globals['_BLOCKING']._serialized_start=769
+  _globals['_BLOCKING']._serialized_end=867
+  _globals['_RUNSTATE']._serialized_start=869
+  _globals['_RUNSTATE']._serialized_end=973
   _globals['_CREATERUNREQUEST']._serialized_start=44
   _globals['_CREATERUNREQUEST']._serialized_end=263
   _globals['_RUNREF']._serialized_start=265
@@ -45,6 +45,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNSTATUS']._serialized_end=539
   _globals['_RESULTCHUNK']._serialized_start=541
   _globals['_RESULTCHUNK']._serialized_end=587
-  _globals['_RUNS']._serialized_start=890
-  _globals['_RUNS']._serialized_end=1147
+  _globals['_LISTRUNSREQUEST']._serialized_start=589
+  _globals['_LISTRUNSREQUEST']._serialized_end=628
+  _globals['_RUNLIST']._serialized_start=630
+  _globals['_RUNLIST']._serialized_end=673
+  _globals['_RUNS']._serialized_start=976
+  _globals['_RUNS']._serialized_end=1285
 # @@protoc_insertion_point(module_scope)

@@ -59,6 +59,11 @@ class RunsStub:
                 request_serializer=transport_dot_generated_dot_runs__pb2.RunRef.SerializeToString,
                 response_deserializer=transport_dot_generated_dot_runs__pb2.ResultChunk.FromString,
                 _registered_method=True)
+        self.List = channel.unary_unary(
+                '/pprl.v1.Runs/List',
+                request_serializer=transport_dot_generated_dot_runs__pb2.ListRunsRequest.SerializeToString,
+                response_deserializer=transport_dot_generated_dot_runs__pb2.RunList.FromString,
+                _registered_method=True)
 
 
 class RunsServicer:
@@ -96,6 +101,13 @@ class RunsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def List(self, request, context):
+        """Runs under agreements the caller is a party to, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RunsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -123,6 +135,11 @@ def add_RunsServicer_to_server(servicer, server):
                     servicer.Results,
                     request_deserializer=transport_dot_generated_dot_runs__pb2.RunRef.FromString,
                     response_serializer=transport_dot_generated_dot_runs__pb2.ResultChunk.SerializeToString,
+            ),
+            'List': grpc.unary_unary_rpc_method_handler(
+                    servicer.List,
+                    request_deserializer=transport_dot_generated_dot_runs__pb2.ListRunsRequest.FromString,
+                    response_serializer=transport_dot_generated_dot_runs__pb2.RunList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -260,6 +277,33 @@ class Runs:
             '/pprl.v1.Runs/Results',
             transport_dot_generated_dot_runs__pb2.RunRef.SerializeToString,
             transport_dot_generated_dot_runs__pb2.ResultChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def List(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pprl.v1.Runs/List',
+            transport_dot_generated_dot_runs__pb2.ListRunsRequest.SerializeToString,
+            transport_dot_generated_dot_runs__pb2.RunList.FromString,
             options,
             channel_credentials,
             insecure,

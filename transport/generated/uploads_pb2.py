@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!transport/generated/uploads.proto\x12\x07pprl.v1\"\x95\x01\n\x12\x42\x65ginUploadRequest\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_name\x18\x03 \x01(\t\x12\x15\n\rmanifest_json\x18\x04 \x01(\t\x12\x13\n\x0btotal_bytes\x18\x05 \x01(\x04\x12\x14\n\x0ctotal_sha256\x18\x06 \x01(\t\"\\\n\x0bUploadState\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x13\n\x0bnext_offset\x18\x02 \x01(\x04\x12\x13\n\x0btotal_bytes\x18\x03 \x01(\x04\x12\x10\n\x08\x63omplete\x18\x04 \x01(\x08\"N\n\x0bUploadChunk\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\"(\n\x13\x43ommitUploadRequest\x12\x11\n\tupload_id\x18\x01 \x01(\t\"\xb9\x01\n\x0b\x44\x61tasetInfo\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_name\x18\x03 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x04 \x01(\t\x12\x14\n\x0crecord_count\x18\x05 \x01(\x04\x12\x14\n\x0c\x63ontent_hash\x18\x06 \x01(\t\x12\x1a\n\x12schema_fingerprint\x18\x07 \x01(\t\x12\x0e\n\x06key_id\x18\x08 \x01(\t2\xb9\x01\n\x07Uploads\x12:\n\x05\x42\x65gin\x12\x1b.pprl.v1.BeginUploadRequest\x1a\x14.pprl.v1.UploadState\x12\x34\n\x04Send\x12\x14.pprl.v1.UploadChunk\x1a\x14.pprl.v1.UploadState(\x01\x12<\n\x06\x43ommit\x12\x1c.pprl.v1.CommitUploadRequest\x1a\x14.pprl.v1.DatasetInfob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!transport/generated/uploads.proto\x12\x07pprl.v1\"\x95\x01\n\x12\x42\x65ginUploadRequest\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_name\x18\x03 \x01(\t\x12\x15\n\rmanifest_json\x18\x04 \x01(\t\x12\x13\n\x0btotal_bytes\x18\x05 \x01(\x04\x12\x14\n\x0ctotal_sha256\x18\x06 \x01(\t\"\\\n\x0bUploadState\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x13\n\x0bnext_offset\x18\x02 \x01(\x04\x12\x13\n\x0btotal_bytes\x18\x03 \x01(\x04\x12\x10\n\x08\x63omplete\x18\x04 \x01(\x08\"N\n\x0bUploadChunk\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\"(\n\x13\x43ommitUploadRequest\x12\x11\n\tupload_id\x18\x01 \x01(\t\"\xb9\x01\n\x0b\x44\x61tasetInfo\x12\x12\n\ndataset_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_name\x18\x03 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x04 \x01(\t\x12\x14\n\x0crecord_count\x18\x05 \x01(\x04\x12\x14\n\x0c\x63ontent_hash\x18\x06 \x01(\t\x12\x1a\n\x12schema_fingerprint\x18\x07 \x01(\t\x12\x0e\n\x06key_id\x18\x08 \x01(\t\"$\n\x0c\x44\x61tasetQuery\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\"5\n\x0b\x44\x61tasetList\x12&\n\x08\x64\x61tasets\x18\x01 \x03(\x0b\x32\x14.pprl.v1.DatasetInfo\" \n\nDatasetRef\x12\x12\n\ndataset_id\x18\x01 \x01(\t2\xb2\x02\n\x07Uploads\x12:\n\x05\x42\x65gin\x12\x1b.pprl.v1.BeginUploadRequest\x1a\x14.pprl.v1.UploadState\x12\x34\n\x04Send\x12\x14.pprl.v1.UploadChunk\x1a\x14.pprl.v1.UploadState(\x01\x12<\n\x06\x43ommit\x12\x1c.pprl.v1.CommitUploadRequest\x1a\x14.pprl.v1.DatasetInfo\x12;\n\x0cListDatasets\x12\x15.pprl.v1.DatasetQuery\x1a\x14.pprl.v1.DatasetList\x12:\n\rDeleteDataset\x12\x13.pprl.v1.DatasetRef\x1a\x14.pprl.v1.DatasetInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,6 +41,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMMITUPLOADREQUEST']._serialized_end=412
   _globals['_DATASETINFO']._serialized_start=415
   _globals['_DATASETINFO']._serialized_end=600
-  _globals['_UPLOADS']._serialized_start=603
-  _globals['_UPLOADS']._serialized_end=788
+  _globals['_DATASETQUERY']._serialized_start=602
+  _globals['_DATASETQUERY']._serialized_end=638
+  _globals['_DATASETLIST']._serialized_start=640
+  _globals['_DATASETLIST']._serialized_end=693
+  _globals['_DATASETREF']._serialized_start=695
+  _globals['_DATASETREF']._serialized_end=727
+  _globals['_UPLOADS']._serialized_start=730
+  _globals['_UPLOADS']._serialized_end=1036
 # @@protoc_insertion_point(module_scope)

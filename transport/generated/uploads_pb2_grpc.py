@@ -49,6 +49,16 @@ class UploadsStub:
                 request_serializer=transport_dot_generated_dot_uploads__pb2.CommitUploadRequest.SerializeToString,
                 response_deserializer=transport_dot_generated_dot_uploads__pb2.DatasetInfo.FromString,
                 _registered_method=True)
+        self.ListDatasets = channel.unary_unary(
+                '/pprl.v1.Uploads/ListDatasets',
+                request_serializer=transport_dot_generated_dot_uploads__pb2.DatasetQuery.SerializeToString,
+                response_deserializer=transport_dot_generated_dot_uploads__pb2.DatasetList.FromString,
+                _registered_method=True)
+        self.DeleteDataset = channel.unary_unary(
+                '/pprl.v1.Uploads/DeleteDataset',
+                request_serializer=transport_dot_generated_dot_uploads__pb2.DatasetRef.SerializeToString,
+                response_deserializer=transport_dot_generated_dot_uploads__pb2.DatasetInfo.FromString,
+                _registered_method=True)
 
 
 class UploadsServicer:
@@ -72,6 +82,19 @@ class UploadsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDatasets(self, request, context):
+        """The caller's own datasets; and the deletion of one of them (runs keep their results).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDataset(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UploadsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -88,6 +111,16 @@ def add_UploadsServicer_to_server(servicer, server):
             'Commit': grpc.unary_unary_rpc_method_handler(
                     servicer.Commit,
                     request_deserializer=transport_dot_generated_dot_uploads__pb2.CommitUploadRequest.FromString,
+                    response_serializer=transport_dot_generated_dot_uploads__pb2.DatasetInfo.SerializeToString,
+            ),
+            'ListDatasets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDatasets,
+                    request_deserializer=transport_dot_generated_dot_uploads__pb2.DatasetQuery.FromString,
+                    response_serializer=transport_dot_generated_dot_uploads__pb2.DatasetList.SerializeToString,
+            ),
+            'DeleteDataset': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDataset,
+                    request_deserializer=transport_dot_generated_dot_uploads__pb2.DatasetRef.FromString,
                     response_serializer=transport_dot_generated_dot_uploads__pb2.DatasetInfo.SerializeToString,
             ),
     }
@@ -171,6 +204,60 @@ class Uploads:
             target,
             '/pprl.v1.Uploads/Commit',
             transport_dot_generated_dot_uploads__pb2.CommitUploadRequest.SerializeToString,
+            transport_dot_generated_dot_uploads__pb2.DatasetInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pprl.v1.Uploads/ListDatasets',
+            transport_dot_generated_dot_uploads__pb2.DatasetQuery.SerializeToString,
+            transport_dot_generated_dot_uploads__pb2.DatasetList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDataset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pprl.v1.Uploads/DeleteDataset',
+            transport_dot_generated_dot_uploads__pb2.DatasetRef.SerializeToString,
             transport_dot_generated_dot_uploads__pb2.DatasetInfo.FromString,
             options,
             channel_credentials,

@@ -1,10 +1,13 @@
-"""A target and a reference from the synthetic generator, for tests and the benchmark.
+"""A target and a reference from the synthetic generator, for the attack tests and benchmark.
 
 The target is a department extract (household registration: name, ID number, sex, date of
 birth, address) generated with one seed and encoded with a fresh linkage secret; the public
 reference is the same extract of another population drawn with another seed from the same
 generator (other people, same distributions). The department side keeps the extract and
 `X.map.parquet`, which the harness reads only to score the attacks afterwards.
+
+In the application layer: it joins the generator (`pprl_synthetic`) and the encoder with the
+attacks, which live in `bloom.attacks` and must not import the generator.
 """
 
 from __future__ import annotations
