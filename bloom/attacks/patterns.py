@@ -18,8 +18,7 @@ groups the keys give away, where a pattern is the set of bits (almost) every mem
    with their syllables; across groups each character is a frequent bit pattern
    (`bloom.attacks.mining`), labelled by frequency, and a record's given name is the
    reference given name with exactly the characters it holds;
-5. the two sex patterns are named by the reference's sex ratio against their sizes, with a
-   little weight on the reference sex of the given names decoded with them.
+5. the two sex patterns are named by the reference's sex ratio against their sizes.
 Birth month and day are not mined (see the README): the date guess is the reference's most
 frequent date in the recovered year.
 """
@@ -27,7 +26,6 @@ frequent date in the recovered year.
 from __future__ import annotations
 
 import time
-from collections import Counter
 
 import numpy as np
 
@@ -290,22 +288,18 @@ def pattern_attack(ctx: AttackContext) -> AttackResult:
     g["full_name"] = np.array(full, dtype=object)
 
     if (side >= 0).any():
-        g["sex"] = _name_sexes(ctx, side, g["given_name"])
+        g["sex"] = _name_sexes(ctx, side)
     g["birth_date"] = most_common_date(ref, g["birth_year"])
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _name_sexes(ctx: AttackContext, side: np.ndarray, given: np.ndarray) -> np.ndarray:
-    """Name the two sex patterns: the reference's sex ratio against the two halves' sizes,
-    plus the reference sex of the given names decoded with them."""
-    counts: dict = {}
-    for v, s in zip(ctx.ref_attr["given_name"].tolist(), ctx.ref_attr["sex"].tolist(), strict=True):
-        if v is not None and s is not None:
-            counts.setdefault(v, Counter())[s] += 1
-    given_side = [(s, counts[v]) for s, v in zip(side.tolist(), given.tolist(), strict=True)
-                  if s >= 0 and v in counts]  # fmt: skip
-    vote = sex_vote(ctx, side, given_side)
+def _name_sexes(ctx: AttackContext, side: np.ndarray) -> np.ndarray:
+    """Name the two sex patterns by the reference's sex ratio against the halves' sizes.
+
+    The given names this attack decodes are not reliable enough to vote (their mistakes
+    can lean to one sex), so only the sizes count here."""
+    vote = sex_vote(ctx, side, [])
     out = np.full(len(side), None, dtype=object)
     out[side == 0] = "M" if vote > 0 else "F"
     out[side == 1] = "F" if vote > 0 else "M"

@@ -17,7 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from bloom.attacks.align import linear_assignment, poisson_cost, qap_refine, rank_align
+from bloom.attacks.align import (
+    linear_assignment,
+    poisson_cost,
+    qap_objective,
+    qap_refine,
+    rank_align,
+)
 from bloom.attacks.plain import TokenIndex
 
 
@@ -101,8 +107,22 @@ def align_signatures(
         b /= max(float(b.max()), 1.0)
         # A tuple of weights refines in stages: a light weight first settles the coarse
         # structure (decades) by frequency, heavier ones then settle the fine structure.
-        for weight in structure if isinstance(structure, tuple) else (structure,):
-            start = qap_refine(a, b, cost, start, weight=weight)
+        # Local search ends in local optima, so a few schedules ending at the same weight
+        # are run and the labelling with the best objective is kept (no truth needed).
+        stages = structure if isinstance(structure, tuple) else (structure,)
+        final = stages[-1]
+        schedules = {stages}
+        if len(stages) > 1:
+            schedules |= {(stages[0] / 3, *stages[1:]), (stages[0], final / 3, final), (final,)}
+        best, best_score = start, -np.inf
+        for schedule in sorted(schedules):
+            found = start
+            for weight in schedule:
+                found = qap_refine(a, b, cost, found, weight=weight)
+            score = qap_objective(a, b, cost, found, final)
+            if score > best_score:
+                best, best_score = found, score
+        start = best
     label[top] = values[start]
     # Classes outside the refined set take the free values by rank.
     used = set(label[top].tolist())
