@@ -132,8 +132,6 @@ def label_chars(
 ) -> np.ndarray:
     """Index into `chars` for each character pattern: by count, then by structure (two
     characters with the same pinyin share the syllable's positions)."""
-    from bloom.names import default_reading
-
     c, m = len(counts), len(chars)
     label = rank_align(counts, char_counts)
     if c == 0 or m == 0:
@@ -146,7 +144,7 @@ def label_chars(
         f = patterns[top].astype(np.float32)
         a = (f @ f.T).astype(float)
         np.fill_diagonal(a, 0.0)
-        reading = [default_reading(chars[v]) for v in values.tolist()]
+        reading = [_usual_reading(chars[v]) for v in values.tolist()]
         b = np.array([[float(x is not None and x == y) for y in reading] for x in reading])
         np.fill_diagonal(b, 0.0)
         start = qap_refine(a, b, cost, start, weight=structure)
@@ -168,3 +166,13 @@ def decode_given(hits: np.ndarray, label: np.ndarray, chars: list[str], names: d
         found = frozenset(chars[label[j]] for j in np.flatnonzero(hits[i]) if label[j] >= 0)
         out[i] = names.get(found)
     return out
+
+
+def _usual_reading(ch: str) -> str | None:
+    """A character's usual pinyin, from the public table the encoder also uses."""
+    from bloom import pinyin_table
+
+    table = pinyin_table.table()
+    ids = table.lookup(np.array([ord(ch)]))[0]
+    found = [table.syllables[i - 1] for i in ids.tolist() if i]
+    return found[0] if found else None
