@@ -29,6 +29,7 @@ from linkage.options import (
     BlockingMethod,
     LSHOptions,
     Solver,
+    check_unit,
 )
 from linkage.plan import MatchPlan, build_plan
 from linkage.solvers import RightDuplicates, cluster_labels, group_labels, solve
@@ -132,6 +133,9 @@ def match(
     records above the threshold that are near-copies of its best one (one person registered
     twice on the right); other solvers ignore it.
     """
+    threshold = check_unit(threshold)
+    if score_floor is not None:
+        score_floor = check_unit(score_floor, "score_floor")
     method = _enum(BlockingMethod, blocking)
     chosen = _enum(Solver, solver)
     timings = {}
@@ -203,6 +207,7 @@ def dedup(
     progress: Progress | None = None,
 ) -> Clusters:
     """Find records of one dataset that are the same person (connected components)."""
+    threshold = check_unit(threshold)
     timings = {}
     start = time.perf_counter()
     plan = plan_match(a, a, threshold, blocking, lsh=lsh, one_dataset=True)
@@ -263,6 +268,7 @@ def link_groups(
     """Link three or more datasets at once: every pair of datasets is compared, then groups."""
     if len(datasets) < 2:
         raise InputError("link_groups needs at least two datasets")
+    threshold = check_unit(threshold)
     method = _enum(BlockingMethod, blocking)
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from tqdm import tqdm
 
 from governance.passphrases import key_passphrase
-from linkage.cli import DiceOrOff, EnumChoice
+from linkage.cli import DiceOrOff, EnumChoice, UnitInterval
 from linkage.options import (
     DEFAULT_BLOCKING,
     DEFAULT_SOLVER,
@@ -168,9 +168,7 @@ def run() -> None:
 @click.option("--agreement", "agreement_id", required=True)
 @click.option("--dataset-a", required=True)
 @click.option("--dataset-b", required=True)
-@click.option(
-    "--threshold", default=DEFAULT_THRESHOLD, show_default=True, type=click.FloatRange(0.0, 1.0)
-)
+@click.option("--threshold", default=DEFAULT_THRESHOLD, show_default=True, type=UnitInterval())
 @click.option(
     "--blocking",
     type=EnumChoice(BlockingMethod),
