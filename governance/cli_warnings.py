@@ -67,8 +67,10 @@ def warnings_group() -> None:
     "--pairs", "pairs_path", type=EXISTING_FILE, default=None, help="token_a,token_b,score CSV."
 )
 @click.option("--agreement", "agreement_id", required=True, help="The agreement of the match.")
-@click.option("--left-dataset", required=True, help="Dataset of token_a (catalogue entry).")
-@click.option("--right-dataset", required=True, help="Dataset of token_b (catalogue entry).")
+@click.option("--left-dataset", required=True, help="Dataset of token_a (with --run: the run's A).")
+@click.option(
+    "--right-dataset", required=True, help="Dataset of token_b (with --run: the run's B)."
+)
 @_rules_option
 @click.option(
     "--seed",
@@ -95,7 +97,9 @@ def warnings_issue(
     source = (
         pairs_from_csv(pairs_path)
         if pairs_path is not None
-        else pairs_from_run(data_dir, run_id or "", agreement_id)
+        else pairs_from_run(
+            data_dir, run_id or "", agreement_id, datasets=(left_dataset, right_dataset)
+        )
     )
     seed = secrets.randbelow(2**63) if seed is None else seed
     acting = signer(cert_path, key_path)

@@ -147,8 +147,8 @@ def _run_dir(world, agreement_id: str, source, state: RunState) -> str:
         RunSpec(
             run_id,
             agreement_id,
-            "mca-low-income",
-            "mps-deaths",
+            "mz-low-income-0123456789ab",
+            "gaj-vehicles-0123456789ab",
             0.7,
             "keys",
             "many-to-one",
