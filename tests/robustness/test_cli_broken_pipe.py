@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from robustness_cli import PPRL
 
 from governance import pki
 from governance.store import DB_FILE, GovernanceStore
@@ -12,7 +13,6 @@ from governance.warning_pairs import MatchedPair, PairSource
 from governance.warning_rules import load_rules
 from pprl.clitools import BROKEN_PIPE_EXIT
 
-PPRL = str(Path(sys.executable).with_name("pprl"))
 WARNINGS = 2000  # a listing far larger than a pipe's buffer (64 KiB)
 
 

@@ -5,32 +5,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from robustness_cli import one_line_error, pprl
 from transport_world import encoded_pair
 
 import linkage
 from pprl.encoded import MANIFEST_KEY, content_hash, manifest_of, write_encoded
 from pprl.errors import EncodedFormatError, InputError
 
-PPRL = str(Path(sys.executable).with_name("pprl"))
 SHARED = 93
-
-
-def _pprl(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [PPRL, *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def _rewrite(src: Path, dst: Path, **columns) -> Path:
@@ -45,27 +33,18 @@ def _rewrite(src: Path, dst: Path, **columns) -> Path:
     return dst
 
 
-def _one_line_error(result: subprocess.CompletedProcess, *expected: str) -> str:
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr
-    for text in expected:
-        assert text in lines[0], lines[0]
-    return lines[0]
-
-
 def test_matcher_input_checks(tmp_path):
     a, b, truth = encoded_pair(tmp_path, "MCA", "MPS", 300, 200, SHARED, seed=4)
     out = tmp_path / "pairs.csv"
     match = ("match", a, b, "--out", out, "--blocking", "exhaustive", "--threshold", "0.8")
-    assert "93 pairs after solver" in _pprl(*match).stdout  # the honest files find every match
+    assert "93 pairs after solver" in pprl(*match).stdout  # the honest files find every match
 
     # A popcount column that disagrees with the filters (every count doubled: 0 pairs before).
     stored = pq.read_table(b).column("popcount").to_numpy().astype(np.uint16)
     bad_pop = _rewrite(b, tmp_path / "bad-popcount.parquet", popcount=pa.array(stored * 2))
-    _one_line_error(
-        _pprl("match", a, bad_pop, "--out", out, "--blocking", "exhaustive"),
+    one_line_error(
+        pprl("match", a, bad_pop, "--out", out, "--blocking", "exhaustive"),
+        2,
         str(bad_pop),
         "row 0",
         "popcount",
@@ -78,14 +57,14 @@ def test_matcher_input_checks(tmp_path):
     repeated = tokens[2]
     tokens[7] = repeated
     dup = _rewrite(b, tmp_path / "duplicate-token.parquet", record_token=pa.array(tokens))
-    line = _one_line_error(
-        _pprl("match", a, dup, "--out", out), str(dup), "row 7", "row 2", "record_token"
+    line = one_line_error(
+        pprl("match", a, dup, "--out", out), 2, str(dup), "row 7", "row 2", "record_token"
     )
     assert repeated not in line
 
     # Thresholds that are not a number in [0, 1]: refused by the CLI and by the API.
     for value in ("nan", "inf", "-0.1", "1.5"):
-        result = _pprl("match", a, b, "--out", out, "--threshold", value)
+        result = pprl("match", a, b, "--out", out, "--threshold", value)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
         assert len(errors) == 1 and "'--threshold'" in errors[0], result.stderr
@@ -108,5 +87,5 @@ def test_matcher_input_checks(tmp_path):
         meta = {MANIFEST_KEY: json.dumps({**manifest, name: value}).encode()}
         garbage = tmp_path / f"garbage-{name}.parquet"
         pq.write_table(table.replace_schema_metadata(meta), garbage)
-        line = _one_line_error(_pprl("match", garbage, b, "--out", out), str(garbage), name)
+        line = one_line_error(pprl("match", garbage, b, "--out", out), 2, str(garbage), name)
         assert "张伟" not in line
