@@ -11,11 +11,11 @@ from governance import pki
 from governance.cli_common import (
     data_dir_option,
     open_store,
-    parse_time,
     signer,
     signer_options,
 )
 from governance.model import Agreement, UseApplication
+from governance.validity import parse_validity, show_validity
 from pprl.errors import InputError
 
 
@@ -39,8 +39,8 @@ def agreement_as_dict(agreement: Agreement, now) -> dict:
         "scenario": app.scenario,
         "spatial_scope": app.spatial_scope,
         "disclose_fields": list(app.disclose_fields),
-        "valid_from": app.valid_from.isoformat(),
-        "valid_until": app.valid_until.isoformat(),
+        "valid_from": show_validity(app.valid_from),
+        "valid_until": show_validity(app.valid_until, until=True),
         "named_parties": list(app.named_parties),
         "required_approvers": list(agreement.required_approvers),
         "approvals": list(agreement.approvals),
@@ -76,8 +76,10 @@ def agreement() -> None:
     multiple=True,
     help="A field the provider may disclose for matched records; repeat.",
 )
-@click.option("--valid-from", required=True, help="ISO date or date-time (UTC if no zone).")
-@click.option("--valid-until", required=True, help="ISO date or date-time (UTC if no zone).")
+@click.option("--valid-from", required=True, help="China date (from its start) or ISO date-time.")
+@click.option(
+    "--valid-until", required=True, help="China date (to its end, inclusive) or ISO date-time."
+)
 @click.option(
     "--party",
     "named_parties",
@@ -113,8 +115,8 @@ def agreement_apply(
             scenario=scenario,
             spatial_scope=spatial_scope,
             disclose_fields=disclose_fields,
-            valid_from=parse_time(valid_from, "valid_from"),
-            valid_until=parse_time(valid_until, "valid_until"),
+            valid_from=parse_validity(valid_from, "valid_from"),
+            valid_until=parse_validity(valid_until, "valid_until", until=True),
             named_parties=named_parties,
         )
         filed = store.apply(applicant, application)
