@@ -4,8 +4,9 @@ PPRL_CA_PASSPHRASE   the office's CA private key
 PPRL_KEY_PASSPHRASE  a certificate's private key (department, office or matcher)
 PPRL_PASSPHRASE      a linkage secret file (the same variable the encoder reads)
 
-`pprl serve` opens the matcher's key with PPRL_MATCHER_KEY_PASSPHRASE instead, and no child
-process of the matcher inherits any of these (transport/childenv.py).
+`pprl serve` opens the matcher's key with its own descriptor, file or PPRL_MATCHER_KEY_PASSPHRASE
+instead (transport/keypass.py), and no child process of the matcher inherits any of these
+(transport/childenv.py).
 """
 
 from __future__ import annotations

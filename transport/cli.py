@@ -10,7 +10,6 @@ else a hidden prompt.
 from __future__ import annotations
 
 import functools
-import os
 import signal
 import sys
 import threading
@@ -30,7 +29,6 @@ from linkage.options import (
     Solver,
 )
 from pprl.errors import InputError
-from transport.childenv import MATCHER_KEY_ENV
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 from transport.run_options import blocking_value, solver_value
@@ -104,19 +102,43 @@ def _print_status(status) -> None:
 @click.option("--port-file", type=click.Path(), help="Write the bound port here once listening.")
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
 @click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
-def serve(data_dir, host, port, cert, key, port_file, max_upload_mb, run_parallelism) -> None:
+@click.option(
+    "--key-passphrase-fd",
+    "passphrase_fd",
+    type=click.IntRange(min=0),
+    help="Read the matcher key's passphrase from this file descriptor.",
+)
+@click.option(
+    "--key-passphrase-file",
+    "passphrase_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the matcher key's passphrase from this file (mode 0600).",
+)
+def serve(
+    data_dir,
+    host,
+    port,
+    cert,
+    key,
+    port_file,
+    max_upload_mb,
+    run_parallelism,
+    passphrase_fd,
+    passphrase_file,
+) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted.
 
-    An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE, else a hidden prompt.
+    An encrypted matcher key is opened with --key-passphrase-fd, --key-passphrase-file (mode
+    0600), PPRL_MATCHER_KEY_PASSPHRASE (the matcher then starts itself again without it, so
+    its environment never holds it), else a hidden prompt.
     """
     from pprl.files import write_atomic
+    from transport.keypass import matcher_key_passphrase
     from transport.server import serve as start
 
+    # Before anything else: with the variable set, this re-executes the process without it.
+    matcher_passphrase = matcher_key_passphrase(Path(key), fd=passphrase_fd, file=passphrase_file)
     limits = Limits(max_upload_bytes=max_upload_mb * MIB)
-    # The matcher's key has its own variable (else a prompt); a department's never opens it,
-    # and no child of the matcher inherits it.
-    matcher_passphrase = key_passphrase(Path(key), MATCHER_KEY_ENV)
-    os.environ.pop(MATCHER_KEY_ENV, None)
     server = start(
         data_dir,
         port,
