@@ -103,6 +103,34 @@ def _print_status(status) -> None:
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
 @click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
 @click.option(
+    "--workers",
+    default=Limits.rpc_workers,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Threads serving calls.",
+)
+@click.option(
+    "--max-streams",
+    default=Limits.max_streams,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Streams open at once in all (fewer than --workers).",
+)
+@click.option(
+    "--max-streams-per-caller",
+    default=Limits.max_streams_per_caller,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Streams one department may hold open at once.",
+)
+@click.option(
+    "--stream-idle-seconds",
+    default=Limits.stream_idle_seconds,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=86400.0),
+    help="Close a client stream that sends nothing for this long.",
+)
+@click.option(
     "--key-passphrase-fd",
     "passphrase_fd",
     type=click.IntRange(min=0),
@@ -123,6 +151,10 @@ def serve(
     port_file,
     max_upload_mb,
     run_parallelism,
+    workers,
+    max_streams,
+    max_streams_per_caller,
+    stream_idle_seconds,
     passphrase_fd,
     passphrase_file,
 ) -> None:
@@ -136,9 +168,15 @@ def serve(
     from transport.keypass import matcher_key_passphrase
     from transport.server import serve as start
 
-    # Before anything else: with the variable set, this re-executes the process without it.
+    limits = Limits(
+        max_upload_bytes=max_upload_mb * MIB,
+        rpc_workers=workers,
+        max_streams=max_streams,
+        max_streams_per_caller=max_streams_per_caller,
+        stream_idle_seconds=stream_idle_seconds,
+    )
+    # Before the server starts: with the variable set, this re-executes the process without it.
     matcher_passphrase = matcher_key_passphrase(Path(key), fd=passphrase_fd, file=passphrase_file)
-    limits = Limits(max_upload_bytes=max_upload_mb * MIB)
     server = start(
         data_dir,
         port,

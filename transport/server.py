@@ -107,7 +107,6 @@ def serve(
     key_passphrase: bytes | None = None,
     host: str = "127.0.0.1",
     limits: Limits = DEFAULT_LIMITS,
-    max_workers: int = 16,
     run_parallelism: int = 1,
 ) -> MatcherServer:
     """Start the matcher on host:port (0 = a free port); return it with its bound port.
@@ -134,9 +133,10 @@ def serve(
     interceptor = EngineInterceptor(
         StoreIdentities(governance),
         lambda actor, action, details: governance.audit(actor, action, None, details),
+        limits,
     )
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
+        futures.ThreadPoolExecutor(max_workers=limits.rpc_workers, thread_name_prefix="rpc"),
         interceptors=[interceptor],
         options=[
             ("grpc.max_receive_message_length", limits.max_message_bytes),
