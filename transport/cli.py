@@ -28,7 +28,7 @@ from linkage.options import (
     BlockingMethod,
     Solver,
 )
-from pprl.errors import InputError
+from pprl.errors import InputError, IntegrityError
 from transport.generated import runs_pb2
 from transport.limits import MIB, Limits
 from transport.run_options import blocking_value, solver_value
@@ -93,6 +93,13 @@ def _print_status(status) -> None:
     click.echo(line)
 
 
+def _limit(option: str, field: str, kind: click.ParamType, help: str):
+    """An option of `pprl serve` setting one field of `Limits` (its default shown)."""
+    return click.option(
+        option, field, default=getattr(Limits, field), show_default=True, type=kind, help=help
+    )
+
+
 @click.command()
 @click.option("--data-dir", required=True, type=click.Path(file_okay=False), help="Matcher data.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -102,33 +109,37 @@ def _print_status(status) -> None:
 @click.option("--port-file", type=click.Path(), help="Write the bound port here once listening.")
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
 @click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
-@click.option(
-    "--workers",
-    default=Limits.rpc_workers,
-    show_default=True,
-    type=click.IntRange(min=2),
-    help="Threads serving calls.",
-)
-@click.option(
-    "--max-streams",
-    default=Limits.max_streams,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Streams open at once in all (fewer than --workers).",
-)
-@click.option(
+@_limit("--workers", "rpc_workers", click.IntRange(min=2), "Threads serving calls.")
+@_limit("--max-streams", "max_streams", click.IntRange(min=1), "Streams open at once in all.")
+@_limit(
     "--max-streams-per-caller",
-    default=Limits.max_streams_per_caller,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Streams one department may hold open at once.",
+    "max_streams_per_caller",
+    click.IntRange(min=1),
+    "Streams one department may hold open at once.",
 )
-@click.option(
+@_limit(
     "--stream-idle-seconds",
-    default=Limits.stream_idle_seconds,
-    show_default=True,
-    type=click.FloatRange(min=0.1, max=86400.0),
-    help="Close a client stream that sends nothing for this long.",
+    "stream_idle_seconds",
+    click.FloatRange(min=0.1, max=86400.0),
+    "Close a client stream that sends nothing for this long.",
+)
+@_limit(
+    "--max-result-pairs",
+    "max_result_pairs",
+    click.IntRange(min=1),
+    "A run with more candidate pairs fails, saying so.",
+)
+@_limit(
+    "--min-threshold",
+    "min_threshold",
+    UnitInterval(),
+    "Runs asking for a lower threshold are refused (0 allows any).",
+)
+@_limit(
+    "--max-disclosure-payloads",
+    "max_disclosure_payloads",
+    click.IntRange(min=1),
+    "Sealed payloads relayed per run and recipient.",
 )
 @click.option(
     "--key-passphrase-fd",
@@ -151,12 +162,9 @@ def serve(
     port_file,
     max_upload_mb,
     run_parallelism,
-    workers,
-    max_streams,
-    max_streams_per_caller,
-    stream_idle_seconds,
     passphrase_fd,
     passphrase_file,
+    **limit_options,
 ) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted.
 
@@ -168,13 +176,7 @@ def serve(
     from transport.keypass import matcher_key_passphrase
     from transport.server import serve as start
 
-    limits = Limits(
-        max_upload_bytes=max_upload_mb * MIB,
-        rpc_workers=workers,
-        max_streams=max_streams,
-        max_streams_per_caller=max_streams_per_caller,
-        stream_idle_seconds=stream_idle_seconds,
-    )
+    limits = Limits(max_upload_bytes=max_upload_mb * MIB, **limit_options)
     # Before the server starts: with the variable set, this re-executes the process without it.
     matcher_passphrase = matcher_key_passphrase(Path(key), fd=passphrase_fd, file=passphrase_file)
     server = start(
@@ -352,11 +354,22 @@ def disclose(client, run_id, agreement_id, map_path, source_path, fields, column
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @client_options
 def receive(client, run_id, agreement_id, map_path, out):
-    """Consumer: collect, verify and decrypt disclosed fields for its matched records."""
+    """Consumer: collect, verify and decrypt disclosed fields for its matched records.
+
+    Each payload stands alone: one that fails a check is skipped and named (exit 1), the
+    others are received into OUT.
+    """
     from transport.disclosure import receive as collect
 
     report = collect(client, run_id, agreement_id, map_path=map_path, out_path=out)
     click.echo(f"{report.records} disclosed records from {report.payloads} payload(s) in {out}")
+    if report.refused:  # the others are in `out`; these were skipped whole
+        listed = ", ".join(f"{r.disclosure_id} ({r.reason})" for r in report.refused[:3])
+        more = f" and {len(report.refused) - 3} more" if len(report.refused) > 3 else ""
+        raise IntegrityError(
+            f"{len(report.refused)} of {report.payloads + len(report.refused)} payload(s) "
+            f"refused and skipped: {listed}{more}"
+        )
 
 
 def register(main: click.Group) -> None:

@@ -123,12 +123,13 @@ def serve(
     store = GovernanceStore(data_dir / DB_FILE)
     ca_pem = store.ca_certificate().public_bytes(serialization.Encoding.PEM)
     governance = _LockedStore(store)
-    runs = RunManager(data_dir, parallel=run_parallelism)
+    runs = RunManager(data_dir, parallel=run_parallelism, max_pairs=limits.max_result_pairs)
     matcher = Matcher(
         governance=governance,
         uploads=UploadStore(data_dir, limits),
         runs=runs,
         relay=DisclosureRelay(data_dir),
+        limits=limits,
     )
     interceptor = EngineInterceptor(
         StoreIdentities(governance),
