@@ -1,9 +1,11 @@
 """Where governance passphrases come from: an environment variable, else a hidden prompt.
 
-The variables are named in pprl/passphrase.py: PPRL_CA_PASSPHRASE (the office's CA key),
-PPRL_KEY_PASSPHRASE (a certificate's key), PPRL_PASSPHRASE (a linkage secret file, the same
-variable the encoder reads). `pprl serve` opens the matcher's key with
-PPRL_MATCHER_KEY_PASSPHRASE instead, and no child process of the matcher inherits any of these
+PPRL_CA_PASSPHRASE   the office's CA private key
+PPRL_KEY_PASSPHRASE  a certificate's private key (department, office or matcher)
+PPRL_PASSPHRASE      a linkage secret file (the same variable the encoder reads)
+
+`pprl serve` opens the matcher's key with its own descriptor, file or PPRL_MATCHER_KEY_PASSPHRASE
+instead (transport/keypass.py), and no child process of the matcher inherits any of these
 (transport/childenv.py).
 """
 

@@ -5,7 +5,10 @@ Either way only opaque record tokens and scores are read, and every token must l
 refused at the row and field where it does, so no plaintext can reach the warnings table.
 
     a run:   read through the matcher's own run files (pprl.runfiles.RunDirectory); the run
-             must have succeeded under the agreement
+             must have succeeded under the agreement, and the datasets the warnings are
+             issued for must be the run's own, in its order (left = dataset A): a dataset
+             is named by its id at the matcher (`low-income-3f2a9c0d11e4`) or by the name
+             it was uploaded under (`low-income`), compared as the rules compare names
     a CSV:   token_a,token_b,score as `pprl match` writes it
 """
 
@@ -21,12 +24,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from governance.warning_rules import dataset_key
 from pprl.encoded import TOKEN_PATTERN
 from pprl.errors import InputError, NotFound
 from pprl.runfiles import RunDirectory, RunState
 
 PAIR_COLUMNS = ("token_a", "token_b", "score")
 _TOKEN = re.compile(TOKEN_PATTERN)  # the encoded format's own record-token rule
+_DIGEST_SUFFIX = re.compile(r"-[0-9a-f]{12}$")  # a dataset id is `<name>-<content digest>`
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,10 @@ def pairs_from_csv(path: Path) -> PairSource:
     return PairSource(label, _checked(rows, str(path)))
 
 
-def pairs_from_run(data_dir: Path, run_id: str, agreement_id: str) -> PairSource:
+def pairs_from_run(
+    data_dir: Path, run_id: str, agreement_id: str, *, datasets: tuple[str, str]
+) -> PairSource:
+    """The run's pairs, if it succeeded under `agreement_id` over `datasets` (left, right)."""
     try:
         files = RunDirectory.in_data_dir(data_dir, run_id)
     except NotFound:
@@ -73,11 +81,12 @@ def pairs_from_run(data_dir: Path, run_id: str, agreement_id: str) -> PairSource
     try:
         spec, state = files.spec_data(), files.status().state
     except (NotFound, OSError, ValueError, KeyError, TypeError):
-        raise InputError(f"no readable run {run_id} in {data_dir}", field="run") from None
+        raise InputError(f"no readable run {run_id}", field="run") from None  # no server path
     if spec.get("agreement_id") != agreement_id:
         raise InputError(f"run {run_id} was not made under agreement {agreement_id}", field="run")
     if state is not RunState.SUCCEEDED:
         raise InputError(f"run {run_id} has not succeeded (state {state.value})", field="run")
+    _check_run_datasets(run_id, (spec.get("dataset_a"), spec.get("dataset_b")), datasets)
     path = files.result_path
     try:
         table = pq.read_table(path, columns=list(PAIR_COLUMNS))
@@ -86,6 +95,25 @@ def pairs_from_run(data_dir: Path, run_id: str, agreement_id: str) -> PairSource
     columns = [table.column(c).to_pylist() for c in PAIR_COLUMNS]
     rows = [(i, a, b, s) for i, (a, b, s) in enumerate(zip(*columns, strict=True), start=1)]
     return PairSource(run_id, _checked(rows, str(path)))
+
+
+def _names_of(dataset_id: str) -> set[str]:
+    """The names a run's dataset goes by: its id and the name it was uploaded under."""
+    return {dataset_key(dataset_id), dataset_key(_DIGEST_SUFFIX.sub("", dataset_id))}
+
+
+def _check_run_datasets(run_id: str, run_datasets: tuple, given: tuple[str, str]) -> None:
+    if not all(isinstance(d, str) and d for d in run_datasets):
+        raise InputError(f"run {run_id} names no datasets", field="run")
+    for side, option, run_dataset, name in zip(
+        "AB", ("left-dataset", "right-dataset"), run_datasets, given, strict=True
+    ):
+        if dataset_key(name) not in _names_of(run_dataset):
+            raise InputError(
+                f"run {run_id} matched {run_datasets[0]} (A, left) with {run_datasets[1]} "
+                f"(B, right); --{option} {name} is not its dataset {side}",
+                field=option,
+            )
 
 
 def _checked(rows: list[tuple[int, object, object, object]], where: str) -> tuple[MatchedPair, ...]:

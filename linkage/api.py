@@ -28,6 +28,7 @@ from linkage.options import (
     BlockingMethod,
     LSHOptions,
     Solver,
+    check_unit,
     threshold_for,
 )
 from linkage.plan import MatchPlan, build_plan
@@ -135,6 +136,9 @@ def match(
     encoding's schema states, else `DEFAULT_THRESHOLD` (`linkage.options.threshold_for`).
     """
     threshold = threshold_for(threshold, a.manifest.match_threshold)
+    threshold = check_unit(threshold)
+    if score_floor is not None:
+        score_floor = check_unit(score_floor, "score_floor")
     method = _enum(BlockingMethod, blocking)
     chosen = _enum(Solver, solver)
     timings = {}
@@ -206,6 +210,7 @@ def dedup(
     progress: Progress | None = None,
 ) -> Clusters:
     """Find records of one dataset that are the same person (connected components)."""
+    threshold = check_unit(threshold)
     timings = {}
     start = time.perf_counter()
     threshold = threshold_for(threshold, a.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
@@ -267,6 +272,7 @@ def link_groups(
     """Link three or more datasets at once: every pair of datasets is compared, then groups."""
     if len(datasets) < 2:
         raise InputError("link_groups needs at least two datasets")
+    threshold = check_unit(threshold)
     method = _enum(BlockingMethod, blocking)
     threshold = threshold_for(threshold, datasets[0].manifest.match_threshold)
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)

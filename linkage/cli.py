@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 import time
 from pathlib import Path
 
@@ -41,9 +42,22 @@ class EnumChoice(click.Choice):
         return self.kind(super().convert(value, param, ctx))
 
 
+class UnitInterval(click.FloatRange):
+    """A number in [0, 1]. click's FloatRange lets NaN through (it compares false), this not."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0, 1.0)
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number in [0, 1]", param, ctx)
+        return number
+
+
 THRESHOLD = click.option(
     "--threshold",
-    type=click.FloatRange(0.0, 1.0),
+    type=UnitInterval(),
     default=None,
     help="Dice similarity a pair must reach [default: the threshold the encoding's schema "
     f"states, else {DEFAULT_THRESHOLD}].",
@@ -128,7 +142,7 @@ def _rate(count: int, seconds: float) -> str:
 )
 @click.option(
     "--plot-floor",
-    type=click.FloatRange(0.0, 1.0),
+    type=UnitInterval(),
     default=0.5,
     show_default=True,
     help="Lowest score shown in the histogram.",
@@ -218,7 +232,7 @@ def match_command(
 @click.argument("a", type=click.Path(dir_okay=False))
 @click.option(
     "--threshold",
-    type=click.FloatRange(0.0, 1.0),
+    type=UnitInterval(),
     default=None,
     help="Dice similarity a pair must reach (clusters chain, so keep it where namesakes stay "
     f"apart) [default: the encoding schema's threshold, else {DEFAULT_DEDUP_THRESHOLD}].",

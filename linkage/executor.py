@@ -14,6 +14,7 @@ import numpy as np
 from linkage.candidates import CandidatePairs
 from linkage.kernel import PackedRows, dice_blocks
 from linkage.plan import MatchPlan, Partition
+from pprl.errors import LimitExceeded
 
 # Called after each partition with (comparisons done in it, comparisons in the whole plan).
 Progress = Callable[[int, int], None]
@@ -50,10 +51,18 @@ def merge(plan: MatchPlan, parts: list[CandidatePairs]) -> CandidatePairs:
 
 
 class LocalExecutor:
-    """Runs partitions one after another; the kernel itself uses every core."""
+    """Runs partitions one after another; the kernel itself uses every core.
 
-    def __init__(self, target_comparisons: int = 500_000_000) -> None:
+    With `max_pairs`, a plan whose distinct candidate pairs pass that many stops as soon as
+    they do (`LimitExceeded`): the pairs held are merged (repeats of several passes dropped)
+    whenever they double, so memory stays within a few times the limit plus one partition.
+    """
+
+    def __init__(
+        self, target_comparisons: int = 500_000_000, *, max_pairs: int | None = None
+    ) -> None:
         self.target_comparisons = target_comparisons
+        self.max_pairs = max_pairs
 
     def run(
         self,
@@ -62,9 +71,23 @@ class LocalExecutor:
         right: PackedRows,
         progress: Progress | None = None,
     ) -> CandidatePairs:
-        results = []
+        results: list[CandidatePairs] = []
+        held, merge_at = 0, self.max_pairs
         for part in plan.partitions(self.target_comparisons):
             results.append(run_partition(plan, part, left, right))
+            held += len(results[-1])
+            if merge_at is not None and held > merge_at:
+                results = [self._within_limit(plan, merge(plan, results))]
+                held = len(results[0])
+                merge_at = max(merge_at, 2 * held)
             if progress is not None:
                 progress(part.comparisons, plan.comparisons)
-        return merge(plan, results)
+        return self._within_limit(plan, merge(plan, results))
+
+    def _within_limit(self, plan: MatchPlan, pairs: CandidatePairs) -> CandidatePairs:
+        if self.max_pairs is not None and len(pairs) > self.max_pairs:
+            raise LimitExceeded(
+                f"more than {self.max_pairs:,} candidate pairs at threshold "
+                f"{plan.threshold:g} (the limit); raise the threshold"
+            )
+        return pairs

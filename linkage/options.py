@@ -24,6 +24,7 @@ extracts) with the cn-identity schema (`bench/quality_peers.py` and the runs beh
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,21 @@ def threshold_for(
     if given is not None:
         return float(given)
     return default if encoding_threshold is None else float(encoding_threshold)
+
+
+def check_unit(value: float, name: str = "threshold") -> float:
+    """A Dice value a caller gives (threshold, floor): a finite number in [0, 1].
+
+    Said in so many words because NaN compares false with everything, so a range check
+    written as `not 0 <= x <= 1` is the only kind that refuses it.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number within [0, 1]") from None
+    if not (math.isfinite(number) and 0.0 <= number <= 1.0):
+        raise InputError(f"{name} must be within [0, 1], got {number}")
+    return number
 
 
 DEFAULT_LSH_BANDS = 32

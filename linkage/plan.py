@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from linkage.blocking import BlockingPass
+from linkage.options import check_unit
 from pprl.encoded import FILTER_BITS
 from pprl.errors import InputError
 
@@ -133,8 +134,7 @@ def build_plan(
     top_k: int | None = None,
     one_dataset: bool = False,
 ) -> MatchPlan:
-    if not 0.0 <= threshold <= 1.0:
-        raise InputError(f"threshold must be within [0, 1], got {threshold}")
+    threshold = check_unit(threshold)
     if top_k is not None and top_k < 1:
         raise InputError("top_k must be at least 1")
     planned = tuple(plan_pass(p, left_pops, right_pops) for p in passes)

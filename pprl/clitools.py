@@ -2,6 +2,10 @@
 
 The root command (`pprl_app.cli`) and the matcher process's own entry (`python -m transport`)
 both build on it, so an error looks the same whichever started the process.
+
+A reader that goes away early (`pprl audit show | head`) is not an error: like a Unix tool
+killed by SIGPIPE, the command stops at once, says nothing and exits with 141 (128 + SIGPIPE,
+what a shell reports for such a tool, so `set -o pipefail` scripts see the same either way).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import click
 
 from pprl.errors import PprlError
 
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as a shell reports a tool the signal ended
+
 
 class EngineGroup(click.Group):
     """A click group that turns engine errors into one clear line and an exit code."""
@@ -23,6 +29,9 @@ class EngineGroup(click.Group):
         except PprlError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(BROKEN_PIPE_EXIT)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -38,3 +47,14 @@ class EngineGroup(click.Group):
                 err=True,
             )
             sys.exit(70)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (captured by a test runner)
+        pass
+    finally:
+        os.close(devnull)

@@ -13,6 +13,11 @@ The manifest carries the schema fingerprint and key id (never the key), counts a
 hash over the columns, so a reader can tell a damaged or swapped file from a good one.
 Its `format_version` is checked on read: a file of a version this engine does not know (a
 newer one, say) is refused with the version found and the versions it reads.
+
+A reader trusts nothing the file says about itself that it can check: every manifest field
+must have its type, record tokens must be unique, and the popcounts are recomputed from the
+filters (a stored count that disagrees is refused, naming the file and the first row; the
+kernels' length filter and Dice scores would otherwise be silently wrong).
 """
 
 from __future__ import annotations
@@ -81,15 +86,27 @@ class Manifest:
         """Parse a manifest, refusing a format version this engine does not read."""
         try:
             data = json.loads(text)
-            data["blocking_keys"] = tuple(data["blocking_keys"])
-            known = {f.name for f in dataclasses.fields(cls)}
-            manifest = cls(**{k: v for k, v in data.items() if k in known})
-        except (ValueError, KeyError, TypeError) as exc:
+        except ValueError as exc:
             raise EncodedFormatError(
                 f"unreadable manifest ({type(exc).__name__})", path=path
             ) from None
-        check_format_version(manifest.format_version, path)
-        return manifest
+        if not isinstance(data, dict):
+            raise EncodedFormatError("unreadable manifest (not a JSON object)", path=path)
+        check_format_version(data.get("format_version", FORMAT_VERSION), path)
+        known = {f.name for f in dataclasses.fields(cls)}
+        missing = [name for name in _REQUIRED_FIELDS if name not in data]
+        if missing:
+            raise EncodedFormatError(
+                "unreadable manifest (field missing)", path=path, field=f"manifest.{missing[0]}"
+            )
+        for name, (check, kind) in _FIELD_TYPES.items():
+            if name in data and not check(data[name]):
+                # The value is not echoed: a damaged file may hold anything.
+                raise EncodedFormatError(
+                    f"unreadable manifest (expected {kind})", path=path, field=f"manifest.{name}"
+                )
+        data["blocking_keys"] = tuple(data["blocking_keys"])
+        return cls(**{k: v for k, v in data.items() if k in known})
 
     def check_compatible(self, other: Manifest) -> None:
         """Refuse to compare encodings made under different schemas or secrets, or under a
@@ -132,6 +149,44 @@ def check_not_retired(fingerprint: str) -> None:
         )
 
 
+def _is_int(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_optional_text(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+_REQUIRED_FIELDS = ("schema_fingerprint", "key_id", "record_count", "content_hash", "blocking_keys")
+# Each manifest field's type, checked before the dataclass is built (it checks nothing itself).
+_FIELD_TYPES = {
+    "schema_fingerprint": (_is_text, "text"),
+    "key_id": (_is_text, "text"),
+    "record_count": (_is_int, "a count"),
+    "content_hash": (_is_text, "text"),
+    "blocking_keys": (
+        lambda v: isinstance(v, list) and all(isinstance(k, str) and k for k in v),
+        "a list of names",
+    ),
+    "filter_bits": (_is_int, "a count"),
+    "department": (_is_optional_text, "text or null"),
+    "created_at": (_is_optional_text, "text or null"),
+    "counts": (
+        lambda v: isinstance(v, dict) and all(_is_int(n) for n in v.values()),
+        "an object of counts",
+    ),
+    "signature": (_is_optional_text, "text or null"),
+    "match_threshold": (
+        lambda v: v is None or (type(v) in (int, float) and 0 < v <= 1),
+        "a number in (0, 1] or null",
+    ),
+}
+
+
 def check_format_version(found: object, path: str | None = None) -> None:
     """Refuse an encoded format version other than those in SUPPORTED_FORMAT_VERSIONS."""
     if type(found) is int and found in SUPPORTED_FORMAT_VERSIONS:
@@ -172,6 +227,39 @@ def check_tokens(table: pa.Table, path: str = "<table>") -> None:
             row=row,
             field="record_token",
         )
+
+
+def check_unique_tokens(table: pa.Table, path: str = "<table>") -> None:
+    """Refuse a record token that appears twice (results and disclosure join on tokens).
+
+    Needs `check_tokens` first: tokens are then 32 characters each, never null.
+    """
+    column = table.column("record_token")
+    if pc.count_distinct(column).as_py() == len(column):
+        return
+    tokens = np.frombuffer(_token_bytes(column), dtype="S32")
+    order = np.argsort(tokens, kind="stable")
+    repeats = order[1:][tokens[order[1:]] == tokens[order[:-1]]]
+    row = int(repeats.min())
+    first = int(np.flatnonzero(tokens == tokens[row])[0])
+    raise EncodedFormatError(
+        f"record token repeats row {first}", path=path, row=row, field="record_token"
+    )
+
+
+def check_popcounts(table: pa.Table, clks: np.ndarray, path: str = "<table>") -> np.ndarray:
+    """The popcounts recomputed from the filters; refuse a stored column that disagrees."""
+    actual = _popcounts(clks)
+    stored = table.column("popcount").to_numpy(zero_copy_only=False)
+    wrong = np.flatnonzero(stored != actual)
+    if len(wrong):
+        raise EncodedFormatError(
+            f"popcount disagrees with the filter's set bits ({len(wrong)} row(s))",
+            path=path,
+            row=int(wrong[0]),
+            field="popcount",
+        )
+    return actual
 
 
 def _token_bytes(column: pa.ChunkedArray) -> bytes:
@@ -293,6 +381,7 @@ def dataset_from_table(
     if not table.schema.remove_metadata().equals(expected):
         raise EncodedFormatError(f"{path}: columns do not match the encoded-dataset format")
     check_tokens(table, path)
+    check_unique_tokens(table, path)
     if table.num_rows != manifest.record_count:
         raise EncodedFormatError(
             f"{path}: manifest says {manifest.record_count} records, file has {table.num_rows}"
@@ -313,7 +402,7 @@ def dataset_from_table(
         manifest=manifest,
         tokens=table.column("record_token").combine_chunks(),
         filters=filters,
-        popcounts=table.column("popcount").to_numpy(zero_copy_only=False).astype(np.uint16),
+        popcounts=check_popcounts(table, clks, path),
         blocking=blocking,
     )
 

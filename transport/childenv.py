@@ -2,8 +2,9 @@
 
 The matcher server and its run workers never need a department's, the office's or a linkage
 secret's passphrase; inheriting them would put them in `/proc/<pid>/environ` of every child
-and in any crash report. The matcher's own key passphrase travels in its own variable,
-`PPRL_MATCHER_KEY_PASSPHRASE`, given to the server process only (never to run workers).
+and in any crash report. The matcher's own key passphrase reaches the server process only,
+through a file descriptor (`transport.keypass`); set as `PPRL_MATCHER_KEY_PASSPHRASE`, it makes
+`pprl serve` start itself again without the variable, so the serving process never holds it.
 """
 
 from __future__ import annotations

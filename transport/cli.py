@@ -11,15 +11,13 @@ a hidden prompt.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 from pathlib import Path
 
 import click
 
-from governance.passphrases import key_passphrase
-from linkage.cli import DiceOrOff, EnumChoice
+from linkage.cli import DiceOrOff, EnumChoice, UnitInterval
 from linkage.options import (
     DEFAULT_BLOCKING,
     DEFAULT_SOLVER,
@@ -27,8 +25,8 @@ from linkage.options import (
     BlockingMethod,
     Solver,
 )
+from pprl.errors import IntegrityError
 from pprl.files import write_table_csv_atomic
-from pprl.passphrase import MATCHER_KEY_ENV
 from pprl.progress import ProgressBar
 from pprl.tables import parse_column_map
 from transport.cli_options import client_options, network_options, output_options
@@ -63,6 +61,13 @@ def _print_status(status, err: bool = False) -> None:
     click.echo(line, err=err)
 
 
+def _limit(option: str, field: str, kind: click.ParamType, help: str):
+    """An option of `pprl serve` setting one field of `Limits` (its default shown)."""
+    return click.option(
+        option, field, default=getattr(Limits, field), show_default=True, type=kind, help=help
+    )
+
+
 @click.command()
 @click.option("--data-dir", required=True, type=click.Path(file_okay=False), help="Matcher data.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -77,19 +82,77 @@ def _print_status(status, err: bool = False) -> None:
 )
 @click.option("--max-upload-mb", default=Limits.max_upload_bytes // MIB, show_default=True)
 @click.option("--runs", "run_parallelism", default=1, show_default=True, help="Runs at once.")
+@_limit("--workers", "rpc_workers", click.IntRange(min=2), "Threads serving calls.")
+@_limit("--max-streams", "max_streams", click.IntRange(min=1), "Streams open at once in all.")
+@_limit(
+    "--max-streams-per-caller",
+    "max_streams_per_caller",
+    click.IntRange(min=1),
+    "Streams one department may hold open at once.",
+)
+@_limit(
+    "--stream-idle-seconds",
+    "stream_idle_seconds",
+    click.FloatRange(min=0.1, max=86400.0),
+    "Close a client stream that sends nothing for this long.",
+)
+@_limit(
+    "--max-result-pairs",
+    "max_result_pairs",
+    click.IntRange(min=1),
+    "A run with more candidate pairs fails, saying so.",
+)
+@_limit(
+    "--min-threshold",
+    "min_threshold",
+    UnitInterval(),
+    "Runs asking for a lower threshold are refused (0 allows any).",
+)
+@_limit(
+    "--max-disclosure-payloads",
+    "max_disclosure_payloads",
+    click.IntRange(min=1),
+    "Sealed payloads relayed per run and recipient.",
+)
+@click.option(
+    "--key-passphrase-fd",
+    "passphrase_fd",
+    type=click.IntRange(min=0),
+    help="Read the matcher key's passphrase from this file descriptor.",
+)
+@click.option(
+    "--key-passphrase-file",
+    "passphrase_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the matcher key's passphrase from this file (mode 0600).",
+)
 def serve(
-    data_dir, host, port, cert, key, port_file, ready_file, max_upload_mb, run_parallelism
+    data_dir,
+    host,
+    port,
+    cert,
+    key,
+    port_file,
+    ready_file,
+    max_upload_mb,
+    run_parallelism,
+    passphrase_fd,
+    passphrase_file,
+    **limit_options,
 ) -> None:
     """Run the central matcher (gRPC, mutual TLS required) until interrupted.
 
     Each call is logged on stderr as one JSON line (caller, method, status, ms), never with
     any of its contents.
 
-    An encrypted matcher key is opened with PPRL_MATCHER_KEY_PASSPHRASE, else a hidden prompt.
+    An encrypted matcher key is opened with --key-passphrase-fd, --key-passphrase-file (mode
+    0600), PPRL_MATCHER_KEY_PASSPHRASE (the matcher then starts itself again without it, so
+    its environment never holds it), else a hidden prompt.
     """
     import logging
 
     from pprl.files import write_atomic
+    from transport.keypass import matcher_key_passphrase
     from transport.server import serve as start
 
     access = logging.getLogger("pprl.access")  # one JSON line per call, on stderr
@@ -100,11 +163,9 @@ def serve(
         access.setLevel(logging.INFO)
         access.propagate = False
 
-    limits = Limits(max_upload_bytes=max_upload_mb * MIB)
-    # The matcher's key has its own variable (else a prompt); a department's never opens it,
-    # and no child of the matcher inherits it.
-    matcher_passphrase = key_passphrase(Path(key), MATCHER_KEY_ENV)
-    os.environ.pop(MATCHER_KEY_ENV, None)
+    limits = Limits(max_upload_bytes=max_upload_mb * MIB, **limit_options)
+    # Before the server starts: with the variable set, this re-executes the process without it.
+    matcher_passphrase = matcher_key_passphrase(Path(key), fd=passphrase_fd, file=passphrase_file)
     server = start(
         data_dir,
         port,
@@ -201,7 +262,7 @@ def run() -> None:
 @click.option(
     "--threshold",
     default=None,
-    type=click.FloatRange(0.0, 1.0, min_open=True),
+    type=UnitInterval(),
     help="Dice threshold [default: the one the encodings' schema states, else "
     f"{DEFAULT_THRESHOLD}].",
 )
@@ -397,11 +458,22 @@ def disclose(
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @client_options
 def receive(client, run_id, agreement_id, map_path, out):
-    """Consumer: collect, verify and decrypt disclosed fields for its matched records."""
+    """Consumer: collect, verify and decrypt disclosed fields for its matched records.
+
+    Each payload stands alone: one that fails a check is skipped and named (exit 1), the
+    others are received into OUT.
+    """
     from transport.disclosure import receive as collect
 
     report = collect(client, run_id, agreement_id, map_path=map_path, out_path=out)
     click.echo(f"{report.records} disclosed records from {report.payloads} payload(s) in {out}")
+    if report.refused:  # the others are in `out`; these were skipped whole
+        listed = ", ".join(f"{r.disclosure_id} ({r.reason})" for r in report.refused[:3])
+        more = f" and {len(report.refused) - 3} more" if len(report.refused) > 3 else ""
+        raise IntegrityError(
+            f"{len(report.refused)} of {report.payloads + len(report.refused)} payload(s) "
+            f"refused and skipped: {listed}{more}"
+        )
 
 
 def register(main: click.Group) -> None:

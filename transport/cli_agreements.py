@@ -12,7 +12,6 @@ import json
 
 import click
 
-from governance.cli_common import parse_time
 from governance.model import (
     DataFormat,
     SecurityLevel,
@@ -21,6 +20,7 @@ from governance.model import (
     UpdateCycle,
     UseApplication,
 )
+from governance.validity import parse_validity
 from pprl.errors import InputError
 from transport.cli_options import client_options, output_options
 from transport.governance_views import agreement_dict, entry_dict
@@ -121,8 +121,10 @@ def agreement() -> None:
     multiple=True,
     help="A field the provider may disclose for matched records; repeat.",
 )
-@click.option("--valid-from", required=True, help="ISO date or date-time (UTC if no zone).")
-@click.option("--valid-until", required=True, help="ISO date or date-time (UTC if no zone).")
+@click.option("--valid-from", required=True, help="China date (from its start) or ISO date-time.")
+@click.option(
+    "--valid-until", required=True, help="China date (to its end, inclusive) or ISO date-time."
+)
 @click.option(
     "--party",
     "named_parties",
@@ -157,8 +159,8 @@ def agreement_apply(
         scenario=scenario,
         spatial_scope=spatial_scope,
         disclose_fields=disclose_fields,
-        valid_from=parse_time(valid_from, "valid_from"),
-        valid_until=parse_time(valid_until, "valid_until"),
+        valid_from=parse_validity(valid_from, "valid_from"),
+        valid_until=parse_validity(valid_until, "valid_until", until=True),
         named_parties=named_parties,
     )
     filed = client.apply(application)

@@ -7,7 +7,9 @@ payload to the matcher to relay.
 
 Consumer (`receive`): fetch sealed payloads addressed to it, check that each comes from the
 agreement's provider under this agreement and run, check the provider's signature, decrypt,
-and join each disclosed row to its own record through the match id and its own map.
+and join each disclosed row to its own record through the match id and its own map. Each
+payload stands alone: one that fails any check (or repeats a match already received) is
+refused whole and skipped, listed in the report's `refused`, and the others are received.
 
 Both sides take the provider, the consumer and the fields only from the agreement's signed
 application and approvals, verified against their own copy of the CA (`agreement_proof`),
@@ -42,11 +44,20 @@ class ReleaseReport:
 
 
 @dataclass(frozen=True)
+class Refused:
+    """A payload `receive` skipped, and why (as little as `pprl.sealing` says of a seal)."""
+
+    disclosure_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ReceiveReport:
     out_path: Path
-    payloads: int
+    payloads: int  # received
     records: int
     fields: tuple[str, ...]
+    refused: tuple[Refused, ...] = ()
 
 
 def token_index(map_path: str | Path, value_column: str) -> dict[str, object]:
@@ -182,31 +193,23 @@ def receive(
     )
     out_rows: list[dict] = []
     fields: list[str] = []
-    payloads = client.fetch(run_id)
-    for message in payloads:
-        if (
-            message.recipient != me
-            or message.run_id != run_id
-            or message.agreement_id != agreement_id
-            or message.sender != agreement.provider
-        ):
-            raise IntegrityError(sealing.CANNOT_OPEN)
-        document = json.loads(open_sealed(_sealed(message), client.signer.private_key, sender_cert))
-        if (
-            document.get("format") != PAYLOAD_FORMAT
-            or len(document["rows"]) != message.record_count
-        ):
-            raise IntegrityError(sealing.CANNOT_OPEN)
-        if list(document["fields"]) != list(message.fields) or set(message.fields) - set(
-            agreement.fields
-        ):
-            raise IntegrityError(sealing.CANNOT_OPEN)
+    refused: list[Refused] = []
+    received = 0
+    seen: set = set()
+    expected = Expected(run_id, agreement_id, me, agreement.provider, tuple(agreement.fields))
+    for message in client.fetch(run_id):
+        try:
+            document = _opened(message, expected, client, sender_cert)
+            rows = _rows(document, message, token_of, seen)
+        except IntegrityError as exc:
+            refused.append(Refused(message.disclosure_id or "(no id)", str(exc)))
+            continue
+        received += 1
+        seen.update(match_id for match_id, _ in rows)
         fields += [f for f in document["fields"] if f not in fields]
-        for match_id, values in document["rows"]:
-            if match_id not in token_of:
-                raise IntegrityError(f"disclosed match {match_id} is not in this run's results")
+        for match_id, values in rows:
             token = token_of[match_id]
-            if token not in ids_of:
+            if token not in ids_of:  # our own map lacks our own token: not the payload's fault
                 raise InputError(f"record token {token} is not in the map", path=str(map_path))
             out_rows.append(
                 {
@@ -220,4 +223,62 @@ def receive(
     header = ["record_id", "match_id", "provider", *fields]
     ordered = sorted(out_rows, key=lambda r: r["match_id"])
     write_csv_atomic(out, header, ([row.get(name, "") for name in header] for row in ordered))
-    return ReceiveReport(out, len(payloads), len(out_rows), tuple(fields))
+    return ReceiveReport(out, received, len(out_rows), tuple(fields), tuple(refused))
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What every payload of this receipt must say of itself."""
+
+    run_id: str
+    agreement_id: str
+    recipient: str
+    sender: str
+    fields: tuple[str, ...]
+
+
+def _opened(message, expected: Expected, client: MatcherClient, sender_cert) -> dict:
+    """The payload's document, if it is addressed to us and sealed by the provider."""
+    if (
+        message.recipient != expected.recipient
+        or message.run_id != expected.run_id
+        or message.agreement_id != expected.agreement_id
+        or message.sender != expected.sender
+    ):
+        raise IntegrityError(sealing.CANNOT_OPEN)
+    plain = open_sealed(_sealed(message), client.signer.private_key, sender_cert)
+    try:
+        document = json.loads(plain)
+    except ValueError:
+        raise IntegrityError(sealing.CANNOT_OPEN) from None
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != PAYLOAD_FORMAT
+        or not isinstance(document.get("rows"), list)
+        or len(document["rows"]) != message.record_count
+        or document.get("fields") != list(message.fields)
+        or set(message.fields) - set(expected.fields)
+    ):
+        raise IntegrityError(sealing.CANNOT_OPEN)
+    return document
+
+
+def _rows(document: dict, message, token_of: dict, seen: set) -> list[tuple[int, dict]]:
+    """The payload's rows, each a match of this run not received before, with its fields."""
+    fields = set(message.fields)
+    rows, here = [], set()
+    for row in document["rows"]:
+        if not (isinstance(row, list) and len(row) == 2 and isinstance(row[1], dict)):
+            raise IntegrityError(sealing.CANNOT_OPEN)
+        match_id, values = row
+        if type(match_id) is not int or set(values) != fields:
+            raise IntegrityError(sealing.CANNOT_OPEN)
+        if not all(v is None or isinstance(v, str | int | float) for v in values.values()):
+            raise IntegrityError(sealing.CANNOT_OPEN)
+        if match_id not in token_of:
+            raise IntegrityError("a disclosed match is not in this run's results")
+        if match_id in seen or match_id in here:
+            raise IntegrityError("a disclosed match was already received")
+        here.add(match_id)
+        rows.append((match_id, values))
+    return rows

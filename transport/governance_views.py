@@ -15,6 +15,7 @@ from google.protobuf.json_format import MessageToDict
 from governance.agreement_messages import application_to_json
 from governance.audit import Anchor, AuditEntry
 from governance.model import Agreement, AgreementEvidence, CatalogueEntry
+from governance.validity import show_validity
 from governance.warnings import IssueReport, RiskWarning
 from pprl.errors import InputError
 from transport.generated import governance_pb2
@@ -101,8 +102,8 @@ def agreement_message(
         scenario=app.scenario,
         spatial_scope=app.spatial_scope,
         disclose_fields=list(app.disclose_fields),
-        valid_from=_iso(app.valid_from),
-        valid_until=_iso(app.valid_until),
+        valid_from=show_validity(app.valid_from),  # China dates, the end inclusive
+        valid_until=show_validity(app.valid_until, until=True),
         named_parties=list(app.named_parties),
         required_approvers=list(agreement.required_approvers),
         approvals=list(agreement.approvals),

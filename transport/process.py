@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -9,8 +10,8 @@ import time
 from pathlib import Path
 
 from pprl.errors import TransportError
-from pprl.passphrase import MATCHER_KEY_ENV
 from transport.childenv import child_environment
+from transport.keypass import FD_OPTION
 
 
 class MatcherProcess:
@@ -42,12 +43,24 @@ class MatcherProcess:
         args = [sys.executable, "-m", "transport", "serve", "--data-dir", str(self.data_dir)]
         args += ["--port", "0", "--cert", str(self.cert), "--key", str(self.key), *extra_args]
         args += ["--port-file", str(self.port_file)]
-        extra = {"PYTHONUNBUFFERED": "1"}
-        if self._key_passphrase:  # the matcher's own key: only this process gets it
-            extra[MATCHER_KEY_ENV] = self._key_passphrase.decode()
-        env = child_environment(**extra)
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        env = child_environment(PYTHONUNBUFFERED="1")
+        pass_fds: tuple[int, ...] = ()
+        if self._key_passphrase:
+            # The matcher's own key: only this process gets it, through a pipe, never its
+            # environment (which /proc/<pid>/environ would show for the process's lifetime).
+            read_end, write_end = os.pipe()
+            os.write(write_end, self._key_passphrase)
+            os.close(write_end)
+            pass_fds = (read_end,)
+            args += [FD_OPTION, str(read_end)]
+        try:
+            with open(self.log_path, "ab") as log:
+                self.proc = subprocess.Popen(
+                    args, stdout=log, stderr=subprocess.STDOUT, env=env, pass_fds=pass_fds
+                )
+        finally:
+            for fd in pass_fds:
+                os.close(fd)
         deadline = time.monotonic() + timeout
         while not self.port_file.exists():
             if self.proc.poll() is not None:

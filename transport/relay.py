@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from pprl.errors import InputError
 from pprl.files import write_atomic
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+
+
+@dataclass(frozen=True)
+class Relayed:
+    payloads: int
+    bytes: int
+    records: int
 
 
 class DisclosureRelay:
@@ -37,9 +45,13 @@ class DisclosureRelay:
         target.mkdir(parents=True, exist_ok=True)
         write_atomic(target / f"{disclosure_id}.bin", payload)
 
-    def records_relayed(self, run_id: str, recipient: str, count_of) -> int:
-        """Records already relayed for a run and recipient (`count_of` reads one payload's)."""
-        return sum(count_of(raw) for raw in self.for_recipient(run_id, recipient))
+    def relayed(self, run_id: str, recipient: str, count_of) -> Relayed:
+        """What is already relayed for a run and recipient (`count_of` reads one payload's
+        record count)."""
+        payloads = self.for_recipient(run_id, recipient)
+        return Relayed(
+            len(payloads), sum(len(raw) for raw in payloads), sum(count_of(r) for r in payloads)
+        )
 
     def for_recipient(self, run_id: str, recipient: str) -> list[bytes]:
         target = self._dir(run_id, recipient)

@@ -1,8 +1,13 @@
-"""Execute one run in its own process: `python -m transport.run_worker RUN_DIR DATASETS PID`.
+"""Execute one run in its own process:
+`python -m transport.run_worker RUN_DIR DATASETS PID [MAX_PAIRS]`.
 
 A separate process so that cancelling is immediate (the matcher terminates it) and a crash in
 the matching cannot take the server down. The worker exits on its own when its parent, the
 matcher, disappears; the restarted matcher then runs it again from the start.
+
+A run whose candidate pairs pass MAX_PAIRS stops as soon as they do and fails with that
+reason, which the parties see (it names no server path); any other failure reaches them only
+as "run failed", its reason going to the matcher's log.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pprl.errors import LimitExceeded
 from pprl.files import atomic_path
 from transport.runstate import RUN_FAILED, RunFiles, RunState, RunStatus
 from transport.uploads import DATASET_SUFFIX, load_dataset
@@ -54,8 +60,14 @@ def canonical_result(pairs: pa.Table) -> pa.Table:
     return table.add_column(0, "match_id", match_id)
 
 
-def execute(files: RunFiles, datasets: Path) -> RunStatus:
+# Comparisons per partition: small enough that one partition's pairs, even at a threshold
+# that keeps all of them, stay a few hundred MB before the pair limit is checked again.
+PARTITION_COMPARISONS = 20_000_000
+
+
+def execute(files: RunFiles, datasets: Path, max_pairs: int | None = None) -> RunStatus:
     import linkage  # imported here: only the worker process pays for the kernels
+    from linkage.executor import LocalExecutor
 
     spec = files.spec()
     status = files.status().moved(state=RunState.RUNNING, stage="loading", progress=0.05)
@@ -82,6 +94,7 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
         solver=spec.solver,
         duplicates_at=spec.duplicates_at,
         progress=progress,
+        executor=LocalExecutor(PARTITION_COMPARISONS, max_pairs=max_pairs),
     )
     table = canonical_result(result.to_table())
     status = status.moved(stage="writing", progress=0.9)
@@ -98,13 +111,15 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
 def main(argv: list[str]) -> int:
     run_dir, datasets = Path(argv[0]), Path(argv[1])
     _die_with_parent(int(argv[2]))
+    max_pairs = int(argv[3]) if len(argv) > 3 else None
     files = RunFiles(run_dir.parent, run_dir.name)
     try:
-        execute(files, datasets)
+        execute(files, datasets, max_pairs)
     except Exception as exc:  # the client gets a generic failure; the reason goes to the log
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        message = f"run failed: {exc}" if isinstance(exc, LimitExceeded) else RUN_FAILED
         files.write_status(
-            files.status().moved(state=RunState.FAILED, stage="failed", message=RUN_FAILED)
+            files.status().moved(state=RunState.FAILED, stage="failed", message=message)
         )
         return 1
     return 0

@@ -23,8 +23,9 @@ log = logging.getLogger("pprl.transport")
 
 
 class RunManager:
-    def __init__(self, data_dir: Path, *, parallel: int = 1) -> None:
+    def __init__(self, data_dir: Path, *, parallel: int = 1, max_pairs: int | None = None) -> None:
         self.root = data_dir / RUNS_SUBDIR
+        self.max_pairs = max_pairs  # a run past this many candidate pairs fails, saying so
         self.root.mkdir(parents=True, exist_ok=True)
         self.datasets = data_dir / "datasets"
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -123,6 +124,7 @@ class RunManager:
                     str(files.dir),
                     str(self.datasets),
                     str(os.getpid()),
+                    *([str(self.max_pairs)] if self.max_pairs is not None else []),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

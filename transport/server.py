@@ -113,7 +113,6 @@ def serve(
     key_passphrase: bytes | None = None,
     host: str = "127.0.0.1",
     limits: Limits = DEFAULT_LIMITS,
-    max_workers: int = 16,
     run_parallelism: int = 1,
 ) -> MatcherServer:
     """Start the matcher on host:port (0 = a free port); return it with its bound port.
@@ -130,20 +129,22 @@ def serve(
     store = GovernanceStore(data_dir / DB_FILE)
     ca_pem = store.ca_certificate().public_bytes(serialization.Encoding.PEM)
     governance = _LockedStore(store)
-    runs = RunManager(data_dir, parallel=run_parallelism)
+    runs = RunManager(data_dir, parallel=run_parallelism, max_pairs=limits.max_result_pairs)
     matcher = Matcher(
         governance=governance,
         uploads=UploadStore(data_dir, limits),
         runs=runs,
         relay=DisclosureRelay(data_dir),
         data_dir=data_dir,
+        limits=limits,
     )
     interceptor = EngineInterceptor(
         StoreIdentities(governance),
         lambda actor, action, details: governance.audit(actor, action, None, details),
+        limits,
     )
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
+        futures.ThreadPoolExecutor(max_workers=limits.rpc_workers, thread_name_prefix="rpc"),
         interceptors=[interceptor],
         options=[
             ("grpc.max_receive_message_length", limits.max_message_bytes),

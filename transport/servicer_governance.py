@@ -195,7 +195,12 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
         _, spec, _ = self.m.run_of(context, Action.FETCH_RESULTS, request.run_id)
         if spec.agreement_id != request.agreement_id:
             self._refuse(context, "warning.issue")
-        source = pairs_from_run(self.m.data_dir, request.run_id, request.agreement_id)
+        source = pairs_from_run(
+            self.m.data_dir,
+            request.run_id,
+            request.agreement_id,
+            datasets=(request.left_dataset, request.right_dataset),
+        )
         rules = (
             parse_rules(request.rules_json, "rules_json") if request.rules_json else default_rules()
         )

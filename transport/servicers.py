@@ -23,6 +23,7 @@ from pprl.errors import (
     GovernanceError,
     IncompatibleEncodingsError,
     InputError,
+    LimitExceeded,
     NotFound,
     NotReady,
 )
@@ -36,7 +37,8 @@ from transport.generated import (
     uploads_pb2,
     uploads_pb2_grpc,
 )
-from transport.relay import DisclosureRelay
+from transport.limits import MIB, SEALED_PAYLOAD_ALLOWANCE, Limits
+from transport.relay import DisclosureRelay, Relayed
 from transport.run_options import blocking_of, solver_of
 from transport.runs import RunManager
 from transport.runstate import RunState, RunStatus, now_iso
@@ -55,6 +57,7 @@ class Matcher:
     runs: RunManager
     relay: DisclosureRelay
     data_dir: Path | None = None  # the matcher's data directory (warnings read run results)
+    limits: Limits = Limits()
 
     def authorise(self, context, action: Action, agreement_id: str):
         return self.governance.authorise(context.caller.department, action, agreement_id)
@@ -206,6 +209,12 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
         # 0 (unset) means the threshold the encodings' schema states, else the default.
         if not 0.0 <= request.threshold <= 1.0:
             raise InputError("threshold must be in (0, 1] (0: the encodings')", field="threshold")
+        if request.threshold and request.threshold < self.m.limits.min_threshold:
+            raise InputError(
+                f"threshold below the matcher's minimum {self.m.limits.min_threshold:g} "
+                "(it would compare as matches records that share little)",
+                field="threshold",
+            )
         solver = solver_of(request.solver)
         blocking = blocking_of(request.blocking)
         duplicates_at = DEFAULT_DUPLICATES_AT
@@ -297,6 +306,31 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
         return runs_pb2.RunList(runs=runs)
 
 
+def _check_payload_bounds(request, relayed: Relayed, matches: int, limits: Limits) -> None:
+    """What one run may have relayed to its consumer: records it matched, sealed bytes in
+    proportion to them, a bounded number of payloads and bytes in all."""
+    if relayed.records + request.record_count > matches:
+        raise InputError("more records disclosed than the run matched", field="record_count")
+    if request.record_count < 1 and (matches or relayed.payloads):
+        # Only a run that matched nothing has its one empty payload (the release says so).
+        raise InputError("a sealed payload must carry at least one record", field="record_count")
+    if relayed.payloads >= limits.max_disclosure_payloads:
+        raise LimitExceeded(
+            f"at most {limits.max_disclosure_payloads} sealed payloads per run and recipient"
+        )
+    size = request.ByteSize()
+    if size > SEALED_PAYLOAD_ALLOWANCE + request.record_count * limits.max_disclosed_record_bytes:
+        raise LimitExceeded(
+            f"sealed payload of {size} bytes for {request.record_count} record(s): at most "
+            f"{limits.max_disclosed_record_bytes} bytes per record"
+        )
+    if relayed.bytes + size > limits.max_disclosure_bytes:
+        raise LimitExceeded(
+            f"at most {limits.max_disclosure_bytes // MIB} MiB of sealed payloads per run and "
+            "recipient"
+        )
+
+
 class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
     def __init__(self, matcher: Matcher) -> None:
         self.m = matcher
@@ -328,13 +362,12 @@ class DisclosureServicer(disclosure_pb2_grpc.DisclosureServicer):
         extra = set(request.fields) - set(agreement.disclose_fields)
         if extra or not request.fields:
             raise AuthorisationError()
-        already = self.m.relay.records_relayed(
+        relayed = self.m.relay.relayed(
             request.run_id,
             request.recipient,
             lambda raw: disclosure_pb2.SealedPayload.FromString(raw).record_count,
         )
-        if already + request.record_count > status.matches:
-            raise InputError("more records disclosed than the run matched", field="record_count")
+        _check_payload_bounds(request, relayed, status.matches, self.m.limits)
         disclosure_id = self.m.relay.new_id()
         request.disclosure_id = disclosure_id
         self.m.relay.put(

@@ -78,8 +78,7 @@ def _run_dir(world, agreement_id: str, source, state: RunState) -> str:
         RunSpec(
             run_id,
             agreement_id,
-            "mca-low-income",
-            "mps-deaths",
+            *RUN_DATASETS,
             0.7,
             "keys",
             "many-to-one",
@@ -99,23 +98,26 @@ def _run_dir(world, agreement_id: str, source, state: RunState) -> str:
     return run_id
 
 
+RUN_DATASETS = ("mz-low-income-0123456789ab", "gaj-vehicles-0123456789ab")
+
+
 def test_pairs_from_a_run(world, agreement):
     source = pairs(4, "matcher")
     run_id = _run_dir(world, agreement, source, RunState.SUCCEEDED)
-    read = pairs_from_run(world.data_dir, run_id, agreement)
+    read = pairs_from_run(world.data_dir, run_id, agreement, datasets=RUN_DATASETS)
     assert {(p.token_a, p.token_b) for p in read.pairs} == {
         (p.token_a, p.token_b) for p in source.pairs
     }
     report = _issue(world, agreement, read, right="gaj_vehicles")
     assert (report.level.value, report.deadline) == ("orange", dt.date(2026, 10, 26))
     with pytest.raises(InputError, match="was not made under agreement AG-OTHER"):
-        pairs_from_run(world.data_dir, run_id, "AG-OTHER")
+        pairs_from_run(world.data_dir, run_id, "AG-OTHER", datasets=RUN_DATASETS)
 
 
 def test_unfinished_run_refused(world, agreement):
     run_id = _run_dir(world, agreement, pairs(2), RunState.RUNNING)
     with pytest.raises(InputError, match=r"has not succeeded \(state running\)"):
-        pairs_from_run(world.data_dir, run_id, agreement)
+        pairs_from_run(world.data_dir, run_id, agreement, datasets=RUN_DATASETS)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +126,7 @@ def test_unfinished_run_refused(world, agreement):
 )
 def test_unknown_or_malformed_run_refused(world, agreement, run_id, message):
     with pytest.raises(InputError, match=message):
-        pairs_from_run(world.data_dir, run_id, agreement)
+        pairs_from_run(world.data_dir, run_id, agreement, datasets=RUN_DATASETS)
 
 
 @pytest.mark.parametrize(

@@ -139,8 +139,8 @@ def test_warnings_from_a_run_dispute_and_audit(world, server, tmp_path):
         client(world, server, "HOUSING") as housing,
         client(world, server, "OUTSIDER") as outsider,
     ):
-        ds_a = hrss.upload(a, agreement_id=agreement, dataset_name="w-a").dataset_id
-        ds_b = housing.upload(b, agreement_id=agreement, dataset_name="w-b").dataset_id
+        ds_a = hrss.upload(a, agreement_id=agreement, dataset_name="mz_low_income").dataset_id
+        ds_b = housing.upload(b, agreement_id=agreement, dataset_name="gaj_deaths").dataset_id
         run = hrss.create_run(agreement, ds_a, ds_b, threshold=0.8)
         final = list(hrss.watch(run.run_id, timeout=120))[-1]
         assert final.state == runs_pb2.SUCCEEDED
