@@ -48,7 +48,15 @@ class BlockingMethod(enum.Enum):
     EXHAUSTIVE = "exhaustive"  # every pair
 
 
+class ThresholdRule(enum.Enum):
+    """A threshold that is not a number: chosen by the run (`linkage.auto_threshold`)."""
+
+    AUTO = "auto"  # from the run's own scores: a mixture fitted by EM, else the stated one
+
+
 DEFAULT_THRESHOLD = 0.75
+DEFAULT_THRESHOLD_RULE = ThresholdRule.AUTO
+REVIEW_BAND = (0.1, 0.9)  # decided-or-not pairs whose match probability lies here need a look
 DEFAULT_SOLVER = Solver.MANY_TO_ONE
 DEFAULT_BLOCKING = BlockingMethod.KEYS
 DEFAULT_DEDUP_THRESHOLD = 0.75
@@ -67,6 +75,23 @@ def threshold_for(
     if given is not None:
         return float(given)
     return default if encoding_threshold is None else float(encoding_threshold)
+
+
+def threshold_rule(value) -> float | ThresholdRule | None:
+    """A threshold as given at an edge: a number, "auto" (or the enum), or None (stated)."""
+    if value is None or isinstance(value, ThresholdRule):
+        return value
+    if isinstance(value, str):
+        if value.strip().lower() == ThresholdRule.AUTO.value:
+            return ThresholdRule.AUTO
+        try:
+            value = float(value)
+        except ValueError:
+            raise InputError(f"threshold {value!r} is neither a number nor 'auto'") from None
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise InputError(f"threshold must be within [0, 1], got {number:g}")
+    return number
 
 
 DEFAULT_LSH_BANDS = 32

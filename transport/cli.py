@@ -18,13 +18,14 @@ from pathlib import Path
 import click
 
 from governance.passphrases import key_passphrase
-from linkage.cli import DiceOrOff, EnumChoice
+from linkage.cli import DiceOrOff, EnumChoice, ThresholdOrAuto
 from linkage.options import (
     DEFAULT_BLOCKING,
     DEFAULT_SOLVER,
     DEFAULT_THRESHOLD,
     BlockingMethod,
     Solver,
+    ThresholdRule,
 )
 from pprl.files import write_table_csv_atomic
 from pprl.passphrase import MATCHER_KEY_ENV
@@ -145,10 +146,12 @@ def run() -> None:
 @click.option("--dataset-b", required=True)
 @click.option(
     "--threshold",
-    default=None,
-    type=click.FloatRange(0.0, 1.0, min_open=True),
-    help="Dice threshold [default: the one the encodings' schema states, else "
-    f"{DEFAULT_THRESHOLD}].",
+    default=ThresholdRule.AUTO.value,
+    show_default=True,
+    type=ThresholdOrAuto(),
+    metavar="DICE|auto",
+    help="Dice threshold; auto: the matcher chooses it from the run's scores (the encodings' "
+    f"stated threshold, else {DEFAULT_THRESHOLD}, where it cannot); the run status says how.",
 )
 @click.option(
     "--blocking",
@@ -179,7 +182,7 @@ def run_create(
         agreement_id,
         dataset_a,
         dataset_b,
-        threshold=threshold or 0.0,  # 0: the encodings' own threshold
+        threshold=0.0 if threshold is ThresholdRule.AUTO else threshold,  # 0: auto
         blocking=blocking_value(blocking),
         solver=solver_value(solver),
         duplicates_at=duplicates_at,

@@ -1,6 +1,8 @@
 """What each party of an agreement may see of a run's matched pairs (pure functions).
 
-A party sees the match ids, its own record tokens and the score, never the counterpart's
+A party sees the match ids, its own record tokens, the score and the match probability (null
+where the run fitted no score model; results written before it existed have none), never the
+counterpart's
 tokens (they would let it follow the other department's records across runs). Anybody else
 gets nothing: the servicer refuses before calling these.
 """
@@ -29,6 +31,9 @@ def party_view(result: pa.Table, side: str) -> pa.Table:
             "match_id": result.column("match_id"),
             "own_token": result.column(own),
             "score": result.column("score"),
+            "probability": result.column("probability")
+            if "probability" in result.column_names
+            else pa.nulls(result.num_rows, pa.float64()),
         }
     )
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pprl.files import atomic_path
+from pprl.files import atomic_path, write_json_atomic
 from transport.runstate import RUN_FAILED, RunFiles, RunState, RunStatus
 from transport.uploads import DATASET_SUFFIX, load_dataset
 
@@ -42,16 +42,38 @@ def _exit_with_parent(parent: int) -> None:
         time.sleep(0.2)
 
 
+RESULT_SCHEMA = pa.schema(
+    [
+        ("token_a", pa.string()),
+        ("token_b", pa.string()),
+        ("score", pa.float64()),
+        ("probability", pa.float64()),  # null where the run could fit no score model
+    ]
+)
+
+
 def canonical_result(pairs: pa.Table) -> pa.Table:
     """Pairs in one documented order (score descending, then tokens) with a match_id each."""
-    table = pairs.select(["token_a", "token_b", "score"]).cast(
-        pa.schema([("token_a", pa.string()), ("token_b", pa.string()), ("score", pa.float64())])
-    )
+    if "probability" not in pairs.column_names:
+        pairs = pairs.append_column("probability", pa.nulls(pairs.num_rows, pa.float64()))
+    table = pairs.select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA)
     table = table.sort_by(
         [("score", "descending"), ("token_a", "ascending"), ("token_b", "ascending")]
     )
     match_id = pa.array(range(table.num_rows), type=pa.uint32())
     return table.add_column(0, "match_id", match_id)
+
+
+def threshold_message(choice) -> str:
+    """What the run status says of the threshold: the value, how it was chosen and why."""
+    return f"threshold {choice.threshold:g} ({choice.method.value}): {choice.reason}"
+
+
+def run_summary(result) -> dict:
+    """summary.json beside the result: the figures of `pprl match --summary` (for the
+    matcher's operator; no record tokens)."""
+    timings = {k: round(v, 4) for k, v in result.timings.items()}
+    return {**result.summary(), "timings_s": timings}
 
 
 def execute(files: RunFiles, datasets: Path) -> RunStatus:
@@ -77,7 +99,7 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
     result = linkage.match(
         a,
         b,
-        threshold=spec.threshold or None,  # 0: the encodings' own (linkage.threshold_for)
+        threshold=spec.threshold or "auto",  # 0: chosen by the run (linkage.auto_threshold)
         blocking=spec.blocking,
         solver=spec.solver,
         duplicates_at=spec.duplicates_at,
@@ -88,8 +110,13 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
     files.write_status(status)
     with atomic_path(files.result_path) as tmp:
         pq.write_table(table, str(tmp))
+    write_json_atomic(files.summary_path, run_summary(result))
     status = status.moved(
-        state=RunState.SUCCEEDED, stage="done", progress=1.0, matches=table.num_rows
+        state=RunState.SUCCEEDED,
+        stage="done",
+        progress=1.0,
+        matches=table.num_rows,
+        message=threshold_message(result.choice),
     )
     files.write_status(status)
     return status

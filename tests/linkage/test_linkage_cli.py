@@ -88,7 +88,7 @@ def test_match_then_evaluate_gives_high_quality(encoded):
     assert result.exit_code == 0, result.output
     assert "candidate pairs" in result.output and "timings:" in result.output
     table = pacsv.read_csv(pairs)
-    assert table.column_names == ["token_a", "token_b", "score"]
+    assert table.column_names == ["token_a", "token_b", "score", "probability"]
     assert table.num_rows > 10
     assert (root / "hist.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((root / "summary.json").read_text())
@@ -185,7 +185,7 @@ def test_matcher_side_never_loads_key_holder_code(encoded, tmp_path):
     )
     assert result.exit_code == 0
     header = out.read_text(encoding="utf-8").splitlines()[0]
-    assert header == "token_a,token_b,score"
+    assert header == "token_a,token_b,score,probability"
 
 
 def test_duplicates_at_keeps_near_copies_of_the_chosen_record_only(encoded, tmp_path):
