@@ -26,7 +26,7 @@ from linkage.options import (
     threshold_rule,
 )
 from pprl.extras import require_extra
-from pprl.files import write_json_atomic, write_table_csv_atomic
+from pprl.files import write_atomic, write_json_atomic, write_table_csv_atomic
 from pprl.progress import ProgressBar
 
 
@@ -162,6 +162,12 @@ def _rate(count: int, seconds: float) -> str:
     help=f"Write the uncertain pairs (match probability {REVIEW_BAND[0]:g}-{REVIEW_BAND[1]:g}), "
     "linked or not, as CSV: token_a,token_b,score,probability,linked.",
 )
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False),
+    help="Write a self-contained HTML report: score histogram by decision, the threshold and "
+    "why, expected precision/recall/F1 as it moves, the review band, blocking, timings.",
+)
 @LSH_BANDS
 @LSH_BITS
 @QUIET
@@ -178,6 +184,7 @@ def match_command(
     plot_floor,
     summary,
     review,
+    report,
     lsh_bands,
     lsh_bits,
     quiet,
@@ -228,6 +235,10 @@ def match_command(
     }
     if summary:
         write_json_atomic(summary, info)
+    if report:
+        from linkage.report import match_report, render_html
+
+        write_atomic(report, render_html(match_report(result, info)).encode("utf-8"))
     click.echo(f"threshold {threshold:g}: {result.choice.reason}")
     compare_s = result.timings.get("compare", 0.0)
     click.echo(
@@ -248,6 +259,8 @@ def match_command(
         click.echo(f"review band: {band['pairs']:,} uncertain pairs -> {review}")
     if plot:
         click.echo(f"histogram -> {plot}")
+    if report:
+        click.echo(f"report -> {report}")
 
 
 @click.command("dedup")

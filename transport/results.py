@@ -9,11 +9,29 @@ gets nothing: the servicer refuses before calling these.
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 
 from pprl.errors import AuthorisationError
 
 CHUNK_BYTES = 1024 * 1024
+
+
+_THRESHOLD_MESSAGE = re.compile(r"^threshold ([0-9.]+) \((\w+)\): (.*)$", re.S)
+
+
+def threshold_message(threshold: float, method: str, reason: str) -> str:
+    """What a finished run's status says of its threshold (`threshold_of_message` reads it)."""
+    return f"threshold {threshold:g} ({method}): {reason}"
+
+
+def threshold_of_message(message: str) -> tuple[float | None, str]:
+    """The threshold and its reason from a run status message; (None, message) if it has none."""
+    found = _THRESHOLD_MESSAGE.match(message or "")
+    if found is None:
+        return None, message or ""
+    return float(found.group(1)), f"{found.group(2)}: {found.group(3)}"
 
 
 def side_of(department: str, dept_a: str, dept_b: str) -> str:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pprl.files import atomic_path, write_json_atomic
+from transport.results import threshold_message
 from transport.runstate import RUN_FAILED, RunFiles, RunState, RunStatus
 from transport.uploads import DATASET_SUFFIX, load_dataset
 
@@ -64,11 +65,6 @@ def canonical_result(pairs: pa.Table) -> pa.Table:
     return table.add_column(0, "match_id", match_id)
 
 
-def threshold_message(choice) -> str:
-    """What the run status says of the threshold: the value, how it was chosen and why."""
-    return f"threshold {choice.threshold:g} ({choice.method.value}): {choice.reason}"
-
-
 def run_summary(result) -> dict:
     """summary.json beside the result: the figures of `pprl match --summary` (for the
     matcher's operator; no record tokens)."""
@@ -111,12 +107,13 @@ def execute(files: RunFiles, datasets: Path) -> RunStatus:
     with atomic_path(files.result_path) as tmp:
         pq.write_table(table, str(tmp))
     write_json_atomic(files.summary_path, run_summary(result))
+    c = result.choice
     status = status.moved(
         state=RunState.SUCCEEDED,
         stage="done",
         progress=1.0,
         matches=table.num_rows,
-        message=threshold_message(result.choice),
+        message=threshold_message(c.threshold, c.method.value, c.reason),
     )
     files.write_status(status)
     return status

@@ -70,6 +70,9 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
         "score",
         "probability",
     }
+    reported = _ok(["run", "report", run_id, "--out", str(tmp_path / "run.html")], mps)
+    page = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "report of" in reported and run_id in page and 'id="histogram"' in page
     # The provider's extract is a GB18030 export with Chinese values, read with --encoding.
     source = pacsv.read_csv(tmp_path / "MPS.source.csv")
     causes = [f"死因{i}" for i in range(source.num_rows)]
