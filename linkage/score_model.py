@@ -1,20 +1,21 @@
 """A two-component model of candidate scores, fitted without the truth (EM).
 
-    model = fit_scores(scores, floor=0.3)
-    if model is not None:
-        model.probability(scores)  # P(same person | score), per pair
+    model = fit_scores(scores, floor=0.3, start=0.6, upper=0.75)  # or FitFailure, with why
+    model.probability(scores)  # P(same person | score), per pair
 
 The scores of the pairs a run compares form two humps: non-matches (namesakes and relatives
 that share a blocking key; about 0.5 for a diffused encoding, near 0-0.3 without diffusion)
-and matches (0.7-1.0). Each hump is a *discretised Beta*: on the histogram bins of [floor, 1]
-the weight of bin b is proportional to x_b^(a-1) (1 - x_b)^(c-1) at its centre x_b,
-normalised over the bins that were collected. Scores below the floor were never collected, so
-the components are truncated at the floor by construction, and each is an exponential family
+and matches (0.7-1.0). The fit sees the scores of [floor, upper) only: above `upper` the
+non-match hump has died out, and the top of the match hump is lumpy (exact copies at 1.0, one
+wrong field near 0.87) in ways no two-parameter family follows. Each hump is a *discretised
+Beta*: the weight of bin b is proportional to x_b^(a-1) (1 - x_b)^(c-1) at its centre x_b,
+normalised over the bins of the window. Scores below the floor were never collected, so the
+components are truncated at the floor by construction, and each is an exponential family
 in (a, c) with statistics (log x, log(1 - x)): its M-step is a concave maximisation that a
 few Newton steps solve exactly. The E-step is the usual posterior per bin.
 
-Contract: `fit_scores` returns None (with the reason in `last_failure`) rather than a model
-it cannot stand behind: too few pairs, a component with almost no weight, or humps that are
+Contract: `fit_scores` raises `FitFailure` (with the reason) rather than return a model it
+cannot stand behind: too few pairs, a component with almost no weight, or humps that are
 not apart. The higher hump is always the match component.
 """
 
