@@ -1,7 +1,7 @@
 """The simple layer: `match`, `dedup` and `link_groups` over encoded datasets.
 
-    result = linkage.match(a, b)  # threshold 0.75, keys blocking, many-to-one
-    result.to_table()  # token_a, token_b, score
+    result = linkage.match(a, b)  # threshold chosen by the run, keys blocking, many-to-one
+    result.to_table()  # token_a, token_b, score, probability
 
 Each call checks that the encodings may be compared, builds a `MatchPlan`, runs it with an
 executor (in this process unless one is given, e.g. `DaskExecutor`) and applies the solver.
@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from linkage.auto_threshold import (
+    CHAIN_MARGIN,
+    ThresholdChoice,
+    auto_floor,
+    choose_threshold,
+    fit_model,
+    given_threshold,
+)
 from linkage.blocking import passes_for
 from linkage.candidates import CandidatePairs
 from linkage.evaluation import reduction_ratio
@@ -25,11 +33,15 @@ from linkage.options import (
     DEFAULT_DEDUP_THRESHOLD,
     DEFAULT_DUPLICATES_AT,
     DEFAULT_SOLVER,
+    DEFAULT_THRESHOLD_RULE,
+    REVIEW_BAND,
     BlockingMethod,
     LSHOptions,
     Solver,
+    ThresholdRule,
     check_unit,
     threshold_for,
+    threshold_rule,
 )
 from linkage.plan import MatchPlan, build_plan
 from linkage.solvers import RightDuplicates, cluster_labels, group_labels, solve
@@ -53,20 +65,44 @@ class MatchResult:
     blocking: BlockingMethod
     solver: Solver
     timings: Mapping[str, float] = field(default_factory=dict)
-    floor_scores: np.ndarray | None = None  # every score >= score_floor, for the histogram
+    floor_scores: np.ndarray | None = None  # every score >= the floor, for the histogram
     duplicates_at: float | None = None  # many-to-one: right near-copies kept at this Dice
+    choice: ThresholdChoice | None = None  # how the threshold was chosen
+    probability: np.ndarray | None = None  # P(match) of each pair, where a model was fitted
+    floor_pairs: CandidatePairs | None = None  # the solver's decisions at the floor
 
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def to_table(self) -> pa.Table:
+    def _table(self, pairs: CandidatePairs, probability: np.ndarray | None) -> pa.Table:
         return pa.table(
             {
-                "token_a": self.tokens_a.take(pa.array(self.pairs.left)),
-                "token_b": self.tokens_b.take(pa.array(self.pairs.right)),
-                "score": pa.array(self.pairs.score, type=pa.float64()),
+                "token_a": self.tokens_a.take(pa.array(pairs.left)),
+                "token_b": self.tokens_b.take(pa.array(pairs.right)),
+                "score": pa.array(pairs.score, type=pa.float64()),
+                "probability": pa.array(probability, type=pa.float64())
+                if probability is not None
+                else pa.nulls(len(pairs), pa.float64()),
             }
         )
+
+    def to_table(self) -> pa.Table:
+        """token_a, token_b, score, probability (null where no model could be fitted)."""
+        return self._table(self.pairs, self.probability)
+
+    def review_table(self, band: tuple[float, float] = REVIEW_BAND) -> pa.Table:
+        """The uncertain pairs: the solver's decisions at the floor whose match probability is
+        in `band`, linked or not (`linked`: at or above the threshold); empty without a model."""
+        pairs = self.floor_pairs
+        if pairs is None or self.choice is None or self.choice.model is None:
+            return self._table(CandidatePairs.empty(), None).append_column(
+                "linked", pa.array([], pa.bool_())
+            )
+        p = self.choice.probability(pairs.score)
+        keep = np.flatnonzero((p >= band[0]) & (p <= band[1]))
+        table = self._table(pairs.take(keep), p[keep])
+        linked = pa.array(pairs.score[keep] >= self.threshold, type=pa.bool_())
+        return table.append_column("linked", linked)
 
     def summary(self) -> dict:
         """The run's figures, ready for JSON: sizes, options, comparisons and what they found."""
@@ -81,7 +117,19 @@ class MatchResult:
             "reduction_ratio": reduction_ratio(self.comparisons, self.n_a, self.n_b),
             "candidates": len(self.candidates),
             "pairs": len(self.pairs),
+            "threshold_choice": None if self.choice is None else self.choice.to_dict(),
+            "review_band": _band_counts(self.review_table()),
         }
+
+
+def _band_counts(review: pa.Table) -> dict:
+    linked = review.column("linked").to_numpy(zero_copy_only=False)
+    return {
+        "probability": list(REVIEW_BAND),
+        "pairs": review.num_rows,
+        "linked": int(linked.sum()),
+        "expected_true": round(float(np.nansum(review.column("probability").to_numpy())), 3),
+    }
 
 
 def _enum(kind, value):
@@ -104,7 +152,7 @@ def plan_match(
     one_dataset: bool = False,
 ) -> MatchPlan:
     check_compatible(a, b)
-    threshold = threshold_for(threshold, a.manifest.match_threshold)
+    threshold = threshold_for(threshold, a.manifest.match_threshold)  # "auto" never comes here
     method = _enum(BlockingMethod, blocking)
     passes = passes_for(method, a, b, lsh)
     return build_plan(
@@ -112,10 +160,21 @@ def plan_match(
     )
 
 
+def _floor(rule, stated: float, method: BlockingMethod, score_floor: float | None) -> float:
+    """Where the kernel stops collecting: low enough for the model (keys blocking, or auto)."""
+    if rule is ThresholdRule.AUTO:
+        floor = auto_floor(stated, method)
+    elif method is BlockingMethod.KEYS:
+        floor = min(rule, auto_floor(stated, method))
+    else:
+        floor = rule
+    return floor if score_floor is None else min(floor, score_floor)
+
+
 def match(
     a: EncodedDataset,
     b: EncodedDataset,
-    threshold: float | None = None,
+    threshold: float | str | ThresholdRule | None = DEFAULT_THRESHOLD_RULE,
     blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     solver: Solver | str = DEFAULT_SOLVER,
     *,
@@ -128,36 +187,48 @@ def match(
 ) -> MatchResult:
     """Link two encoded datasets: blocking, Dice ≥ threshold, then the solver.
 
-    With `score_floor` below the threshold the kernel also collects the scores between the
-    floor and the threshold (`floor_scores`), for the histogram an operator reads to choose t.
+    `threshold="auto"` (the default): the run chooses it from its own scores, without the
+    truth (`linkage.auto_threshold`: a two-hump mixture fitted by EM, the threshold of best
+    expected F1; the encoding's stated threshold when no model can be fitted). A number is
+    used as given; None: the one the encoding's schema states, else `DEFAULT_THRESHOLD`
+    (`linkage.options.threshold_for`). The kernel collects scores down to a floor below the
+    threshold (`floor_scores`, at least down to `score_floor` when given), and each decided
+    pair gets its match probability from the model (`probability`, None without one).
     With many-to-one, `duplicates_at` (None: off) also keeps, for each left record, the right
     records above the threshold that are near-copies of its best one (one person registered
-    twice on the right); other solvers ignore it. Without a `threshold`, the one the
-    encoding's schema states, else `DEFAULT_THRESHOLD` (`linkage.options.threshold_for`).
+    twice on the right); other solvers ignore it.
     """
-    threshold = threshold_for(threshold, a.manifest.match_threshold)
-    threshold = check_unit(threshold)
+    rule = threshold_rule(threshold)
+    stated = threshold_for(None, a.manifest.match_threshold)
+    if rule is not ThresholdRule.AUTO:
+        rule = threshold_for(rule, a.manifest.match_threshold)
     if score_floor is not None:
         score_floor = check_unit(score_floor, "score_floor")
     method = _enum(BlockingMethod, blocking)
     chosen = _enum(Solver, solver)
     timings = {}
     start = time.perf_counter()
-    lowest = threshold if score_floor is None else min(threshold, score_floor)
-    plan = plan_match(a, b, lowest, method, top_k=top_k, lsh=lsh)
+    floor = _floor(rule, stated, method, score_floor)
+    plan = plan_match(a, b, floor, method, top_k=top_k, lsh=lsh)
     timings["plan"] = time.perf_counter() - start
     start = time.perf_counter()
     runner = executor or LocalExecutor()
-    candidates = runner.run(plan, packed_rows(a), packed_rows(b), progress)
-    floor_scores = None
-    if score_floor is not None:
-        floor_scores = candidates.score
-        candidates = candidates.take(np.flatnonzero(candidates.score >= threshold))
+    scored = runner.run(plan, packed_rows(a), packed_rows(b), progress)
     timings["compare"] = time.perf_counter() - start
     start = time.perf_counter()
     duplicates = None
     if chosen is Solver.MANY_TO_ONE and duplicates_at is not None:
         duplicates = RightDuplicates(b.filters, b.popcounts, duplicates_at)
+    floor_pairs = solve(chosen, scored, len(a), len(b), duplicates)
+    if rule is ThresholdRule.AUTO:
+        choice = choose_threshold(floor_pairs.score, floor_pairs.score, stated, floor)
+    else:
+        model, _ = fit_model(floor_pairs.score, floor, stated)
+        choice = given_threshold(rule, stated, model, floor)
+    threshold = choice.threshold
+    timings["choose"] = time.perf_counter() - start
+    start = time.perf_counter()
+    candidates = scored.take(np.flatnonzero(scored.score >= threshold))
     pairs = solve(chosen, candidates, len(a), len(b), duplicates)
     timings["solve"] = time.perf_counter() - start
     return MatchResult(
@@ -172,8 +243,11 @@ def match(
         blocking=method,
         solver=chosen,
         timings=timings,
-        floor_scores=floor_scores,
+        floor_scores=scored.score,
         duplicates_at=None if duplicates is None else duplicates.at,
+        choice=choice,
+        probability=choice.probability(pairs.score),
+        floor_pairs=floor_pairs,
     )
 
 
@@ -186,6 +260,11 @@ class Clusters:
     tokens: pa.Array
     comparisons: int
     timings: Mapping[str, float] = field(default_factory=dict)
+    choice: ThresholdChoice | None = None  # how the threshold was chosen
+
+    @property
+    def threshold(self) -> float | None:
+        return None if self.choice is None else self.choice.threshold
 
     def to_table(self) -> pa.Table:
         """Rows that have at least one duplicate: token, cluster (the cluster's first token)."""
@@ -200,30 +279,55 @@ class Clusters:
         )
 
 
+def _chosen_for_clusters(rule, scored: CandidatePairs, n: int, stated: float, floor: float):
+    """Dedup and groups: every scored pair is an edge; the choice counts what chains imply."""
+    if rule is ThresholdRule.AUTO:
+        edges = scored.canonical()
+        return choose_threshold(
+            edges.score,
+            edges.score,
+            stated,
+            floor,
+            lowest=stated - CHAIN_MARGIN,
+            clusters=(n, edges),
+        )
+    return given_threshold(rule, stated, fit_model(scored.score, floor, stated)[0], floor)
+
+
 def dedup(
     a: EncodedDataset,
-    threshold: float | None = None,
+    threshold: float | str | ThresholdRule | None = DEFAULT_THRESHOLD_RULE,
     blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
     executor=None,
     progress: Progress | None = None,
 ) -> Clusters:
-    """Find records of one dataset that are the same person (connected components)."""
-    threshold = check_unit(threshold)
+    """Find records of one dataset that are the same person (connected components).
+
+    `threshold` as in `match` ("auto" by default), except that clusters chain, so an
+    automatic choice never goes below the stated threshold minus `CHAIN_MARGIN`.
+    """
     timings = {}
     start = time.perf_counter()
-    threshold = threshold_for(threshold, a.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
-    plan = plan_match(a, a, threshold, blocking, lsh=lsh, one_dataset=True)
+    method = _enum(BlockingMethod, blocking)
+    rule = threshold_rule(threshold)
+    stated = threshold_for(None, a.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
+    if rule is not ThresholdRule.AUTO:
+        rule = threshold_for(rule, a.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
+    floor = _floor(rule, stated, method, None)
+    plan = plan_match(a, a, floor, method, lsh=lsh, one_dataset=True)
     timings["plan"] = time.perf_counter() - start
     start = time.perf_counter()
     rows = packed_rows(a)
-    pairs = (executor or LocalExecutor()).run(plan, rows, rows, progress)
+    scored = (executor or LocalExecutor()).run(plan, rows, rows, progress)
     timings["compare"] = time.perf_counter() - start
     start = time.perf_counter()
+    choice = _chosen_for_clusters(rule, scored, len(a), stated, floor)
+    pairs = scored.take(np.flatnonzero(scored.score >= choice.threshold))
     labels = cluster_labels(pairs, len(a))
     timings["solve"] = time.perf_counter() - start
-    return Clusters(labels, pairs, a.tokens, plan.comparisons, timings)
+    return Clusters(labels, pairs, a.tokens, plan.comparisons, timings, choice)
 
 
 @dataclass(frozen=True)
@@ -238,6 +342,7 @@ class Groups:
     row: np.ndarray
     group: np.ndarray
     tokens: tuple[pa.Array, ...]  # record tokens of each dataset, in the order they were given
+    choice: ThresholdChoice | None = None  # how the one threshold of every pair was chosen
 
     def to_table(self, names: Sequence[str] | None = None) -> pa.Table:
         """group, dataset, token: one row a member, groups numbered 1, 2, ... in listing order.
@@ -262,19 +367,26 @@ class Groups:
 
 def link_groups(
     datasets: list[EncodedDataset],
-    threshold: float | None = None,
+    threshold: float | str | ThresholdRule | None = DEFAULT_THRESHOLD_RULE,
     blocking: BlockingMethod | str = DEFAULT_BLOCKING,
     *,
     lsh: LSHOptions | None = None,
     executor=None,
     progress: Progress | None = None,
 ) -> Groups:
-    """Link three or more datasets at once: every pair of datasets is compared, then groups."""
+    """Link three or more datasets at once: every pair of datasets is compared, then groups.
+
+    One threshold for every pair of datasets; "auto" (the default) fits the model to the
+    scores of all of them, bounded below as in `dedup` (groups chain too).
+    """
     if len(datasets) < 2:
         raise InputError("link_groups needs at least two datasets")
-    threshold = check_unit(threshold)
     method = _enum(BlockingMethod, blocking)
-    threshold = threshold_for(threshold, datasets[0].manifest.match_threshold)
+    rule = threshold_rule(threshold)
+    stated = threshold_for(None, datasets[0].manifest.match_threshold)
+    if rule is not ThresholdRule.AUTO:
+        rule = threshold_for(rule, datasets[0].manifest.match_threshold)
+    floor = _floor(rule, stated, method, None)
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     edges = []
@@ -283,7 +395,7 @@ def link_groups(
             result = match(
                 datasets[i],
                 datasets[j],
-                threshold,
+                floor,
                 method,
                 Solver.NONE,
                 lsh=lsh,
@@ -292,12 +404,18 @@ def link_groups(
             )
             c = result.candidates
             edges.append(CandidatePairs(c.left + offsets[i], c.right + offsets[j], c.score))
+    scored = CandidatePairs.concat(edges)
+    choice = _chosen_for_clusters(rule, scored, int(offsets[-1]), stated, floor)
     source = np.repeat(np.arange(len(datasets)), sizes)
-    labels = group_labels(CandidatePairs.concat(edges), source)
+    labels = group_labels(scored.take(np.flatnonzero(scored.score >= choice.threshold)), source)
     counts = np.bincount(labels, minlength=len(labels))
     members = np.flatnonzero(counts[labels] > 1)
     members = members[np.lexsort((members, labels[members]))]
     dataset = source[members]
     return Groups(
-        dataset, members - offsets[dataset], labels[members], tuple(d.tokens for d in datasets)
+        dataset,
+        members - offsets[dataset],
+        labels[members],
+        tuple(d.tokens for d in datasets),
+        choice,
     )

@@ -19,13 +19,15 @@ from linkage.options import (
     DEFAULT_SOLVER,
     DEFAULT_THRESHOLD,
     MAX_LSH_BITS_PER_BAND,
+    REVIEW_BAND,
     BlockingMethod,
     LSHOptions,
     Solver,
-    threshold_for,
+    ThresholdRule,
+    threshold_rule,
 )
 from pprl.extras import require_extra
-from pprl.files import write_json_atomic, write_table_csv_atomic
+from pprl.files import write_atomic, write_json_atomic, write_table_csv_atomic
 from pprl.progress import ProgressBar
 
 
@@ -55,12 +57,32 @@ class UnitInterval(click.FloatRange):
         return number
 
 
+class ThresholdOrAuto(click.ParamType):
+    """A Dice value in [0, 1], or `auto` (the run chooses it from its scores)."""
+
+    name = "DICE|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (float, ThresholdRule)):
+            return value
+        try:
+            return threshold_rule(value)
+        except Exception as exc:  # InputError: shown as a usage error
+            self.fail(str(exc), param, ctx)
+
+
+AUTO_HELP = (
+    "Dice similarity a pair must reach. auto: chosen from this run's scores (a two-hump "
+    "mixture fitted without the truth; the encoding schema's threshold, else {default}, when "
+    "it cannot be fitted); the summary says which and why."
+)
 THRESHOLD = click.option(
     "--threshold",
-    type=UnitInterval(),
-    default=None,
-    help="Dice similarity a pair must reach [default: the threshold the encoding's schema "
-    f"states, else {DEFAULT_THRESHOLD}].",
+    type=ThresholdOrAuto(),
+    default=ThresholdRule.AUTO.value,
+    show_default=True,
+    metavar="DICE|auto",
+    help=AUTO_HELP.format(default=DEFAULT_THRESHOLD),
 )
 BLOCKING = click.option(
     "--blocking",
@@ -148,6 +170,18 @@ def _rate(count: int, seconds: float) -> str:
     help="Lowest score shown in the histogram.",
 )
 @click.option("--summary", type=click.Path(dir_okay=False), help="Write the run summary as JSON.")
+@click.option(
+    "--review",
+    type=click.Path(dir_okay=False),
+    help=f"Write the uncertain pairs (match probability {REVIEW_BAND[0]:g}-{REVIEW_BAND[1]:g}), "
+    "linked or not, as CSV: token_a,token_b,score,probability,linked.",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False),
+    help="Write a self-contained HTML report: score histogram by decision, the threshold and "
+    "why, expected precision/recall/F1 as it moves, the review band, blocking, timings.",
+)
 @LSH_BANDS
 @LSH_BITS
 @QUIET
@@ -163,11 +197,13 @@ def match_command(
     plot,
     plot_floor,
     summary,
+    review,
+    report,
     lsh_bands,
     lsh_bits,
     quiet,
 ):
-    """Link encoded datasets A and B; write token_a,token_b,score."""
+    """Link encoded datasets A and B; write token_a,token_b,score,probability."""
     import linkage
     from linkage.plot import score_histogram
 
@@ -175,7 +211,6 @@ def match_command(
         require_extra("matplotlib", "plots")
     started = time.perf_counter()
     left, right = linkage.load(a), linkage.load(b)
-    threshold = threshold_for(threshold, left.manifest.match_threshold)
     load_s = time.perf_counter() - started
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
     progress = _progress(quiet)
@@ -194,8 +229,11 @@ def match_command(
         )
     finally:
         progress.close()
+    threshold = result.threshold
     write_started = time.perf_counter()
     write_table_csv_atomic(out, result.to_table())
+    if review:
+        write_table_csv_atomic(review, result.review_table())
     timings = {"load": load_s, **result.timings, "write": time.perf_counter() - write_started}
     if plot:
         plot_started = time.perf_counter()
@@ -206,10 +244,16 @@ def match_command(
         "b": b,
         **result.summary(),
         "out": out,
+        "review": review,
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }
     if summary:
         write_json_atomic(summary, info)
+    if report:
+        from linkage.report import match_report, render_html
+
+        write_atomic(report, render_html(match_report(result, info)).encode("utf-8"))
+    click.echo(f"threshold {threshold:g}: {result.choice.reason}")
     compare_s = result.timings.get("compare", 0.0)
     click.echo(
         f"{result.n_a:,} x {result.n_b:,} records, blocking {blocking.value}: "
@@ -224,18 +268,25 @@ def match_command(
         + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items())
         + f" (comparisons {_rate(result.comparisons, compare_s)})"
     )
+    if review:
+        band = info["review_band"]
+        click.echo(f"review band: {band['pairs']:,} uncertain pairs -> {review}")
     if plot:
         click.echo(f"histogram -> {plot}")
+    if report:
+        click.echo(f"report -> {report}")
 
 
 @click.command("dedup")
 @click.argument("a", type=click.Path(dir_okay=False))
 @click.option(
     "--threshold",
-    type=UnitInterval(),
-    default=None,
-    help="Dice similarity a pair must reach (clusters chain, so keep it where namesakes stay "
-    f"apart) [default: the encoding schema's threshold, else {DEFAULT_DEDUP_THRESHOLD}].",
+    type=ThresholdOrAuto(),
+    default=ThresholdRule.AUTO.value,
+    show_default=True,
+    metavar="DICE|auto",
+    help=AUTO_HELP.format(default=DEFAULT_DEDUP_THRESHOLD)
+    + " Clusters chain, so auto never goes more than 0.05 below the stated threshold.",
 )
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="clusters.csv to write."
@@ -250,13 +301,13 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
 
     started = time.perf_counter()
     data = linkage.load(a)
-    threshold = threshold_for(threshold, data.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
     lsh = LSHOptions(bands=lsh_bands, bits_per_band=lsh_bits)
     progress = _progress(quiet)
     try:
         clusters = linkage.dedup(data, threshold, blocking, lsh=lsh, progress=progress)
     finally:
         progress.close()
+    threshold = clusters.threshold
     table = clusters.to_table()
     write_table_csv_atomic(out, table)
     n_clusters = len(set(table.column("cluster").to_pylist()))
@@ -264,6 +315,7 @@ def dedup_command(a, threshold, out, blocking, lsh_bands, lsh_bits, quiet):
         f"{len(data):,} records, {clusters.comparisons:,} comparisons, {len(clusters.pairs):,} "
         f"pairs >= {threshold:g}: {table.num_rows:,} records in {n_clusters:,} clusters -> {out}"
     )
+    click.echo(f"threshold {threshold:g}: {clusters.choice.reason}")
     click.echo(f"total {time.perf_counter() - started:.2f}s")
 
 
@@ -298,7 +350,6 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
             raise click.UsageError(f"{datasets[i]}: the same file is given twice")
     started = time.perf_counter()
     loaded = [linkage.load(p) for p in datasets]
-    threshold = threshold_for(threshold, loaded[0].manifest.match_threshold)
     names = _dataset_names(datasets)
     progress = _progress(quiet)
     try:
@@ -311,6 +362,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         )
     finally:
         progress.close()
+    threshold = groups.choice.threshold
     write_table_csv_atomic(out, groups.to_table(names))
     _, sizes = np.unique(groups.group, return_counts=True)
     by_size = {int(k): int(v) for k, v in zip(*np.unique(sizes, return_counts=True), strict=True)}
@@ -321,6 +373,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
         "datasets": list(datasets),
         "records": {names[i]: len(x) for i, x in enumerate(loaded)},
         "threshold": threshold,
+        "threshold_choice": groups.choice.to_dict(),
         "blocking": blocking.value,
         "groups": len(sizes),
         "groups_by_size": by_size,
@@ -336,6 +389,7 @@ def groups_command(datasets, threshold, out, blocking, summary, lsh_bands, lsh_b
     )
     click.echo("groups by size: " + ", ".join(f"{k} records {v:,}" for k, v in by_size.items()))
     click.echo("grouped records: " + ", ".join(f"{k} {v:,}" for k, v in per_dataset.items()))
+    click.echo(f"threshold {threshold:g}: {groups.choice.reason}")
     click.echo(f"total {info['seconds']:.2f}s")
 
 

@@ -49,7 +49,15 @@ class BlockingMethod(enum.Enum):
     EXHAUSTIVE = "exhaustive"  # every pair
 
 
+class ThresholdRule(enum.Enum):
+    """A threshold that is not a number: chosen by the run (`linkage.auto_threshold`)."""
+
+    AUTO = "auto"  # from the run's own scores: a mixture fitted by EM, else the stated one
+
+
 DEFAULT_THRESHOLD = 0.75
+DEFAULT_THRESHOLD_RULE = ThresholdRule.AUTO
+REVIEW_BAND = (0.1, 0.9)  # decided-or-not pairs whose match probability lies here need a look
 DEFAULT_SOLVER = Solver.MANY_TO_ONE
 DEFAULT_BLOCKING = BlockingMethod.KEYS
 DEFAULT_DEDUP_THRESHOLD = 0.75
@@ -82,6 +90,23 @@ def check_unit(value: float, name: str = "threshold") -> float:
         raise InputError(f"{name} must be a number within [0, 1]") from None
     if not (math.isfinite(number) and 0.0 <= number <= 1.0):
         raise InputError(f"{name} must be within [0, 1], got {number}")
+    return number
+
+
+def threshold_rule(value) -> float | ThresholdRule | None:
+    """A threshold as given at an edge: a number, "auto" (or the enum), or None (stated)."""
+    if value is None or isinstance(value, ThresholdRule):
+        return value
+    if isinstance(value, str):
+        if value.strip().lower() == ThresholdRule.AUTO.value:
+            return ThresholdRule.AUTO
+        try:
+            value = float(value)
+        except ValueError:
+            raise InputError(f"threshold {value!r} is neither a number nor 'auto'") from None
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise InputError(f"threshold must be within [0, 1], got {number:g}")
     return number
 
 

@@ -2,7 +2,9 @@
 
     runs/<run_id>/spec.json       what to match (written once, at creation)
     runs/<run_id>/status.json     state, stage, progress (rewritten atomically as it moves)
-    runs/<run_id>/result.parquet  match_id, token_a, token_b, score (written once, atomically)
+    runs/<run_id>/result.parquet  match_id, token_a, token_b, score, probability (written once)
+    runs/<run_id>/summary.json    the run's figures: threshold and why, blocking, timings, the
+                                  score histogram and model curves (written with the result)
 
 Because all of a run lives in these files, a matcher restarted after a crash finds every run
 that had not finished and starts it again; the matching is deterministic, so the result is the
@@ -96,6 +98,10 @@ class RunDirectory:
     @property
     def result_path(self) -> Path:
         return self.dir / "result.parquet"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.dir / "summary.json"
 
     def spec_json(self) -> bytes:
         if not self.exists:

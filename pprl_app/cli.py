@@ -74,7 +74,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         "Ask the matcher's gRPC health service (over mutual TLS); exit 0 once it is SERVING.",
     ),
     "keys": (("pprl_app.cli_keys",), "Linkage secrets: create, share to departments, receive."),
-    "match": (("linkage.cli",), "Link encoded datasets A and B; write token_a,token_b,score."),
+    "match": (
+        ("linkage.cli",),
+        "Link encoded datasets A and B; write token_a,token_b,score,probability.",
+    ),
     "matcher": (
         NETWORK,
         "The matcher's own setup: trust the office's CA, register certificates locally.",
@@ -92,7 +95,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         NETWORK,
         "Consumer: collect, verify and decrypt disclosed fields for its matched records.",
     ),
-    "run": (NETWORK, "Matching runs at the matcher: create, list, status, cancel, results."),
+    "run": (
+        NETWORK,
+        "Matching runs at the matcher: create, list, status, cancel, results, report.",
+    ),
     "serve": (NETWORK, "Run the central matcher (gRPC, mutual TLS required) until interrupted."),
     "synth": (
         ("pprl_synthetic.cli",),

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import click
 
-from linkage.cli import DiceOrOff, EnumChoice, UnitInterval
+from linkage.cli import DiceOrOff, EnumChoice, ThresholdOrAuto, UnitInterval
 from linkage.options import (
     DEFAULT_BLOCKING,
     DEFAULT_SOLVER,
     DEFAULT_THRESHOLD,
     BlockingMethod,
     Solver,
+    ThresholdRule,
 )
 from pprl.errors import IntegrityError
 from pprl.files import write_table_csv_atomic
@@ -252,7 +253,7 @@ def upload(client, output, encoded, agreement_id, dataset_name, quiet) -> None:
 
 @click.group()
 def run() -> None:
-    """Matching runs at the matcher: create, list, status, cancel, results."""
+    """Matching runs at the matcher: create, list, status, cancel, results, report."""
 
 
 @run.command("create")
@@ -261,10 +262,12 @@ def run() -> None:
 @click.option("--dataset-b", required=True)
 @click.option(
     "--threshold",
-    default=None,
-    type=UnitInterval(),
-    help="Dice threshold [default: the one the encodings' schema states, else "
-    f"{DEFAULT_THRESHOLD}].",
+    default=ThresholdRule.AUTO.value,
+    show_default=True,
+    type=ThresholdOrAuto(),
+    metavar="DICE|auto",
+    help="Dice threshold; auto: the matcher chooses it from the run's scores (the encodings' "
+    f"stated threshold, else {DEFAULT_THRESHOLD}, where it cannot); the run status says how.",
 )
 @click.option(
     "--blocking",
@@ -309,7 +312,7 @@ def run_create(
         agreement_id,
         dataset_a,
         dataset_b,
-        threshold=threshold or 0.0,  # 0: the encodings' own threshold
+        threshold=0.0 if threshold is ThresholdRule.AUTO else threshold,  # 0: auto
         blocking=blocking_value(blocking),
         solver=solver_value(solver),
         duplicates_at=duplicates_at,
@@ -376,6 +379,49 @@ def run_results(client, run_id, out):
     side, table = client.results(run_id)
     write_table_csv_atomic(out, table)
     click.echo(f"{table.num_rows} matched pairs (side {side}) written to {out}")
+
+
+@run.command("report")
+@click.argument("run_id")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML to write.")
+@client_options
+def run_report(client, run_id, out):
+    """Write an HTML report of a finished run from what this department may see of it."""
+    import numpy as np
+
+    from linkage.options import REVIEW_BAND
+    from linkage.report import render_html, results_report
+    from pprl.files import write_atomic
+    from transport.results import threshold_of_message
+
+    status = client.run_status(run_id)
+    side, table = client.results(run_id)
+    threshold, reason = threshold_of_message(status.message)
+    scores = table.column("score").to_numpy()
+    probability = None
+    if "probability" in table.column_names:
+        probability = table.column("probability").to_numpy(zero_copy_only=False).astype(float)
+    review = []
+    if probability is not None:
+        inside = np.flatnonzero((probability >= REVIEW_BAND[0]) & (probability <= REVIEW_BAND[1]))
+        review = [list(table.slice(int(i), 1).to_pylist()[0].values()) for i in inside]
+    data = results_report(
+        scores,
+        probability,
+        threshold,
+        reason,
+        title=f"Run {run_id}: {status.dataset_a} x {status.dataset_b} (side {side})",
+        review_columns=table.column_names,
+        review_rows=review,
+        facts=[
+            ("state", runs_pb2.RunState.Name(status.state).lower()),
+            ("pairs linked", f"{table.num_rows:,}"),
+            ("created", status.created_at),
+            ("finished", status.finished_at),
+        ],
+    )
+    write_atomic(out, render_html(data).encode("utf-8"))
+    click.echo(f"report of {table.num_rows} matched pairs (side {side}) written to {out}")
 
 
 @click.group()

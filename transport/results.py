@@ -1,17 +1,37 @@
 """What each party of an agreement may see of a run's matched pairs (pure functions).
 
-A party sees the match ids, its own record tokens and the score, never the counterpart's
+A party sees the match ids, its own record tokens, the score and the match probability (null
+where the run fitted no score model; results written before it existed have none), never the
+counterpart's
 tokens (they would let it follow the other department's records across runs). Anybody else
 gets nothing: the servicer refuses before calling these.
 """
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 
 from pprl.errors import AuthorisationError
 
 CHUNK_BYTES = 1024 * 1024
+
+
+_THRESHOLD_MESSAGE = re.compile(r"^threshold ([0-9.]+) \((\w+)\): (.*)$", re.S)
+
+
+def threshold_message(threshold: float, method: str, reason: str) -> str:
+    """What a finished run's status says of its threshold (`threshold_of_message` reads it)."""
+    return f"threshold {threshold:g} ({method}): {reason}"
+
+
+def threshold_of_message(message: str) -> tuple[float | None, str]:
+    """The threshold and its reason from a run status message; (None, message) if it has none."""
+    found = _THRESHOLD_MESSAGE.match(message or "")
+    if found is None:
+        return None, message or ""
+    return float(found.group(1)), f"{found.group(2)}: {found.group(3)}"
 
 
 def side_of(department: str, dept_a: str, dept_b: str) -> str:
@@ -29,6 +49,9 @@ def party_view(result: pa.Table, side: str) -> pa.Table:
             "match_id": result.column("match_id"),
             "own_token": result.column(own),
             "score": result.column("score"),
+            "probability": result.column("probability")
+            if "probability" in result.column_names
+            else pa.nulls(result.num_rows, pa.float64()),
         }
     )
 

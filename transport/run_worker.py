@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pprl.errors import LimitExceeded
-from pprl.files import atomic_path
+from pprl.files import atomic_path, write_json_atomic
+from transport.results import threshold_message
 from transport.runstate import RUN_FAILED, RunFiles, RunState, RunStatus
 from transport.uploads import DATASET_SUFFIX, load_dataset
 
@@ -48,11 +49,21 @@ def _exit_with_parent(parent: int) -> None:
         time.sleep(0.2)
 
 
+RESULT_SCHEMA = pa.schema(
+    [
+        ("token_a", pa.string()),
+        ("token_b", pa.string()),
+        ("score", pa.float64()),
+        ("probability", pa.float64()),  # null where the run could fit no score model
+    ]
+)
+
+
 def canonical_result(pairs: pa.Table) -> pa.Table:
     """Pairs in one documented order (score descending, then tokens) with a match_id each."""
-    table = pairs.select(["token_a", "token_b", "score"]).cast(
-        pa.schema([("token_a", pa.string()), ("token_b", pa.string()), ("score", pa.float64())])
-    )
+    if "probability" not in pairs.column_names:
+        pairs = pairs.append_column("probability", pa.nulls(pairs.num_rows, pa.float64()))
+    table = pairs.select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA)
     table = table.sort_by(
         [("score", "descending"), ("token_a", "ascending"), ("token_b", "ascending")]
     )
@@ -63,6 +74,13 @@ def canonical_result(pairs: pa.Table) -> pa.Table:
 # Comparisons per partition: small enough that one partition's pairs, even at a threshold
 # that keeps all of them, stay a few hundred MB before the pair limit is checked again.
 PARTITION_COMPARISONS = 20_000_000
+
+
+def run_summary(result) -> dict:
+    """summary.json beside the result: the figures of `pprl match --summary` (for the
+    matcher's operator; no record tokens)."""
+    timings = {k: round(v, 4) for k, v in result.timings.items()}
+    return {**result.summary(), "timings_s": timings}
 
 
 def execute(files: RunFiles, datasets: Path, max_pairs: int | None = None) -> RunStatus:
@@ -89,7 +107,7 @@ def execute(files: RunFiles, datasets: Path, max_pairs: int | None = None) -> Ru
     result = linkage.match(
         a,
         b,
-        threshold=spec.threshold or None,  # 0: the encodings' own (linkage.threshold_for)
+        threshold=spec.threshold or "auto",  # 0: chosen by the run (linkage.auto_threshold)
         blocking=spec.blocking,
         solver=spec.solver,
         duplicates_at=spec.duplicates_at,
@@ -101,8 +119,14 @@ def execute(files: RunFiles, datasets: Path, max_pairs: int | None = None) -> Ru
     files.write_status(status)
     with atomic_path(files.result_path) as tmp:
         pq.write_table(table, str(tmp))
+    write_json_atomic(files.summary_path, run_summary(result))
+    c = result.choice
     status = status.moved(
-        state=RunState.SUCCEEDED, stage="done", progress=1.0, matches=table.num_rows
+        state=RunState.SUCCEEDED,
+        stage="done",
+        progress=1.0,
+        matches=table.num_rows,
+        message=threshold_message(c.threshold, c.method.value, c.reason),
     )
     files.write_status(status)
     return status

@@ -206,9 +206,9 @@ class RunsServicer(runs_pb2_grpc.RunsServicer):
 
     def Create(self, request, context):
         agreement = self.m.authorise(context, Action.RUN, request.agreement_id)
-        # 0 (unset) means the threshold the encodings' schema states, else the default.
+        # 0 (unset): the run chooses it from its scores (linkage.auto_threshold).
         if not 0.0 <= request.threshold <= 1.0:
-            raise InputError("threshold must be in (0, 1] (0: the encodings')", field="threshold")
+            raise InputError("threshold must be in (0, 1] (0: auto)", field="threshold")
         if request.threshold and request.threshold < self.m.limits.min_threshold:
             raise InputError(
                 f"threshold below the matcher's minimum {self.m.limits.min_threshold:g} "

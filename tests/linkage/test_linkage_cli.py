@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
@@ -88,7 +89,7 @@ def test_match_then_evaluate_gives_high_quality(encoded):
     assert result.exit_code == 0, result.output
     assert "candidate pairs" in result.output and "timings:" in result.output
     table = pacsv.read_csv(pairs)
-    assert table.column_names == ["token_a", "token_b", "score"]
+    assert table.column_names == ["token_a", "token_b", "score", "probability"]
     assert table.num_rows > 10
     assert (root / "hist.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((root / "summary.json").read_text())
@@ -185,7 +186,7 @@ def test_matcher_side_never_loads_key_holder_code(encoded, tmp_path):
     )
     assert result.exit_code == 0
     header = out.read_text(encoding="utf-8").splitlines()[0]
-    assert header == "token_a,token_b,score"
+    assert header == "token_a,token_b,score,probability"
 
 
 def test_duplicates_at_keeps_near_copies_of_the_chosen_record_only(encoded, tmp_path):
@@ -292,3 +293,26 @@ def test_groups_links_three_departments_with_one_record_per_dataset(tmp_path):
     result = _run("evaluate-groups", out, *dataset_args[:8])  # the third dataset left out
     assert result.exit_code == 2
     assert "'cl_disabled_persons' has no --dataset" in result.output and "row " in result.output
+
+
+def test_match_writes_its_review_band_and_report_and_says_how_it_chose(encoded):
+    root = encoded
+    args = [root / "mz_low_income.parquet", root / "gaj_deaths.parquet", "--quiet"]
+    result = _run("match", *args, "--out", root / "p.csv", "--review", root / "review.csv",
+                  "--report", root / "run.html", "--summary", root / "s.json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    info = json.loads((root / "s.json").read_text())
+    choice = info["threshold_choice"]
+    assert choice["method"] in ("fitted", "fallback") and info["threshold"] == choice["threshold"]
+    assert f"threshold {info['threshold']:g}: {choice['reason']}" in result.output
+    review = pacsv.read_csv(root / "review.csv")
+    assert review.column_names == ["token_a", "token_b", "score", "probability", "linked"]
+    assert review.num_rows == info["review_band"]["pairs"]
+    page = (root / "run.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and html.escape(choice["reason"]) in page
+    given = _run("match", *args, "--out", root / "p8.csv", "--threshold", "0.8")
+    assert given.exit_code == 0 and "threshold 0.8: given" in given.output
+    bad = _run("match", *args, "--out", root / "p9.csv", "--threshold", "high")
+    assert bad.exit_code == 2 and "neither a number nor 'auto'" in bad.output
+    dedup = _run("dedup", root / "gaj_deaths.parquet", "--out", root / "c.csv", "--quiet")
+    assert dedup.exit_code == 0 and "threshold " in dedup.output

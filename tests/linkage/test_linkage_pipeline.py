@@ -75,7 +75,7 @@ def test_greedy_solver_gives_one_to_one_links_with_high_quality(pair):
     hits = _truth_hits(result, person_a, person_b)
     assert hits / len(result.pairs) > 0.99 and hits / 300 > 0.8
     table = result.to_table()
-    assert table.column_names == ["token_a", "token_b", "score"]
+    assert table.column_names == ["token_a", "token_b", "score", "probability"]
     assert table.column("token_a")[0].as_py() == a.tokens[int(result.pairs.left[0])].as_py()
     summary = result.summary()
     assert (summary["records_a"], summary["records_b"]) == (len(a), len(b))

@@ -60,10 +60,19 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
     one_b_id = re.search(r"(run-[0-9a-f]{16})", one_b).group(1)
     spec = RunFiles(world.matcher_dir / RUNS_SUBDIR, one_b_id).spec()
     assert (spec.duplicates_at, spec.blocking) == (None, BlockingMethod.EXHAUSTIVE)
-    assert "succeeded" in _ok(["run", "status", run_id], mps)
+    status = _ok(["run", "status", run_id], mps)
+    assert "succeeded" in status and "threshold " in status  # the chosen threshold and why
     _ok(["run", "results", run_id, "--out", str(tmp_path / "pairs.csv")], mps)
     pairs = list(csv.DictReader((tmp_path / "pairs.csv").read_text().splitlines()))
-    assert len(pairs) == len(truth) and set(pairs[0]) == {"match_id", "own_token", "score"}
+    assert len(pairs) == len(truth) and set(pairs[0]) == {
+        "match_id",
+        "own_token",
+        "score",
+        "probability",
+    }
+    reported = _ok(["run", "report", run_id, "--out", str(tmp_path / "run.html")], mps)
+    page = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "report of" in reported and run_id in page and 'id="histogram"' in page
     # The provider's extract is a GB18030 export with Chinese values, read with --encoding.
     source = pacsv.read_csv(tmp_path / "MPS.source.csv")
     causes = [f"死因{i}" for i in range(source.num_rows)]

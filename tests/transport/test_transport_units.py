@@ -79,14 +79,17 @@ RESULT = pa.table(
 
 def test_each_party_sees_its_own_tokens_never_the_counterparts():
     view_a = party_view(RESULT, "a")
-    assert view_a.column_names == ["match_id", "own_token", "score"]
+    assert view_a.column_names == ["match_id", "own_token", "score", "probability"]
     assert view_a.column("own_token").to_pylist() == ["a0", "a1"]
+    assert view_a.column("probability").null_count == 2  # a result written before it existed
     view_b = party_view(RESULT, "b")
     assert view_b.column("own_token").to_pylist() == ["b0", "b1"]
     assert "b0" not in str(view_a.to_pydict()) and "a0" not in str(view_b.to_pydict())
     assert side_of("X", "X", "Y") == "a" and side_of("Y", "X", "Y") == "b"
     with pytest.raises(AuthorisationError):
         side_of("Z", "X", "Y")
+    with_probability = RESULT.append_column("probability", pa.array([0.999, 0.42]))
+    assert party_view(with_probability, "b").column("probability").to_pylist() == [0.999, 0.42]
 
 
 @given(st.binary(max_size=5000), st.integers(1, 700))
