@@ -211,6 +211,9 @@ def score(
             value = r.combo_common.get(key)
             report.columns[key] = {
                 "accuracy": float(ok.sum() / known),
-                "baseline": float(sum(1 for v in t.tolist() if v == value) / known),
+                # Records without a known value never count, nor does a missing guess.
+                "baseline": float(
+                    sum(1 for v in t.tolist() if v is not None and v == value) / known
+                ),
             }
     return report
