@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -107,6 +108,10 @@ class CuttingProxy:
                 if metered:
                     self.budget -= len(data)
                     if self.budget < 0:
+                        # The link stalls, then dies: the server has a moment to store the
+                        # chunks it already holds, as it would on a real network (a busy
+                        # machine must not turn this into a cut before any chunk is stored).
+                        time.sleep(1.0)
                         break
                 dst.sendall(data)
         except OSError:
