@@ -12,7 +12,11 @@ test if an argument names the matcher's directory.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,10 +67,13 @@ class Deployment:
             env[name] = None
         return env
 
-    def pprl(self, party: str, *args: str, ok: bool = True, env: dict | None = None):
+    def _check_args(self, party: str, args) -> None:
         if party != "MATCHER":
             matcher = str(self.matcher.resolve())
             assert not any(matcher in str(Path(a).resolve()) for a in args if "/" in a), args
+
+    def pprl(self, party: str, *args: str, ok: bool = True, env: dict | None = None):
+        self._check_args(party, args)
         result = CliRunner().invoke(main, list(args), env={**self.env(party), **(env or {})})
         if ok:
             assert result.exit_code == 0, (args, result.output)
@@ -75,6 +82,18 @@ class Deployment:
             lines = result.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
         return result
+
+    def popen(self, party: str, *args: str, **kwargs) -> subprocess.Popen:
+        """`pprl ARGS` as that party in a real process of its own (the installed command)."""
+        self._check_args(party, args)
+        env = dict(os.environ)
+        for name, value in self.env(party).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        command = str(Path(sys.executable).with_name("pprl"))
+        return subprocess.Popen([command, *args], env=env, stdin=subprocess.DEVNULL, **kwargs)
 
     def send(self, path: Path, party: str, name: str | None = None) -> Path:
         """Hand a public file to another party (a copy in its directory)."""
@@ -145,3 +164,38 @@ class Deployment:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+
+
+def matched_run(
+    world: Deployment,
+    out: Path,
+    agreement: str,
+    names: tuple[str, str],
+    sizes: tuple[int, int, int],
+    *,
+    seed: int,
+    parties: tuple[str, str] = ("MCA", "MPS"),
+) -> tuple[str, tuple[str, str], int]:
+    """Each party uploads its encoded dataset under `names`; the first runs the match.
+
+    `sizes` are (rows of A, rows of B, rows shared) for `encoded_pair`: the run finds exactly
+    the shared rows. Returns the run id, the two dataset ids and the number of matches.
+    """
+    from transport_world import encoded_pair
+
+    encoded = encoded_pair(out, *parties, *sizes, seed=seed)[:2]
+    datasets = tuple(
+        world.pprl(
+            party, "upload", str(path), "--agreement", agreement, "--name", name,
+            "--quiet", "--id-only",
+        ).stdout.strip()
+        for party, path, name in zip(parties, encoded, names, strict=True)
+    )  # fmt: skip
+    status = json.loads(
+        world.pprl(
+            parties[0], "run", "create", "--agreement", agreement, "--dataset-a", datasets[0],
+            "--dataset-b", datasets[1], "--threshold", "0.8", "--json",
+        ).stdout
+    )  # fmt: skip
+    assert status["state"] == "succeeded" and status["matches"] == sizes[2], status
+    return status["run_id"], datasets, status["matches"]
