@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import platform
 import sys
 import tempfile
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from bloom.attacks import MatcherView
+from bloom.schema import parse_schema
 from pprl_app.privacy_scenario import make_scenario
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -52,7 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=51)
     args = parser.parse_args(argv)
     rows = []
-    for name, schema in (("retired default (v1)", RETIRED), ("default", "cn-identity")):
+    undiffused = json.loads(
+        resources.files("bloom").joinpath("schemas/cn-identity.json").read_text("utf-8")
+    )
+    undiffused["hardening"]["diffusion"] = None
+    variants = (
+        ("retired default (v1)", RETIRED),
+        ("default", "cn-identity"),
+        ("default without diffusion", parse_schema(undiffused, source="no diffusion")),
+    )
+    for name, schema in variants:
         with tempfile.TemporaryDirectory() as tmp:
             sc = make_scenario(tmp, args.records, 1000, schema=schema, seed=args.seed,
                                reference_seed=args.seed + 1)  # fmt: skip
