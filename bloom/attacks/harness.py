@@ -25,7 +25,7 @@ from bloom.attacks.view import MatcherView
 from bloom.schema import Schema, load_schema
 from pprl.encoded import EncodedDataset
 
-ATTACKS = ("frequency", "patterns", "graph")
+ATTACKS = ("frequency", "patterns", "graph", "spectral")
 
 
 def run_attacks(
@@ -57,6 +57,10 @@ def run_attacks(
             from bloom.attacks.graph import graph_attack
 
             results.append(graph_attack(ctx, nodes=graph_nodes, rng=np.random.default_rng(seed)))
+        elif name == "spectral":
+            from bloom.attacks.spectral import spectral_attack
+
+            results.append(spectral_attack(ctx))
     return results
 
 
