@@ -56,6 +56,12 @@ def open_secret(path: Path) -> LinkageSecret:
 )
 @click.option("--department", help="Department code recorded in the manifest.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of a CSV.")
+@click.option(
+    "--strict", is_flag=True, help="Fail when a schema field finds no column (else a warning)."
+)
+@click.option(
+    "--force", is_flag=True, help="Replace existing outputs (the map above all) if present."
+)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 def encode_command(
     schema: str,
@@ -66,10 +72,12 @@ def encode_command(
     pairs: tuple[str, ...],
     department: str | None,
     encoding: str,
+    strict: bool,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Encode records into keyed Bloom filters for matching (run by the department)."""
-    from bloom.files import encode_file
+    from bloom.files import check_outputs, encode_file
     from bloom.schema import load_schema
     from pprl.progress import ProgressBar
     from pprl.tables import parse_column_map
@@ -78,6 +86,10 @@ def encode_command(
     mapping = parse_column_map(pairs, "--map")
     if not input_path.exists():
         raise InputError("no such file", path=str(input_path))
+    protect = {"input": input_path, "secret": secret_path}
+    if columns is not None:
+        protect["columns file"] = columns
+    check_outputs(out, protect, force=force)  # before the passphrase is asked for
     secret = open_secret(secret_path)
     bar = ProgressBar("rec", leave=False, quiet=quiet)
     try:
@@ -91,9 +103,18 @@ def encode_command(
             mapping=mapping,
             encoding=encoding,
             progress=bar,
+            strict=strict,
+            force=force,
+            protect={"secret": secret_path},
         )
     finally:
         bar.close()
+    if summary.missing_fields:  # even with --quiet: a field left out changes every match
+        click.echo(
+            f"warning: no column found for schema field(s) {', '.join(summary.missing_fields)}"
+            " (encoded as empty; --strict makes this an error)",
+            err=True,
+        )
     if not quiet:
         for line in summary.lines():
             click.echo(line)

@@ -7,21 +7,36 @@ writes
     records.parquet          the encoded dataset (pprl.encoded format, manifest with counts)
     records.map.parquet      record_token, source_row (0-based data row), record_id — kept
                              locally, it is what turns a matched token back into a record
-    records.rejects.csv      row, field, reason — every row not encoded and every value left out
+    records.rejects.csv      row, field, reason, line, record_id — every row not encoded and
+                             every value left out; `line` is the row's line as a spreadsheet
+                             counts it (header = line 1), `record_id` is filled for a row that
+                             could not be parsed (short, long, an unbalanced quote), when known
 Department column names are mapped to schema fields by a `<extract>.columns.json` file
-({"record_id": "<col>", "name": "<col>", …}) and/or `field=column` pairs.
+({"record_id": "<col>", "name": "<col>", …}) and/or `field=column` pairs. Without a mapping a
+field finds its column by name: header names are compared stripped, case-folded and without NUL
+characters, and the usual Chinese headers and their pinyin initials are known (`SYNONYMS`).
+A schema field that finds no column is listed in `EncodeSummary.missing_fields` (an error with
+`strict=True`).
+
+Nothing is written unless everything can be: the three outputs are written to temporary files
+and renamed together. An output that is the input or the secret is refused, and an existing
+output is replaced only with `force=True`. A row with a field over `MAX_FIELD_BYTES` is
+rejected (reason "field over 4 MiB"), not the file.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bloom.encoder import Reject, encode
@@ -30,11 +45,26 @@ from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, content_hash, write_encoded
 from pprl.errors import InputError
-from pprl.files import atomic_path, write_csv_atomic
-from pprl.tables import open_table
+from pprl.tables import InvalidLine, open_table
 
 RECORD_ID = "record_id"
 DEFAULT_CHUNK = 200_000
+MAX_FIELD_BYTES = 4 << 20
+REJECTS_HEADER = ["row", "field", "reason", "line", "record_id"]
+
+# The one synonym table: other header names a field is found under (compared normalised, see
+# `header_key`). Chinese headers of civil-affairs and public-security extracts, and their pinyin
+# initials (XM 姓名, GMSFHM 公民身份号码, SFZH 身份证号, XB 性别, CSRQ 出生日期, ZZ 住址,
+# LXDH 联系电话).
+SYNONYMS: Mapping[str, tuple[str, ...]] = {
+    "name": ("姓名", "xm"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "gmsfhm", "sfzh"),
+    "sex": ("性别", "xb"),
+    "birth_date": ("出生日期", "csrq"),
+    "address": ("住址", "家庭住址", "zz"),
+    "phone": ("联系电话", "电话", "lxdh"),
+    "record_id": ("编号", "id"),
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +82,7 @@ class EncodeSummary:
     schema_fingerprint: str
     hardening: str = "none"
     exposures: tuple[str, ...] = ()  # bloom.exposure: what this schema lets the matcher learn
+    missing_fields: tuple[str, ...] = ()  # schema fields no column was found for
 
     def lines(self) -> list[str]:
         extra = ", ".join(
@@ -94,6 +125,11 @@ def read_columns_file(path: str | Path) -> dict[str, str]:
     return data
 
 
+def header_key(name: str) -> str:
+    """A header name as it is compared: NUL characters dropped, stripped, case-folded."""
+    return name.replace("\0", "").strip().casefold()
+
+
 def resolve_columns(
     names: list[str], schema: Schema, mapping: Mapping[str, str], path: str
 ) -> dict[str, str]:
@@ -105,13 +141,23 @@ def resolve_columns(
                 f"column mapping names {field!r}, which is not a field of schema {schema.name!r}",
                 path=path,
             )
+    by_key: dict[str, str] = {}
+    for column in names:
+        by_key.setdefault(header_key(column), column)
     resolved = {}
     for name in [*sorted(fields), RECORD_ID]:
-        source = mapping.get(name, name)
-        if source in names:
-            resolved[name] = source
-        elif name in mapping:
-            raise InputError(f"has no column {source!r} (mapped to field {name!r})", path=path)
+        if name in mapping:
+            source = mapping[name]
+            found = source if source in names else by_key.get(header_key(source))
+            if found is None:
+                raise InputError(f"has no column {source!r} (mapped to field {name!r})", path=path)
+            resolved[name] = found
+            continue
+        for candidate in (name, *SYNONYMS.get(name, ())):
+            found = by_key.get(header_key(candidate))
+            if found is not None and found not in resolved.values():
+                resolved[name] = found
+                break
     if not set(resolved) - {RECORD_ID}:
         raise InputError(
             f"has none of the schema's fields ({', '.join(sorted(fields))}); "
@@ -126,6 +172,13 @@ def select_fields(
 ) -> tuple[pa.Table, pa.Array | None]:
     """The schema's fields under their own names (absent ones null) and the record ids."""
     n = table.num_rows
+    for column in resolved.values():
+        kind = table.schema.field(column).type
+        if pa.types.is_nested(kind):
+            raise InputError(
+                f"a {kind} column cannot be encoded (text, numbers or dates are needed)",
+                field=column,
+            )
     data = {
         f.name: table.column(resolved[f.name]) if f.name in resolved else pa.nulls(n, pa.string())
         for f in schema.fields
@@ -134,9 +187,86 @@ def select_fields(
     return pa.table(data), ids
 
 
-def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
-    with atomic_path(Path(path)) as tmp:
-        write(str(tmp))
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_outputs(out: str | Path, inputs: Mapping[str, str | Path], *, force: bool) -> None:
+    """Refuse outputs that would overwrite an input (`inputs`: what -> path) or, without
+    `force`, any existing file; the message names the output and what it would replace."""
+    paths = output_paths(out)
+    for kind, path in zip(("output", "map", "rejects file"), paths, strict=True):
+        for what, source in inputs.items():
+            if source is not None and _same_file(path, source):
+                raise InputError(f"the {kind} would overwrite the {what}", path=str(path))
+        if path.is_dir():
+            raise InputError(f"the {kind} path is a directory", path=str(path))
+        if path.exists() and not force:
+            raise InputError(f"the {kind} exists; not replaced without --force", path=str(path))
+    if len({os.path.realpath(p) for p in paths}) != len(paths):
+        raise InputError("output, map and rejects file would be the same file", path=str(out))
+
+
+def _write_all(writes: list[tuple[Path, Callable[[str], None]]]) -> None:
+    """Write every file to a temporary path, then rename them all; on any failure nothing new
+    is left behind and the InputError names the path that failed."""
+    done: list[tuple[Path, Path]] = []
+    renamed: list[Path] = []
+    current = writes[0][0]
+    try:
+        for path, write in writes:
+            current = path
+            tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+            done.append((path, tmp))
+            write(str(tmp))
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for path, tmp in done:
+            current = path
+            os.replace(tmp, path)
+            renamed.append(path)
+    except BaseException as exc:
+        for _, tmp in done:
+            tmp.unlink(missing_ok=True)
+        for path in renamed:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            raise InputError(f"cannot write ({reason})", path=str(current)) from None
+        raise
+
+
+def _oversized(table: pa.Table, columns: Mapping[str, str]) -> np.ndarray:
+    """Per row, whether one of the used text columns holds more than MAX_FIELD_BYTES."""
+    over = np.zeros(table.num_rows, dtype=bool)
+    for column in set(columns.values()):
+        values = table.column(column)
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            lengths = pc.fill_null(pc.binary_length(values), 0)
+            over |= (pc.greater(lengths, MAX_FIELD_BYTES)).to_numpy(zero_copy_only=False)
+    return over
+
+
+def _file_rows(parsed: np.ndarray, skipped: np.ndarray) -> np.ndarray:
+    """Rows numbered among the parsed rows, numbered among the file's data rows instead
+    (`skipped`: sorted data rows the reader left out)."""
+    if not len(skipped):
+        return parsed
+    at = skipped - np.arange(len(skipped))  # the parsed row each skip comes before
+    return parsed + np.searchsorted(at, parsed, side="right")
+
+
+def _invalid_id(line: InvalidLine, columns: list[str], resolved: Mapping[str, str]) -> str:
+    if RECORD_ID not in resolved or line.actual < 1:
+        return ""
+    index = columns.index(resolved[RECORD_ID])
+    return line.cells[index].strip() if index < len(line.cells) else ""
 
 
 def encode_file(
@@ -152,6 +282,9 @@ def encode_file(
     chunk_size: int = DEFAULT_CHUNK,
     progress: Callable[[int, int | None], None] | None = None,
     now: dt.datetime | None = None,
+    strict: bool = False,
+    force: bool = False,
+    protect: Mapping[str, str | Path] | None = None,
 ) -> EncodeSummary:
     """Encode one CSV/Parquet file; see the module docstring for what is written."""
     schema = load_schema(schema)
@@ -162,40 +295,88 @@ def encode_file(
     elif columns is not None:
         column_map.update(columns)
     column_map.update(mapping or {})
-    source = open_table(path, encoding, chunk_size)
-    resolved = resolve_columns(source.columns, schema, column_map, path)
+    inputs: dict[str, str | Path] = {"input": path, **(protect or {})}
+    if isinstance(columns, str | Path):
+        inputs["columns file"] = columns
+    check_outputs(out, inputs, force=force)
+    with open_table(path, encoding, chunk_size) as source:
+        resolved = resolve_columns(source.columns, schema, column_map, path)
+        missing = tuple(f.name for f in schema.fields if f.name not in resolved)
+        if missing and strict:
+            raise InputError(
+                f"no column found for schema field(s) {', '.join(missing)} (--strict); "
+                "map them with --columns or --map field=column",
+                path=path,
+            )
 
-    # Chunk by chunk: each becomes its Arrow table at once, so only one chunk's working
-    # arrays and unpacked filters are held at a time.
-    tables: list[pa.Table] = []
-    tokens: list[str] = []
-    source_parts: list[np.ndarray] = []
-    id_parts: list[pa.Array] = []
-    rejects: list[Reject] = []
-    counts: dict[str, int] = {}
-    n = 0
-    for chunk in source.chunks:
-        fields_table, ids = select_fields(chunk, schema, resolved)
-        result = encode(fields_table, schema, secret, row_offset=n)
-        tables.append(result.to_table())
-        tokens.extend(result.record_tokens)
-        source_parts.append(result.source_rows.astype(np.int64))
-        if ids is not None:
-            id_parts.append(ids.take(pa.array(result.source_rows - n)).cast(pa.string()))
-        rejects.extend(result.rejects)
-        for k, v in result.counts.items():
-            counts[k] = counts.get(k, 0) + v
-        n += chunk.num_rows
-        del result
-        if progress is not None:
-            progress(chunk.num_rows, source.total_rows)
-    if not tables:  # a file with a header and no rows
-        empty = pa.table({c: pa.array([], pa.string()) for c in source.columns})
-        result = encode(select_fields(empty, schema, resolved)[0], schema, secret)
-        tables.append(result.to_table())
-        source_parts.append(result.source_rows)
-        counts.update(result.counts)
+        # Chunk by chunk: each becomes its Arrow table at once, so only one chunk's working
+        # arrays and unpacked filters are held at a time.
+        tables: list[pa.Table] = []
+        tokens: list[str] = []
+        source_parts: list[np.ndarray] = []
+        id_parts: list[pa.Array] = []
+        rejects: list[Reject] = []
+        counts: dict[str, int] = {}
+        n = 0
+        oversized: list[int] = []
+        for chunk in source.chunks:
+            try:
+                fields_table, ids = select_fields(chunk, schema, resolved)
+            except InputError as exc:
+                raise InputError(exc.reason, path=path, field=exc.field) from None
+            over = _oversized(chunk, resolved)
+            if over.any():  # left out before encoding: rejected as rows of their own
+                keep = np.flatnonzero(~over)
+                oversized.extend((np.flatnonzero(over) + n).tolist())
+                fields_table = fields_table.take(pa.array(keep))
+                ids = None if ids is None else ids.take(pa.array(keep))
+            else:
+                keep = None
+            result = encode(fields_table, schema, secret, row_offset=0)
+            local = result.source_rows.astype(np.int64)
+            tables.append(result.to_table())
+            tokens.extend(result.record_tokens)
+            as_chunk = local if keep is None else keep[local]
+            source_parts.append(as_chunk + n)
+            if ids is not None:
+                id_parts.append(ids.take(pa.array(local)).cast(pa.string()))
+            for r in result.rejects:
+                row = r.row if keep is None else int(keep[r.row])
+                rejects.append(Reject(row + n, r.field, r.reason))
+            for k, v in result.counts.items():
+                counts[k] = counts.get(k, 0) + v
+            n += chunk.num_rows
+            del result
+            if progress is not None:
+                progress(chunk.num_rows, source.total_rows)
+        if not tables:  # a file with a header and no rows
+            empty = pa.table({c: pa.array([], pa.string()) for c in source.columns})
+            result = encode(select_fields(empty, schema, resolved)[0], schema, secret)
+            tables.append(result.to_table())
+            source_parts.append(result.source_rows)
+            counts.update(result.counts)
     counts["input_rows"] = n
+    if oversized:
+        rejects.extend(Reject(r, "*", f"field over {MAX_FIELD_BYTES >> 20} MiB") for r in oversized)
+        counts["rejected_rows"] = counts.get("rejected_rows", 0) + len(oversized)
+    # Rows the CSV reader could not parse: rejected, and the other rows numbered as in the file.
+    invalid = sorted(source.invalid, key=lambda i: i.line or 0)
+    if invalid:
+        skipped = np.array([(i.line or 2) - 2 for i in invalid], dtype=np.int64)
+        counts["input_rows"] = n = n + len(invalid)
+        counts["rejected_rows"] = counts.get("rejected_rows", 0) + len(invalid)
+        counts["unparsable_rows"] = len(invalid)
+        source_parts = [_file_rows(part, skipped) for part in source_parts]
+        moved = _file_rows(np.array([r.row for r in rejects], dtype=np.int64), skipped)
+        rejects = [Reject(int(m), r.field, r.reason) for m, r in zip(moved, rejects, strict=True)]
+    reject_rows = [[r.row, r.field, r.reason, r.row + 2, ""] for r in rejects]
+    for i in invalid:
+        reason = f"cannot be parsed: {i.actual} field(s), the header has {i.expected}"
+        row = "" if i.line is None else i.line - 2
+        reject_rows.append(
+            [row, "*", reason, i.line or "", _invalid_id(i, source.columns, resolved)]
+        )
+    reject_rows.sort(key=lambda r: r[0] if r[0] != "" else -1)
     source_rows = np.concatenate(source_parts)
     encoded = pa.concat_tables(tables).combine_chunks()
     blocking = [b.name for b in schema.blocking]
@@ -223,13 +404,19 @@ def encode_file(
             "record_id": record_ids,
         }
     )
-    try:
-        _write_atomically(out_path, lambda p: write_encoded(p, encoded, manifest))
-        _write_atomically(map_path, lambda p: pq.write_table(map_table, p))
-    except OSError as exc:
-        raise InputError(f"cannot write output ({exc.strerror})", path=str(out_path)) from None
-    write_csv_atomic(
-        rejects_path, ["row", "field", "reason"], ([r.row, r.field, r.reason] for r in rejects)
+
+    def write_rejects(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(REJECTS_HEADER)
+            writer.writerows(reject_rows)
+
+    _write_all(
+        [
+            (out_path, lambda p: write_encoded(p, encoded, manifest)),
+            (map_path, lambda p: pq.write_table(map_table, p)),
+            (rejects_path, write_rejects),
+        ]
     )
     return EncodeSummary(
         input_path=path,
@@ -245,4 +432,5 @@ def encode_file(
         schema_fingerprint=schema.fingerprint,
         hardening=schema.hardening.describe(),
         exposures=tuple(exposures(schema)),
+        missing_fields=missing,
     )

@@ -146,7 +146,8 @@ class LinkageSecret:
 
     @classmethod
     def load(cls, path: str | Path, passphrase: bytes) -> LinkageSecret:
-        """Open a saved secret. Any failure, whatever its cause, is the same SecretError."""
+        """Open a saved secret. Any failure is a SecretError "cannot open linkage secret";
+        one that decrypts to nothing (the AES-GCM tag does not verify) adds "wrong passphrase"."""
         try:
             document = json.loads(Path(path).read_text(encoding="ascii"))
             if document.get("format") != FILE_FORMAT or document.get("version") != FILE_VERSION:
@@ -165,7 +166,11 @@ class LinkageSecret:
             if not hmac.compare_digest(secret.key_id, str(document["key_id"])):
                 raise ValueError("key id does not match")
             return secret
-        except (OSError, ValueError, KeyError, TypeError, InvalidTag, MemoryError):
+        except InvalidTag:
+            raise SecretError(
+                f"cannot open linkage secret {path}: wrong passphrase (or an altered file)"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError, MemoryError):
             raise SecretError(f"cannot open linkage secret {path}") from None
 
 

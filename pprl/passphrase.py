@@ -15,6 +15,7 @@ returned as bytes and is never echoed, printed or logged; an empty one is refuse
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -32,6 +33,8 @@ def read_passphrase(env: str, purpose: str, *, confirm: bool = False) -> bytes:
     """The passphrase in `env`, else asked for on the terminal with input hidden."""
     value = os.environ.get(env)
     if value is None:
+        if not _interactive():
+            raise SecretError(f"no passphrase for {purpose}: set {env} (no terminal to ask on)")
         try:
             value = click.prompt(
                 f"Passphrase for {purpose}", hide_input=True, confirmation_prompt=confirm, err=True
@@ -41,6 +44,13 @@ def read_passphrase(env: str, purpose: str, *, confirm: bool = False) -> bytes:
     if not value:
         raise SecretError(f"an empty passphrase cannot protect {purpose}")
     return value.encode("utf-8")
+
+
+def _interactive() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def key_is_encrypted(key_path: Path) -> bool:

@@ -1,25 +1,35 @@
 """A department's table: reading it (CSV or Parquet) and naming its columns.
 
 open_table(path, encoding, chunk_rows)  the table in chunks of about `chunk_rows` rows, read
-                                        as they are consumed (an extract is never held whole)
+                                        as they are consumed (an extract is never held whole);
+                                        a context manager that closes the reader
 read_table(path, encoding, columns)     the whole table, or only `columns` of it
 parse_column_map(pairs, option)         `FIELD=COLUMN` option values (`pprl encode --map`,
                                         `pprl disclose --column`) as {field: column}
 
-A file is Parquet by its suffix (.parquet, .pq), else CSV. CSV columns are all read as text, so
+A file is Parquet by its suffix (.parquet, .pq), else CSV (an Excel workbook, .xlsx/.xls, is
+refused with "save it as CSV"). CSV columns are all read as text, so
 that leading zeros (phones, codes) and the `X` of ID numbers survive and an empty field stays an
 empty string; `encoding` is the CSV's text encoding (`gb18030` for a GBK export). Parquet
-columns keep their types. Every failure to read becomes one InputError naming the file.
+columns keep their types. Every failure to read becomes one InputError naming the file; a
+header that names one column twice is refused (naming the column).
+
+`open_table` of a CSV does not fail on a row with too few or too many fields (or an unbalanced
+quote that runs on): the row is left out and kept in `TableChunks.invalid` as an InvalidLine
+(its line as a spreadsheet counts it, the header being line 1, and its fields as the csv module
+splits them). The row's text is never put in a message.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,8 +39,17 @@ import pyarrow.parquet as pq
 from pprl.errors import InputError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _ROW_QUOTED = re.compile(r"^(CSV parse error: .*Expected \d+ columns, got \d+): .*$")
 DEFAULT_CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class InvalidLine:
+    line: int | None  # 1-based, the header being line 1 (None if the reader did not know it)
+    expected: int  # fields the header has
+    actual: int  # fields the row has
+    cells: list[str]  # the row's fields as the csv module splits them: never put in a message
 
 
 @dataclass
@@ -39,6 +58,20 @@ class TableChunks:
     columns: list[str]
     total_rows: int | None  # known up front for Parquet only
     chunks: Iterator[pa.Table]
+    invalid: list[InvalidLine] = field(default_factory=list)  # CSV rows left out, as read
+    reader: pa.RecordBatchReader | None = None
+
+    def close(self) -> None:
+        """Stop reading (a CSV reader reads ahead on a thread of its own: close it before
+        giving up on the table, or the process may abort when it exits)."""
+        if self.reader is not None:
+            self.reader.close()
+
+    def __enter__(self) -> TableChunks:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def is_parquet(path: str | Path) -> bool:
@@ -53,6 +86,7 @@ def open_table(
     with _read_errors(path, encoding):
         if is_parquet(path):
             parquet = pq.ParquetFile(path)
+            _unique(parquet.schema_arrow.names, path)
             batches = parquet.iter_batches(batch_size=chunk_rows)
             return TableChunks(
                 path,
@@ -61,12 +95,22 @@ def open_table(
                 _regrouped(path, encoding, batches, chunk_rows),
             )
         header = _csv_header(path, encoding)
+        invalid: list[InvalidLine] = []
+
+        def left_out(row) -> str:
+            cells = next(csv.reader(io.StringIO(row.text)), [])
+            invalid.append(InvalidLine(row.number, row.expected_columns, row.actual_columns, cells))
+            return "skip"
+
         reader = pacsv.open_csv(
             path,
-            read_options=_csv_read_options(header, encoding, block_size=1 << 22),
+            # one thread: the reader then knows each invalid row's line number
+            read_options=_csv_read_options(header, encoding, block_size=1 << 22, use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=left_out),
             convert_options=_as_text(header),
         )
-        return TableChunks(path, header, None, _regrouped(path, encoding, reader, chunk_rows))
+        chunks = _regrouped(path, encoding, reader, chunk_rows)
+        return TableChunks(path, header, None, chunks, invalid, reader)
 
 
 def read_table(
@@ -76,6 +120,7 @@ def read_table(
     path = _existing(path)
     with _read_errors(path, encoding):
         if is_parquet(path):
+            _unique(pq.read_schema(path).names, path)
             _require(pq.read_schema(path).names, columns, path)
             return pq.read_table(path, columns=None if columns is None else list(columns))
         header = _csv_header(path, encoding)
@@ -91,15 +136,36 @@ def _existing(path: str | Path) -> str:
     path = str(path)
     if not os.path.exists(path):
         raise InputError("no such file", path=path)
+    if os.path.isdir(path):
+        raise InputError("is a directory, not a table", path=path)
+    if path.lower().endswith(EXCEL_SUFFIXES):
+        raise InputError("an Excel workbook: save it as CSV (UTF-8) and encode that", path=path)
     return path
 
 
+def _unique(names: Sequence[str], path: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError("the header names this column twice", path=path, field=name)
+        seen.add(name)
+
+
 def _csv_header(path: str, encoding: str) -> list[str]:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"unknown text encoding {encoding!r} (--encoding)", path=path) from None
+    with open(path, "rb") as raw:
+        if raw.read(4) == b"PK\x03\x04":
+            raise InputError("a ZIP file (an Excel workbook?): save it as CSV (UTF-8)", path=path)
     with open(path, encoding=encoding, newline="") as handle:
         header = next(csv.reader(handle), None)
     if not header:
         raise InputError("empty file (no header row)", path=path)
-    return [h.lstrip("\ufeff") for h in header]
+    header = [h.lstrip("\ufeff") for h in header]
+    _unique(header, path)
+    return header
 
 
 def _csv_read_options(header: list[str], encoding: str, **options) -> pacsv.ReadOptions:
@@ -129,14 +195,37 @@ def _reason(exc: BaseException, encoding: str) -> str:
     return "unreadable input: " + _ROW_QUOTED.sub(r"\1", text)
 
 
+def _undecodable_line(path: str, encoding: str) -> int | None:
+    """The first line (1-based) of `path` that is not `encoding` text, if one is found."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                try:
+                    decoder.decode(line)
+                except UnicodeDecodeError:
+                    return number
+    except (LookupError, OSError):
+        return None
+    return None
+
+
+def _not_text(path: str, encoding: str) -> InputError:
+    line = _undecodable_line(path, encoding)
+    where = f"line {line} is " if line is not None else ""
+    return InputError(f"{where}not {encoding} text (try --encoding gbk)", path=path)
+
+
 @contextmanager
 def _read_errors(path: str, encoding: str) -> Iterator[None]:
     """A decoding, parsing or I/O failure while reading `path` as one InputError."""
     try:
         yield
     except UnicodeDecodeError:
-        raise InputError(f"not {encoding} text (try --encoding gbk)", path=path) from None
+        raise _not_text(path, encoding) from None
     except (pa.ArrowException, csv.Error, OSError) as exc:
+        if not is_parquet(path) and _reason(exc, encoding).startswith("not "):
+            raise _not_text(path, encoding) from None
         raise InputError(_reason(exc, encoding), path=path) from None
 
 
