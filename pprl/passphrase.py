@@ -29,11 +29,16 @@ MATCHER_KEY_ENV = "PPRL_MATCHER_KEY_PASSPHRASE"
 PASSPHRASE_VARIABLES = frozenset({SECRET_ENV, CA_ENV, KEY_ENV, MATCHER_KEY_ENV})
 
 
-def read_passphrase(env: str, purpose: str, *, confirm: bool = False) -> bytes:
-    """The passphrase in `env`, else asked for on the terminal with input hidden."""
+def read_passphrase(
+    env: str, purpose: str, *, confirm: bool = False, terminal_only: bool = False
+) -> bytes:
+    """The passphrase in `env`, else asked for on the terminal with input hidden.
+
+    With `terminal_only`, a standard input that is not a terminal (a batch job, a pipe) is
+    not read: the SecretError names `env` at once instead of prompting."""
     value = os.environ.get(env)
     if value is None:
-        if not _interactive():
+        if terminal_only and not _interactive():
             raise SecretError(f"no passphrase for {purpose}: set {env} (no terminal to ask on)")
         try:
             value = click.prompt(

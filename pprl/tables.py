@@ -230,18 +230,25 @@ def _read_errors(path: str, encoding: str) -> Iterator[None]:
 
 
 def _regrouped(path: str, encoding: str, batches, chunk_rows: int) -> Iterator[pa.Table]:
-    """Batches regrouped into tables of about `chunk_rows` rows; read errors made clear."""
+    """Batches regrouped into tables of about `chunk_rows` rows; read errors made clear.
+
+    The reader is closed when the chunks end, fail or are dropped unread."""
     pending: list[pa.RecordBatch] = []
     rows = 0
-    with _read_errors(path, encoding):
-        for batch in batches:
-            pending.append(batch)
-            rows += batch.num_rows
-            while rows >= chunk_rows:
-                table = pa.Table.from_batches(pending)
-                yield table.slice(0, chunk_rows)
-                rest = table.slice(chunk_rows)
-                pending, rows = rest.to_batches(), rest.num_rows
+    try:
+        with _read_errors(path, encoding):
+            for batch in batches:
+                pending.append(batch)
+                rows += batch.num_rows
+                while rows >= chunk_rows:
+                    table = pa.Table.from_batches(pending)
+                    yield table.slice(0, chunk_rows)
+                    rest = table.slice(chunk_rows)
+                    pending, rows = rest.to_batches(), rest.num_rows
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
     if pending:
         yield pa.Table.from_batches(pending)
 

@@ -83,7 +83,8 @@ def make_scenario(
     mapping = json.loads(Path(columns).read_text(encoding="utf-8"))
     wanted = {f.name for f in schema.fields} | {"record_id"}
     mapping = {k: v for k, v in mapping.items() if k in wanted}
-    summary = encode_file(extract, encoded, schema, secret, columns=mapping)
+    # The scenario's own outputs, made again on every run: replaced without asking.
+    summary = encode_file(extract, encoded, schema, secret, columns=mapping, force=True)
     # The map stays with the department: move it next to the extract.
     map_path = out / "department" / "target.map.parquet"
     Path(summary.map_path).replace(map_path)

@@ -159,7 +159,8 @@ def test_table_reader_names_the_encoding_to_try(tmp_path):
     for read in (lambda: read_table(path), lambda: list(open_table(path).chunks)):
         with pytest.raises(InputError) as info:
             read()
-        assert str(info.value) == f"{path}: not utf-8 text (try --encoding gbk)"
+        # the header line is the first that is not UTF-8
+        assert str(info.value) == f"{path}: line 1 is not utf-8 text (try --encoding gbk)"
 
 
 def test_table_reader_reads_parquet_with_its_types(tmp_path):
