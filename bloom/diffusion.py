@@ -20,13 +20,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from bloom.hardening import keyed_generator
 from bloom.secret import LinkageSecret
 
 
 def diffusion_taps(secret: LinkageSecret, info: bytes, nbits: int, taps: int) -> np.ndarray:
     """int64[nbits, taps]: the distinct filter positions XORed into each output bit."""
-    seed = int.from_bytes(secret.derive(info, 32), "big")
-    rng = np.random.Generator(np.random.Philox(key=seed % 2**128))
+    rng = keyed_generator(secret, info)
     # Each output bit draws its own taps; sorting keeps the kernel's reads in order.
     return np.sort(
         np.stack([rng.choice(nbits, taps, replace=False) for _ in range(nbits)]), axis=1

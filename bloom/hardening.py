@@ -32,9 +32,14 @@ def balance(bits: np.ndarray, permutation: np.ndarray) -> np.ndarray:
     return np.packbits(doubled[:, permutation], axis=1)
 
 
-def balance_permutation(secret: LinkageSecret, info: bytes, nbits: int) -> np.ndarray:
+def keyed_generator(secret: LinkageSecret, info: bytes) -> np.random.Generator:
+    """A random generator only the secret's holders can reproduce (one per `info`)."""
     seed = int.from_bytes(secret.derive(info, 32), "big")
-    return np.random.Generator(np.random.Philox(key=seed % 2**128)).permutation(nbits)
+    return np.random.Generator(np.random.Philox(key=seed % 2**128))
+
+
+def balance_permutation(secret: LinkageSecret, info: bytes, nbits: int) -> np.ndarray:
+    return keyed_generator(secret, info).permutation(nbits)
 
 
 def blip(bits: np.ndarray, epsilon: float, rng: np.random.Generator) -> np.ndarray:

@@ -104,10 +104,7 @@ def threshold_rule(value) -> float | ThresholdRule | None:
             value = float(value)
         except ValueError:
             raise InputError(f"threshold {value!r} is neither a number nor 'auto'") from None
-    number = float(value)
-    if not 0.0 <= number <= 1.0:
-        raise InputError(f"threshold must be within [0, 1], got {number:g}")
-    return number
+    return check_unit(value)
 
 
 DEFAULT_LSH_BANDS = 32
