@@ -3,6 +3,10 @@
 Full-width digits are folded by NFKC, a trailing time (`1985-03-02 00:00:00`) is ignored, and
 a date must exist in the calendar (1880-2100). Dates are held as `int` yyyymmdd (0: unknown).
 Day-first and month-first forms (02/03/1985) are ambiguous and therefore refused.
+
+A value in one of these forms that is not a real date (19371233, 1985-02-30) still keeps the
+parts that are: its year (1880-2100) and, when it is 1-12, its month (`prepare_date_parts`),
+so a mistyped day costs the day's credit only.
 """
 
 from __future__ import annotations
@@ -23,15 +27,42 @@ _FORMS = (
 )
 
 
-def parse_date(raw: str | None) -> int | None:
-    """yyyymmdd for a date in a common form, None when empty or not a real date."""
+YEARS = (1880, 2100)
+
+
+def _fields_of(raw: str | None) -> tuple[int, int, int] | None:
     text = unicodedata.normalize("NFKC", raw or "").strip()
     for form in _FORMS:
         m = re.match(form, text, flags=re.S)
         if m:
             y, mo, d = (int(g) for g in m.groups())
-            return y * 10000 + mo * 100 + d if valid_date(y, mo, d) else None
+            return y, mo, d
     return None
+
+
+def parse_date(raw: str | None) -> int | None:
+    """yyyymmdd for a date in a common form, None when empty or not a real date."""
+    fields = _fields_of(raw)
+    if fields is None:
+        return None
+    y, mo, d = fields
+    return y * 10000 + mo * 100 + d if valid_date(y, mo, d) else None
+
+
+def parse_date_parts(raw: str | None) -> int:
+    """For a value in a date form that is not a real date: yyyymm00 of the parts that are
+    (month 00 when it is not 1-12), 0 when the year is not one either or the date is real."""
+    fields = _fields_of(raw)
+    if fields is None or parse_date(raw) is not None:
+        return 0
+    y, mo, _ = fields
+    return _partial(np.array([y]), np.array([mo]), np.array([True]))[0].item()
+
+
+def _partial(y: np.ndarray, m: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    year_ok = usable & (y >= YEARS[0]) & (y <= YEARS[1])
+    month = np.where((m >= 1) & (m <= 12), m, 0)
+    return np.where(year_ok, y * 10000 + month * 100, 0).astype(np.int32)
 
 
 def _digits(chars: np.ndarray, columns: list[int]) -> np.ndarray:
@@ -42,7 +73,14 @@ def _digits(chars: np.ndarray, columns: list[int]) -> np.ndarray:
 
 
 def prepare_dates(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(yyyymmdd int32[n] with 0 unknown, bool[n] non-empty but unparseable).
+    """(yyyymmdd int32[n] with 0 unknown, bool[n] non-empty but not a real date)."""
+    dates, _, bad = prepare_date_parts(column)
+    return dates, bad
+
+
+def prepare_date_parts(column: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(yyyymmdd int32[n] with 0 unknown, yyyymm00 int32[n] of the parts of the values that
+    are not real dates (`parse_date_parts`), bool[n] non-empty but not a real date).
 
     The two forms almost every extract uses (1985-03-02 and 19850302) are read straight from
     the bytes; every other value goes through the same patterns as `parse_date`."""
@@ -70,7 +108,7 @@ def prepare_dates(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
                 out[others[hit]] = values.to_numpy(zero_copy_only=False)[hit]
             done |= hit
         found[others[done]] = True
-    real = found & (y >= 1880) & (y <= 2100) & (m >= 1) & (m <= 12) & (d >= 1)
+    real = found & (y >= YEARS[0]) & (y <= YEARS[1]) & (m >= 1) & (m <= 12) & (d >= 1)
     real &= d <= days_in_month(y, m)
     dates = np.where(real, y * 10000 + m * 100 + d, 0).astype(np.int32)
-    return dates, (lengths > 0) & ~real
+    return dates, _partial(y, m, found & ~real), (lengths > 0) & ~real

@@ -218,14 +218,14 @@ def _select_rows(
     schema: Schema, prepared: dict[str, Prepared], n: int
 ) -> tuple[np.ndarray, list[Reject]]:
     keep = np.ones(n, dtype=bool)
-    reasons: dict[int, list[tuple[str, str]]] = {}
+    reasons: dict[int, list[tuple[str, str, bool]]] = {}  # bool: value partly encoded
     if schema.require_any:
         has_any = np.zeros(n, dtype=bool)
         for name in schema.require_any:
             has_any |= prepared[name].present
         for row in np.flatnonzero(~has_any).tolist():
             need = ", ".join(schema.require_any)
-            reasons.setdefault(row, []).append(("*", f"no usable value in any of: {need}"))
+            reasons.setdefault(row, []).append(("*", f"no usable value in any of: {need}", False))
         keep &= has_any
     any_field = np.zeros(n, dtype=bool)
     for spec in schema.fields:
@@ -233,19 +233,25 @@ def _select_rows(
         any_field |= field_.present
         if spec.missing is Missing.REJECT_ROW:
             for row in np.flatnonzero(~field_.present).tolist():
-                reasons.setdefault(row, []).append((spec.name, "required value missing"))
+                reasons.setdefault(row, []).append((spec.name, "required value missing", False))
             keep &= field_.present
     for row in np.flatnonzero(~any_field & keep).tolist():
-        reasons.setdefault(row, []).append(("*", "no usable identity field"))
+        reasons.setdefault(row, []).append(("*", "no usable identity field", False))
     keep &= any_field
     rejects = []
     for spec in schema.fields:
-        for mask, reason in prepared[spec.name].problems:
-            for row in np.flatnonzero(mask).tolist():
-                reasons.setdefault(row, []).append((spec.name, reason))
+        field_ = prepared[spec.name]
+        for partly, found in ((False, field_.problems), (True, field_.partly)):
+            for mask, reason in found:
+                for row in np.flatnonzero(mask).tolist():
+                    reasons.setdefault(row, []).append((spec.name, reason, partly))
     for row in sorted(reasons):
-        outcome = "field left out" if keep[row] else "row not encoded"
-        rejects.extend(Reject(row, f, f"{r}; {outcome}") for f, r in reasons[row])
+        for f, r, partly in reasons[row]:
+            if keep[row] and partly:  # the reason says what was left out
+                rejects.append(Reject(row, f, r))
+            else:
+                outcome = "field left out" if keep[row] else "row not encoded"
+                rejects.append(Reject(row, f, f"{r}; {outcome}"))
     return keep, rejects
 
 
@@ -253,6 +259,7 @@ def _select_rows(
 _PREPARE_ORDER = (
     FieldType.ADDRESS,
     FieldType.CHINESE_NAME,
+    FieldType.LATIN_NAME,
     FieldType.TEXT,
     FieldType.CN_ID,
     FieldType.DATE,
@@ -311,7 +318,8 @@ def encode_rows(table: pa.Table, schema: Schema, secret: LinkageSecret, threads:
     for field_ in prepared.values():
         counts[f"{field_.spec.name}_present"] = int(field_.present[keep].sum())
         counts.update(field_.counts)
-    counts["field_problems"] = sum(1 for r in rejects if r.reason.endswith("field left out"))
+    # Values left out, wholly ("...; field left out") or in part ("..., the day left out").
+    counts["field_problems"] = sum(1 for r in rejects if r.reason.endswith("left out"))
     return Partial(bits, blocking, keep, rejects, counts)
 
 

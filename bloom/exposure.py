@@ -39,6 +39,7 @@ PART_BITS: dict[tuple[FieldType, str], float] = {
     (FieldType.CHINESE_NAME, "surname_pinyin"): 6.5,
     (FieldType.CHINESE_NAME, "surname_reading"): 6.5,
     (FieldType.CHINESE_NAME, "reading"): 14.0,
+    (FieldType.LATIN_NAME, "initial"): 4.0,  # English-speaking populations, about 20 letters
     (FieldType.PHONE, "prefix3"): 5.0,
     (FieldType.PHONE, "value"): 30.0,
 }

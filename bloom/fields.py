@@ -18,7 +18,8 @@ from bloom import tokens as tk
 from bloom.addresses import prepare_addresses
 from bloom.cn_id import IdStatus, prepare_cn_ids
 from bloom.columns import as_string_array, code_matrix, distinct
-from bloom.dates import prepare_dates
+from bloom.dates import prepare_date_parts
+from bloom.latin_names import PHONETIC, prepare_latin_names
 from bloom.names import SEPARATOR, NameColumn, prepare_names
 from bloom.phones import prepare_phones
 from bloom.schema import Feature, FieldSpec, FieldType, TokenKind
@@ -34,7 +35,8 @@ class Prepared:
 
     spec: FieldSpec
     present: np.ndarray
-    problems: list[tuple[np.ndarray, str]] = field(default_factory=list)
+    problems: list[tuple[np.ndarray, str]] = field(default_factory=list)  # value left out
+    partly: list[tuple[np.ndarray, str]] = field(default_factory=list)  # some of it encoded
     counts: dict[str, int] = field(default_factory=dict)
 
     def stream(self, feature: Feature) -> tk.TokenStream:
@@ -101,6 +103,36 @@ def reading_part(c: NameColumn) -> tk.Part:
     return tk.Part(keys[c.row_index], valid[c.row_index], render)
 
 
+class LatinNameField(Prepared):
+    def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
+        self.col = prepare_latin_names(as_string_array(column))
+        super().__init__(spec, self.col.present)
+
+    @cached_property
+    def symbols(self) -> tk.Symbols:
+        return tk.Symbols.of(self.col.codes)
+
+    def stream(self, feature: Feature) -> tk.TokenStream:
+        c = self.col
+        if feature.tokens is TokenKind.CHAR_QGRAMS:  # within parts: none spans the space
+            return tk.qgram_stream(self.symbols, feature.q, separator=32, row_index=c.row_index)
+        if feature.tokens.value in PHONETIC:
+            keys, vocabulary = c.phonetic(feature.tokens.value)
+            return tk.TokenStream(keys, keys > 0, tk.lookup_render(vocabulary), c.row_index)
+        return tk.value_stream(c.codes, row_index=c.row_index)
+
+    def part(self, name: str) -> tk.Part:
+        c = self.col
+        if name in PHONETIC:  # the code of the whole name, its parts written together
+            keys, vocabulary = c.phonetic(name, whole=True)
+            first = keys[:, 0].astype(np.uint64)[c.row_index]
+            return tk.Part(first, first > 0, tk.lookup_render(vocabulary))
+        if name == "initial":
+            first = c.codes[:, 0].astype(np.uint64)[c.row_index]
+            return tk.Part(first, first > 0, lambda d: [chr(int(k)).encode() for k in d.tolist()])
+        return tk.value_part(c.codes, c.row_index)
+
+
 class IdField(Prepared):
     def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
         self.col = prepare_cn_ids(column)
@@ -141,34 +173,57 @@ def _char_stream(
 
 
 class DateField(Prepared):
+    """Dates as yyyymmdd; a value that is not a real date keeps its year and month (`partial`,
+    yyyymm00), which its date-part tokens and the year and month parts still use."""
+
     def __init__(self, spec: FieldSpec, column: pa.Array) -> None:
-        self.dates, bad = prepare_dates(column)
-        super().__init__(spec, self.dates > 0)
-        self.problems.append((bad, "not a date"))
+        self.dates, self.partial, self.bad = prepare_date_parts(column)
+        super().__init__(spec, (self.dates > 0) | (self.partial > 0))
+        self._report()
+
+    def _report(self) -> None:
+        kept_month = self.partial % 10000 > 0
+        self.problems = [(self.bad & (self.partial == 0), "not a date")]
+        self.partly = [
+            (self.bad & (self.partial > 0) & kept_month, _KEPT_YEAR_MONTH),
+            (self.bad & (self.partial > 0) & ~kept_month, _KEPT_YEAR),
+        ]
 
     def fill(self, dates: np.ndarray) -> None:
         use = (self.dates == 0) & (dates > 0)
         self.dates = np.where(use, dates, self.dates).astype(np.int32)
-        self.present = self.dates > 0
+        self.partial = np.where(use, 0, self.partial).astype(np.int32)
+        self.present = (self.dates > 0) | (self.partial > 0)
         self.counts[f"{self.spec.name}_derived"] = int(use.sum())
+        self._report()  # a derived date replaces the parts kept
+
+    def _year_month(self) -> tuple[np.ndarray, np.ndarray]:
+        """Year and month of every row (0: unknown), from the real date or the parts kept."""
+        known = np.where(self.dates > 0, self.dates, self.partial).astype(np.uint64)
+        return known // 10000, known // 100 % 100
 
     def stream(self, feature: Feature) -> tk.TokenStream:
         d = self.dates.astype(np.uint64)
         ok = self.dates > 0
         if feature.tokens is TokenKind.DATE_PARTS:
-            keys = np.stack([d // 10000, 100000 + d // 100 % 100, 200000 + d % 100], axis=1)
-            valid = np.repeat(ok[:, None], 3, axis=1)
+            year, month = self._year_month()
+            keys = np.stack([year, 100000 + month, 200000 + d % 100], axis=1)
+            valid = np.stack([year > 0, month > 0, ok], axis=1)
             return tk.TokenStream(keys, valid, _date_part_render)
         return tk.column_stream(d, ok, tk.format_render("{:08d}"))
 
     def part(self, name: str) -> tk.Part:
-        d = self.dates.astype(np.uint64)
-        ok = self.dates > 0
+        year, month = self._year_month()
         if name == "year":
-            return tk.Part(d // 10000, ok, tk.format_render("{:04d}"))
+            return tk.Part(year, year > 0, tk.format_render("{:04d}"))
         if name == "month":
-            return tk.Part(d // 100 % 100, ok, tk.format_render("{:02d}"))
-        return tk.Part(d, ok, tk.format_render("{:08d}"))
+            return tk.Part(month, month > 0, tk.format_render("{:02d}"))
+        d = self.dates.astype(np.uint64)
+        return tk.Part(d, self.dates > 0, tk.format_render("{:08d}"))
+
+
+_KEPT_YEAR_MONTH = "not a date: its year and month are encoded, the day left out"
+_KEPT_YEAR = "not a date: its year is encoded, month and day left out"
 
 
 def _date_part_render(distinct_keys: np.ndarray) -> list[bytes]:
@@ -270,6 +325,7 @@ class TextField(Prepared):
 
 _BY_TYPE: dict[FieldType, type[Prepared]] = {
     FieldType.CHINESE_NAME: NameField,
+    FieldType.LATIN_NAME: LatinNameField,
     FieldType.CN_ID: IdField,
     FieldType.DATE: DateField,
     FieldType.SEX: SexField,

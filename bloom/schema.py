@@ -44,6 +44,7 @@ BUILTIN_SCHEMAS = ("cn-identity",)
 
 class FieldType(enum.Enum):
     CHINESE_NAME = "chinese_name"
+    LATIN_NAME = "latin_name"  # a given name or surname in Latin letters
     CN_ID = "cn_id"
     DATE = "date"
     SEX = "sex"
@@ -59,6 +60,9 @@ class TokenKind(enum.Enum):
     DATE_PARTS = "date_parts"  # year, month, day as separate tokens
     PROVINCE = "province"  # GB/T 2260 province code
     CITY = "city"  # city / prefecture name
+    SOUNDEX = "soundex"  # phonetic code of each name part (bloom.latin_names.PHONETIC)
+    METAPHONE = "metaphone"
+    NYSIIS = "nysiis"
     VALUE = "value"  # the whole normalised value as one token
 
 
@@ -71,6 +75,15 @@ class Missing(enum.Enum):
 TOKENS_FOR_TYPE: dict[FieldType, frozenset[TokenKind]] = {
     FieldType.CHINESE_NAME: frozenset(
         {TokenKind.CHAR_QGRAMS, TokenKind.PINYIN_SYLLABLES, TokenKind.VALUE}
+    ),
+    FieldType.LATIN_NAME: frozenset(
+        {
+            TokenKind.CHAR_QGRAMS,
+            TokenKind.SOUNDEX,
+            TokenKind.METAPHONE,
+            TokenKind.NYSIIS,
+            TokenKind.VALUE,
+        }
     ),
     FieldType.CN_ID: frozenset(
         {TokenKind.CHAR_QGRAMS, TokenKind.POSITIONAL_CHARS, TokenKind.VALUE}
@@ -89,6 +102,7 @@ PARTS_FOR_TYPE: dict[FieldType, frozenset[str]] = {
     FieldType.CHINESE_NAME: frozenset(
         {"value", "reading", "surname", "surname_pinyin", "surname_reading"}
     ),
+    FieldType.LATIN_NAME: frozenset({"value", "initial", "soundex", "metaphone", "nysiis"}),
     FieldType.CN_ID: frozenset({"value", "region", "province", "birth_year"}),
     FieldType.DATE: frozenset({"value", "year", "month"}),
     FieldType.SEX: frozenset({"value"}),
