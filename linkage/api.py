@@ -46,6 +46,7 @@ from linkage.options import (
 from linkage.plan import MatchPlan, build_plan
 from linkage.solvers import RightDuplicates, cluster_labels, group_labels, solve
 from linkage.store import check_compatible, packed_rows
+from linkage.unrelated import UNRELATED_SEED, unrelated_scores
 from pprl.encoded import EncodedDataset
 from pprl.errors import InputError
 
@@ -220,10 +221,13 @@ def match(
     if chosen is Solver.MANY_TO_ONE and duplicates_at is not None:
         duplicates = RightDuplicates(b.filters, b.popcounts, duplicates_at)
     floor_pairs = solve(chosen, scored, len(a), len(b), duplicates)
+    unrelated = _unrelated(a, b)
     if rule is ThresholdRule.AUTO:
-        choice = choose_threshold(floor_pairs.score, floor_pairs.score, stated, floor)
+        choice = choose_threshold(
+            floor_pairs.score, floor_pairs.score, stated, floor, unrelated=unrelated
+        )
     else:
-        model, _ = fit_model(floor_pairs.score, floor, stated)
+        model, _ = fit_model(floor_pairs.score, floor, stated, unrelated=unrelated)
         choice = given_threshold(rule, stated, model, floor)
     threshold = choice.threshold
     timings["choose"] = time.perf_counter() - start
@@ -279,7 +283,17 @@ class Clusters:
         )
 
 
-def _chosen_for_clusters(rule, scored: CandidatePairs, n: int, stated: float, floor: float):
+def _unrelated(a: EncodedDataset, b: EncodedDataset) -> np.ndarray:
+    """Scores of random record pairs, drawn the same way every run (`linkage.unrelated`)."""
+    rng = np.random.default_rng(UNRELATED_SEED)
+    return unrelated_scores(
+        a.filters, a.popcounts, b.filters, b.popcounts, rng, same_dataset=a is b
+    )
+
+
+def _chosen_for_clusters(
+    rule, scored: CandidatePairs, n: int, stated: float, floor: float, unrelated: np.ndarray
+):
     """Dedup and groups: every scored pair is an edge; the choice counts what chains imply."""
     if rule is ThresholdRule.AUTO:
         edges = scored.canonical()
@@ -290,8 +304,10 @@ def _chosen_for_clusters(rule, scored: CandidatePairs, n: int, stated: float, fl
             floor,
             lowest=stated - CHAIN_MARGIN,
             clusters=(n, edges),
+            unrelated=unrelated,
         )
-    return given_threshold(rule, stated, fit_model(scored.score, floor, stated)[0], floor)
+    model, _ = fit_model(scored.score, floor, stated, clusters=True, unrelated=unrelated)
+    return given_threshold(rule, stated, model, floor)
 
 
 def dedup(
@@ -306,7 +322,8 @@ def dedup(
     """Find records of one dataset that are the same person (connected components).
 
     `threshold` as in `match` ("auto" by default), except that clusters chain, so an
-    automatic choice never goes below the stated threshold minus `CHAIN_MARGIN`.
+    automatic choice from two humps never goes below the stated threshold minus
+    `CHAIN_MARGIN`.
     """
     timings = {}
     start = time.perf_counter()
@@ -323,7 +340,7 @@ def dedup(
     scored = (executor or LocalExecutor()).run(plan, rows, rows, progress)
     timings["compare"] = time.perf_counter() - start
     start = time.perf_counter()
-    choice = _chosen_for_clusters(rule, scored, len(a), stated, floor)
+    choice = _chosen_for_clusters(rule, scored, len(a), stated, floor, _unrelated(a, a))
     pairs = scored.take(np.flatnonzero(scored.score >= choice.threshold))
     labels = cluster_labels(pairs, len(a))
     timings["solve"] = time.perf_counter() - start
@@ -405,7 +422,9 @@ def link_groups(
             c = result.candidates
             edges.append(CandidatePairs(c.left + offsets[i], c.right + offsets[j], c.score))
     scored = CandidatePairs.concat(edges)
-    choice = _chosen_for_clusters(rule, scored, int(offsets[-1]), stated, floor)
+    # Random pairs across the first two files: the encoding's unrelated level is the same.
+    unrelated = _unrelated(datasets[0], datasets[1])
+    choice = _chosen_for_clusters(rule, scored, int(offsets[-1]), stated, floor, unrelated)
     source = np.repeat(np.arange(len(datasets)), sizes)
     labels = group_labels(scored.take(np.flatnonzero(scored.score >= choice.threshold)), source)
     counts = np.bincount(labels, minlength=len(labels))

@@ -8,15 +8,21 @@ Contract:
    (keys blocking compares few pairs, so the whole blocked set is scored; other blockings
    compare many unrelated pairs, so they stop just under the encoding's stated threshold).
 2. A two-component mixture is fitted to them (`linkage.score_model`); each pair's match
-   probability is the model's posterior at its score.
+   probability is the model's posterior at its score. When the scores show one hump (the
+   blocking keys compared almost only matches), the non-match component takes the shape of
+   random pairs' scores (`linkage.unrelated`) and only the match hump is fitted.
 3. The threshold maximises the F1 the model expects on the pairs the solver decides at the
    floor: expected true positives above t are the sum of their probabilities, expected true
    pairs the sum over all of them. Many-to-one and `none` decide above t exactly the floor's
    decisions that score at least t, so the curve is their curve; greedy's is close to it.
 4. Clusters chain (dedup, groups): one wrong edge between clusters of a and b records makes
    a*b wrong pairs. There the expected F1 counts the pairs the clusters imply (connected
-   components as edges are added in score order) against the expected true edges, and the
-   choice never goes below the stated threshold minus `CHAIN_MARGIN`.
+   components as edges are added in score order) against the expected true edges, and with
+   two humps the choice never goes below the stated threshold minus `CHAIN_MARGIN` (a model
+   can misjudge the high tail of the non-matches, relatives sharing a household, and chaining
+   multiplies each such edge; with one hump over random pairs there is no such tail). The
+   fit also looks further up (`WINDOW_ABOVE`): duplicates inside one file are mostly exact
+   copies near 1.0, so just above the stated threshold too few of them shape the match hump.
 5. When no model can be fitted (too few pairs, one hump), the run uses the stated threshold
    (`linkage.options.threshold_for`) and the choice says why.
 """
@@ -30,11 +36,13 @@ import numpy as np
 from numba import njit
 
 from linkage.options import BlockingMethod
-from linkage.score_model import FitFailure, ScoreModel, fit_scores
+from linkage.score_model import FitFailure, OneHump, ScoreModel, fit_over_unrelated, fit_scores
 
 KEYS_FLOOR_BELOW = 0.3  # keys blocking: scores collected from the stated threshold minus this
 OTHER_FLOOR_BELOW = 0.03  # lsh / exhaustive: unrelated pairs are many, stop just under it
-WINDOW_ABOVE = 0.15  # the mixture is fitted below the stated threshold plus this
+# The mixture is fitted below the stated threshold plus this; clusters (dedup, groups) or not.
+# Measured on the synthetic scenarios (bench/threshold_quality.py).
+WINDOW_ABOVE: dict[bool, float] = {False: 0.15, True: 0.30}
 CHAIN_MARGIN = 0.05  # dedup / groups never go lower than the stated threshold minus this
 GRID_STEP = 0.005
 
@@ -50,8 +58,8 @@ def auto_floor(stated: float, blocking: BlockingMethod) -> float:
     return max(0.0, stated - below)
 
 
-def window_upper(stated: float) -> float:
-    return min(1.0, stated + WINDOW_ABOVE)
+def window_upper(stated: float, clusters: bool = False) -> float:
+    return min(1.0, stated + WINDOW_ABOVE[clusters])
 
 
 @dataclass(frozen=True)
@@ -158,11 +166,25 @@ def _grid(floor: float) -> np.ndarray:
 
 
 def fit_model(
-    fit_scores_: np.ndarray, floor: float, stated: float
+    fit_scores_: np.ndarray,
+    floor: float,
+    stated: float,
+    *,
+    clusters: bool = False,
+    unrelated: np.ndarray | None = None,
 ) -> tuple[ScoreModel | None, str]:
-    """The model, or None and the reason it could not be fitted."""
+    """The model, or None and the reason it could not be fitted (`unrelated`: random pairs'
+    scores, used when the scores show one hump)."""
+    upper = window_upper(stated, clusters)
     try:
-        return fit_scores(fit_scores_, floor, start=stated, upper=window_upper(stated)), ""
+        return fit_scores(fit_scores_, floor, start=stated, upper=upper), ""
+    except OneHump as one:
+        if unrelated is None:
+            return None, str(one)
+        try:
+            return fit_over_unrelated(fit_scores_, unrelated, floor, upper), ""
+        except FitFailure as failure:
+            return None, f"{one}; {failure}"
     except FitFailure as failure:
         return None, str(failure)
 
@@ -175,13 +197,18 @@ def choose_threshold(
     *,
     lowest: float | None = None,
     clusters: tuple | None = None,
+    unrelated: np.ndarray | None = None,
 ) -> ThresholdChoice:
     """Fit the model to `fit_on`, then the threshold with the best expected F1 on `decided`.
 
     `clusters` = (n, canonical pairs) counts the pairs that clusters imply instead (dedup,
-    groups); `lowest` bounds the choice from below. Without a model: `stated`.
+    groups); `lowest` bounds a two-hump model's choice from below; `unrelated` (random
+    pairs' scores) shapes the non-matches when the scores show one hump. Without a model:
+    `stated`.
     """
-    model, failure = fit_model(fit_on, floor, stated)
+    model, failure = fit_model(
+        fit_on, floor, stated, clusters=clusters is not None, unrelated=unrelated
+    )
     if model is None:
         return ThresholdChoice(
             stated,
@@ -197,13 +224,15 @@ def choose_threshold(
     else:
         n, pairs = clusters
         estimate = estimated_cluster_quality(n, pairs, model.probability(pairs.score), grid)
-    best = int(np.argmax(estimate.f1))
+    # The highest threshold of the best: below it, down to the next pair, nothing changes.
+    best = len(grid) - 1 - int(np.argmax(estimate.f1[::-1]))
     threshold = float(grid[best])
+    over = "" if model.nonmatch_from == "fitted" else ", one hump over random pairs' scores"
     reason = (
-        f"fitted from {model.pairs + model.pairs_above:,} scored pairs: expected F1 "
+        f"fitted from {model.pairs + model.pairs_above:,} scored pairs{over}: expected F1 "
         f"{estimate.f1[best]:.4f} is highest at {threshold:g} (stated {stated:g})"
     )
-    if lowest is not None and threshold < lowest:
+    if model.nonmatch_from == "fitted" and lowest is not None and threshold < lowest:
         reason += f"; raised to {lowest:g}, the lowest that keeps clusters from chaining"
         threshold = lowest
     return ThresholdChoice(threshold, ChoiceMethod.FITTED, reason, stated, model, floor)

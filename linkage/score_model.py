@@ -15,8 +15,17 @@ in (a, c) with statistics (log x, log(1 - x)): its M-step is a concave maximisat
 few Newton steps solve exactly. The E-step is the usual posterior per bin.
 
 Contract: `fit_scores` raises `FitFailure` (with the reason) rather than return a model it
-cannot stand behind: too few pairs, a component with almost no weight, or humps that are
-not apart. The higher hump is always the match component.
+cannot stand behind: too few pairs, a component with almost no weight, humps that are not
+apart, or two components that together make one hump (`OneHump`: their mixture does not dip
+between them, so they are two halves of one hump, not two). The higher hump is always the
+match component.
+
+One hump: when blocking keys are selective, nearly every pair they compare is a match, and
+the scores show the match hump alone with a handful of unrelated pairs below it.
+`fit_over_unrelated` then takes the non-match component's shape from the scores of random
+pairs of records (almost all of different people: `linkage.unrelated`) and fits only its
+weight and the match component, so the handful gets its true, small weight. It refuses a
+match hump that sits at the level of the random pairs (then every pair may be unrelated).
 """
 
 from __future__ import annotations
@@ -29,12 +38,19 @@ BIN_WIDTH = 0.005  # Dice values of 1024-bit filters differ by about 1/1000; bin
 MIN_PAIRS = 100  # fewer scores than this cannot show two humps
 MIN_COMPONENT_PAIRS = 5.0  # expected pairs in the smaller component
 MIN_SEPARATION = 0.08  # the humps' means must be at least this far apart (Dice)
+MIN_DIP = 0.2  # two humps: between them the mixture falls this far below the lower peak
+MIN_UNRELATED_PAIRS = 50  # random pairs inside the window needed to shape the non-matches
+UNRELATED_APART_SD = 4.0  # a lone match hump's mean lies this many random-pair sd above theirs
 _ITERATIONS = 500
 _TOLERANCE = 1e-9
 
 
 class FitFailure(Exception):
     """Why no model was fitted (a sentence for the run summary)."""
+
+
+class OneHump(FitFailure):
+    """The scores show one hump: two components would only split it."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,7 @@ class ScoreModel:
     pairs: int  # in the window
     pairs_above: int  # above it
     iterations: int
+    nonmatch_from: str = "fitted"  # or "random pairs": the shape of unrelated pairs' scores
 
     def probability(self, scores: np.ndarray) -> np.ndarray:
         """P(match | score) for each score (scores below the floor: the floor's bin)."""
@@ -78,6 +95,7 @@ class ScoreModel:
     def to_dict(self) -> dict:
         return {
             "family": "two discretised Beta components over [floor, upper), fitted by EM",
+            "nonmatch_shape_from": self.nonmatch_from,
             "floor": round(self.floor, 6),
             "upper": round(self.upper, 6),
             "pairs_in_window": self.pairs,
@@ -137,35 +155,53 @@ def _m_step(theta: np.ndarray, weights: np.ndarray, stats: np.ndarray) -> np.nda
     return theta
 
 
-def fit_scores(
-    scores: np.ndarray, floor: float, start: float | None = None, upper: float = 1.0
-) -> ScoreModel:
-    """Fit the two humps to `scores` (every collected score, all >= floor) by EM.
+@dataclass(frozen=True)
+class _Window:
+    """The binned scores: every bin of [floor, 1], and the window [floor, upper) fitted."""
 
-    `start` is where the first guess splits the humps (e.g. the threshold the schema states);
-    by default half way between the floor and 1. Raises `FitFailure` with the reason when the
-    scores do not support a model.
-    """
-    scores = np.asarray(scores, dtype=np.float64)
-    floor = float(min(floor, scores.min())) if len(scores) else float(floor)
-    edges = _edges(floor)
-    all_counts = np.bincount(_bin_index(scores, edges), minlength=len(edges) - 1).astype(float)
-    all_stats = _statistics(edges)
-    all_centres = 0.5 * (edges[1:] + edges[:-1])
-    window = all_centres < upper
-    counts, stats, centres = all_counts[window], all_stats[window], all_centres[window]
-    if counts.sum() < MIN_PAIRS:
-        raise FitFailure(
-            f"{int(counts.sum())} candidate pairs below {upper:g}, fewer than the {MIN_PAIRS} "
-            "a fit needs"
-        )
-    split = 0.5 * (floor + 1.0) if start is None else float(start)
-    resp = 1.0 / (1.0 + np.exp(-(centres - split) / 0.02))  # first guess: above split = match
-    theta_m = _m_step(np.zeros(2), counts * resp, stats)
-    theta_u = _m_step(np.zeros(2), counts * (1.0 - resp), stats)
-    share = float((counts * resp).sum() / counts.sum())
-    previous = -np.inf
+    edges: np.ndarray
+    all_counts: np.ndarray
+    all_stats: np.ndarray
+    inside: np.ndarray  # bool per bin
+
+    @classmethod
+    def of(cls, scores: np.ndarray, floor: float, upper: float) -> _Window:
+        edges = _edges(floor)
+        counts = np.bincount(_bin_index(scores, edges), minlength=len(edges) - 1).astype(float)
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        return cls(edges, counts, _statistics(edges), centres < upper)
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.all_counts[self.inside]
+
+    @property
+    def stats(self) -> np.ndarray:
+        return self.all_stats[self.inside]
+
+    @property
+    def centres(self) -> np.ndarray:
+        return (0.5 * (self.edges[1:] + self.edges[:-1]))[self.inside]
+
+    def check_pairs(self, upper: float) -> None:
+        if self.counts.sum() < MIN_PAIRS:
+            raise FitFailure(
+                f"{int(self.counts.sum())} candidate pairs below {upper:g}, fewer than the "
+                f"{MIN_PAIRS} a fit needs"
+            )
+
+
+def _em(
+    w: _Window,
+    theta_m: np.ndarray,
+    theta_u: np.ndarray,
+    share: float,
+    fixed_u: bool = False,
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """EM from a first guess; with `fixed_u` the non-match shape stays as given."""
+    counts, stats = w.counts, w.stats
     n = counts.sum()
+    previous = -np.inf
     iterations = 0
     for iterations in range(1, _ITERATIONS + 1):  # noqa: B007 (reported in the model)
         qm, qu = _shape_bins(theta_m, stats), _shape_bins(theta_u, stats)
@@ -175,31 +211,86 @@ def fit_scores(
         resp = np.where(total > 0, m / np.maximum(total, 1e-300), 0.0)
         share = float(np.clip((counts * resp).sum() / n, 1e-9, 1.0 - 1e-9))
         theta_m = _m_step(theta_m, counts * resp, stats)
-        theta_u = _m_step(theta_u, counts * (1.0 - resp), stats)
+        if not fixed_u:
+            theta_u = _m_step(theta_u, counts * (1.0 - resp), stats)
         if loglik - previous < _TOLERANCE * n:
             break
         previous = loglik
-    if float(_shape_bins(theta_m, stats) @ centres) < float(_shape_bins(theta_u, stats) @ centres):
-        theta_m, theta_u, share = theta_u, theta_m, 1.0 - share  # the higher hump: matches
-    qm, qu = _extended(theta_m, stats, all_stats), _extended(theta_u, stats, all_stats)
+    return theta_m, theta_u, share, iterations
+
+
+def _model(
+    w: _Window,
+    floor: float,
+    upper: float,
+    fitted: tuple[np.ndarray, np.ndarray, float, int],
+    nonmatch_from: str,
+) -> ScoreModel:
+    theta_m, theta_u, share, iterations = fitted
+    qm, qu = _extended(theta_m, w.stats, w.all_stats), _extended(theta_u, w.stats, w.all_stats)
     m, u = share * qm, (1.0 - share) * qu
     with np.errstate(invalid="ignore"):
         posterior = np.where(m + u > 0, m / (m + u), 0.0)
-    posterior[~window] = np.maximum(posterior[~window], 1.0 if share > 0 else 0.0)
-    model = ScoreModel(
+    posterior[~w.inside] = np.maximum(posterior[~w.inside], 1.0 if share > 0 else 0.0)
+    return ScoreModel(
         floor=floor,
         upper=float(upper),
-        edges=edges,
+        edges=w.edges,
         posterior=np.minimum.accumulate(posterior[::-1])[::-1],
         match_density=qm,
         nonmatch_density=qu,
         match_share=share,
         match_shape=(float(theta_m[0] + 1), float(theta_m[1] + 1)),
         nonmatch_shape=(float(theta_u[0] + 1), float(theta_u[1] + 1)),
-        pairs=int(n),
-        pairs_above=int(all_counts[~window].sum()),
+        pairs=int(w.counts.sum()),
+        pairs_above=int(w.all_counts[~w.inside].sum()),
         iterations=iterations,
+        nonmatch_from=nonmatch_from,
     )
+
+
+def _dips(w: _Window, model: ScoreModel) -> bool:
+    """Whether the mixture's density falls between the two components' peaks (two humps).
+
+    A non-match hump cut by the floor (its peak in the first bin, as when lsh or exhaustive
+    blocking stops just under the stated threshold) shows only its falling tail: there the
+    dip cannot be judged, and the humps count as two."""
+    qm, qu = model.match_density[w.inside], model.nonmatch_density[w.inside]
+    total = model.match_share * qm + (1.0 - model.match_share) * qu
+    if int(np.argmax(qu)) == 0:
+        return True
+    lo, hi = sorted((int(np.argmax(qu)), int(np.argmax(qm))))
+    between = total[lo : hi + 1]
+    if between.size < 3:
+        return False
+    k = int(np.argmin(between))
+    return between[k] < (1.0 - MIN_DIP) * min(between[: k + 1].max(), between[k:].max())
+
+
+def fit_scores(
+    scores: np.ndarray, floor: float, start: float | None = None, upper: float = 1.0
+) -> ScoreModel:
+    """Fit the two humps to `scores` (every collected score, all >= floor) by EM.
+
+    `start` is where the first guess splits the humps (e.g. the threshold the schema states);
+    by default half way between the floor and 1. Raises `FitFailure` with the reason when the
+    scores do not support a model (`OneHump` when they show one hump).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    floor = float(min(floor, scores.min())) if len(scores) else float(floor)
+    w = _Window.of(scores, floor, upper)
+    w.check_pairs(upper)
+    counts, stats, centres = w.counts, w.stats, w.centres
+    split = 0.5 * (floor + 1.0) if start is None else float(start)
+    resp = 1.0 / (1.0 + np.exp(-(centres - split) / 0.02))  # first guess: above split = match
+    theta_m = _m_step(np.zeros(2), counts * resp, stats)
+    theta_u = _m_step(np.zeros(2), counts * (1.0 - resp), stats)
+    share = float((counts * resp).sum() / counts.sum())
+    theta_m, theta_u, share, iterations = _em(w, theta_m, theta_u, share)
+    if float(_shape_bins(theta_m, stats) @ centres) < float(_shape_bins(theta_u, stats) @ centres):
+        theta_m, theta_u, share = theta_u, theta_m, 1.0 - share  # the higher hump: matches
+    model = _model(w, floor, upper, (theta_m, theta_u, share, iterations), "fitted")
+    n = counts.sum()
     smaller = min(share, 1.0 - share) * n
     if smaller < MIN_COMPONENT_PAIRS:
         raise FitFailure(
@@ -208,6 +299,39 @@ def fit_scores(
     gap = model.match_mean() - model.nonmatch_mean()
     if gap < MIN_SEPARATION:
         raise FitFailure(f"the two humps are not apart (means {gap:.3f} Dice apart)")
+    if not _dips(w, model):
+        raise OneHump("one hump only: the two components do not dip between them")
+    return model
+
+
+def fit_over_unrelated(
+    scores: np.ndarray, unrelated: np.ndarray, floor: float, upper: float = 1.0
+) -> ScoreModel:
+    """The model of one match hump over unrelated pairs whose shape `unrelated` (the scores
+    of random pairs) gives: only the match component and the two weights are fitted."""
+    scores = np.asarray(scores, dtype=np.float64)
+    unrelated = np.asarray(unrelated, dtype=np.float64)
+    floor = float(min(floor, scores.min())) if len(scores) else float(floor)
+    w = _Window.of(scores, floor, upper)
+    w.check_pairs(upper)
+    reference = _Window.of(unrelated[unrelated >= floor], floor, upper)
+    if reference.counts.sum() < MIN_UNRELATED_PAIRS:
+        raise FitFailure(
+            f"random pairs of records score below the window ({int(reference.counts.sum())} "
+            f"of {len(unrelated)} inside it), so they cannot shape the non-matches"
+        )
+    theta_u = _m_step(np.zeros(2), reference.counts, w.stats)
+    level = float(np.mean(unrelated)) + UNRELATED_APART_SD * float(np.std(unrelated))
+    resp = (w.centres >= level).astype(float)
+    theta_m = _m_step(np.zeros(2), w.counts * np.maximum(resp, 1e-6), w.stats)
+    share = float(np.clip((w.counts * resp).sum() / w.counts.sum(), 0.5, 1.0 - 1e-6))
+    fitted = _em(w, theta_m, theta_u, share, fixed_u=True)
+    model = _model(w, floor, upper, fitted, "random pairs")
+    if model.match_share * model.pairs < MIN_COMPONENT_PAIRS or model.match_mean() < level:
+        raise FitFailure(
+            f"one hump only, at the level of random pairs of records (their mean + "
+            f"{UNRELATED_APART_SD:g} sd: {level:.3f}): its pairs may all be unrelated"
+        )
     return model
 
 

@@ -150,3 +150,63 @@ def test_dedup_and_groups_record_their_choice(pair):
     assert clusters.threshold >= linkage.DEFAULT_DEDUP_THRESHOLD - 0.05
     groups = linkage.link_groups([a, b])
     assert groups.choice.threshold >= linkage.DEFAULT_THRESHOLD - 0.05
+
+
+def _one_hump(rng, n_match=3000, n_unrelated=8):
+    """Selective blocking keys: a wide match hump (0.45-1.0) and a handful of unrelated pairs
+    at the level of random pairs (diffused filters: about 0.5)."""
+    match = 0.45 + 0.55 * rng.beta(2.2, 1.2, n_match)
+    unrelated = rng.normal(0.48, 0.02, n_unrelated)
+    return np.concatenate([match, unrelated]), rng.normal(0.48, 0.02, 20_000)
+
+
+def test_one_hump_is_not_split_in_two_and_random_pairs_shape_the_non_matches():
+    from linkage.score_model import OneHump, fit_over_unrelated
+
+    rng = np.random.default_rng(3)
+    scores, unrelated = _one_hump(rng)
+    with pytest.raises(OneHump, match="do not dip"):
+        fit_scores(scores, floor=0.3, start=0.6, upper=0.75)
+    model = fit_over_unrelated(scores, unrelated, floor=0.3, upper=0.75)
+    assert model.nonmatch_from == "random pairs"
+    assert (1 - model.match_share) * model.pairs < 30  # the handful, not half the hump
+    assert model.probability(np.array([0.6]))[0] > 0.99
+    choice = choose_threshold(scores, scores, 0.6, 0.3, unrelated=unrelated)
+    assert choice.method is ChoiceMethod.FITTED and "one hump" in choice.reason
+    assert choice.threshold < 0.55  # keeps the low matches that the stated 0.6 would lose
+    edges = CandidatePairs(np.arange(len(scores)), np.arange(len(scores)) + len(scores), scores)
+    clusters = (2 * len(scores), edges.canonical())
+    bounded = choose_threshold(scores, scores, 0.6, 0.3, lowest=0.55, clusters=clusters,
+                               unrelated=unrelated)  # fmt: skip
+    assert bounded.threshold < 0.55  # the two-hump bound does not apply to one hump
+
+
+def test_a_hump_at_the_level_of_random_pairs_is_not_taken_for_matches():
+    from linkage.score_model import fit_over_unrelated
+
+    rng = np.random.default_rng(4)
+    namesakes = rng.normal(0.5, 0.025, 3000)  # pairs that share a key, all different people
+    with pytest.raises(FitFailure, match="level of random pairs"):
+        fit_over_unrelated(namesakes, rng.normal(0.49, 0.02, 20_000), 0.3, 0.75)
+    choice = choose_threshold(
+        namesakes, namesakes, 0.6, 0.3, unrelated=rng.normal(0.49, 0.02, 20_000)
+    )
+    assert choice.method is ChoiceMethod.FALLBACK and choice.threshold == 0.6
+
+
+def test_unrelated_scores_equal_a_slow_reference():
+    from linkage.unrelated import unrelated_scores
+
+    rng = np.random.default_rng(8)
+    a = rng.integers(0, 2**63, size=(40, 16), dtype=np.uint64)
+    b = rng.integers(0, 2**63, size=(30, 16), dtype=np.uint64)
+    pops_a = np.array([sum(bin(int(w)).count("1") for w in row) for row in a])
+    pops_b = np.array([sum(bin(int(w)).count("1") for w in row) for row in b])
+    got = unrelated_scores(a, pops_a, b, pops_b, np.random.default_rng(1), pairs=50)
+    draw = np.random.default_rng(1)
+    i, j = draw.integers(0, 40, 50), draw.integers(0, 30, 50)
+    for k, (x, y) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
+        common = sum(bin(int(p) & int(q)).count("1") for p, q in zip(a[x], b[y], strict=True))
+        assert got[k] == pytest.approx(2 * common / (pops_a[x] + pops_b[y]))
+    same = unrelated_scores(a, pops_a, a, pops_a, np.random.default_rng(2), 500, same_dataset=True)
+    assert len(same) < 500 and np.all(same < 1.0)  # never a record with itself
