@@ -286,7 +286,8 @@ def match_command(
     show_default=True,
     metavar="DICE|auto",
     help=AUTO_HELP.format(default=DEFAULT_DEDUP_THRESHOLD)
-    + " Clusters chain, so auto never goes more than 0.05 below the stated threshold.",
+    + " Clusters chain, so auto from two humps never goes more than 0.05 below the stated"
+    " threshold.",
 )
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="clusters.csv to write."
