@@ -9,8 +9,9 @@ Contract:
    compare many unrelated pairs, so they stop just under the encoding's stated threshold).
 2. A two-component mixture is fitted to them (`linkage.score_model`); each pair's match
    probability is the model's posterior at its score. When the scores show one hump (the
-   blocking keys compared almost only matches), the non-match component takes the shape of
-   random pairs' scores (`linkage.unrelated`) and only the match hump is fitted.
+   blocking keys compared almost only matches: the two components do not dip between them,
+   or the lower one lies far above what random pairs score), the non-match component takes
+   the shape of random pairs' scores (`linkage.unrelated`) and only the match hump is fitted.
 3. The threshold maximises the F1 the model expects on the pairs the solver decides at the
    floor: expected true positives above t are the sum of their probabilities, expected true
    pairs the sum over all of them. Many-to-one and `none` decide above t exactly the floor's
@@ -36,7 +37,14 @@ import numpy as np
 from numba import njit
 
 from linkage.options import BlockingMethod
-from linkage.score_model import FitFailure, OneHump, ScoreModel, fit_over_unrelated, fit_scores
+from linkage.score_model import (
+    FitFailure,
+    OneHump,
+    ScoreModel,
+    fit_over_unrelated,
+    fit_scores,
+    unrelated_level,
+)
 
 KEYS_FLOOR_BELOW = 0.3  # keys blocking: scores collected from the stated threshold minus this
 OTHER_FLOOR_BELOW = 0.03  # lsh / exhaustive: unrelated pairs are many, stop just under it
@@ -177,7 +185,7 @@ def fit_model(
     scores, used when the scores show one hump)."""
     upper = window_upper(stated, clusters)
     try:
-        return fit_scores(fit_scores_, floor, start=stated, upper=upper), ""
+        two = fit_scores(fit_scores_, floor, start=stated, upper=upper)
     except OneHump as one:
         if unrelated is None:
             return None, str(one)
@@ -187,6 +195,14 @@ def fit_model(
             return None, f"{one}; {failure}"
     except FitFailure as failure:
         return None, str(failure)
+    if unrelated is not None and two.nonmatch_mean() > unrelated_level(unrelated):
+        # Far above what strangers score, that "non-match" hump is the low side of the
+        # match hump (score_model's docstring); without a one-hump model keep the two.
+        try:
+            return fit_over_unrelated(fit_scores_, unrelated, floor, upper), ""
+        except FitFailure:
+            pass
+    return two, ""
 
 
 def choose_threshold(

@@ -26,6 +26,10 @@ the scores show the match hump alone with a handful of unrelated pairs below it.
 pairs of records (almost all of different people: `linkage.unrelated`) and fits only its
 weight and the match component, so the handful gets its true, small weight. It refuses a
 match hump that sits at the level of the random pairs (then every pair may be unrelated).
+A fitted non-match hump far above the random pairs' level (`unrelated_level`) is no hump of
+non-matches either: its pairs resemble each other far more than strangers do, so they are
+copies with errors, the low side of the match hump (a few hundred scores can show a dip by
+chance); the caller then takes the one-hump model too.
 """
 
 from __future__ import annotations
@@ -304,6 +308,11 @@ def fit_scores(
     return model
 
 
+def unrelated_level(unrelated: np.ndarray) -> float:
+    """Scores above this are far from what strangers score: random pairs' mean + 4 sd."""
+    return float(np.mean(unrelated)) + UNRELATED_APART_SD * float(np.std(unrelated))
+
+
 def fit_over_unrelated(
     scores: np.ndarray, unrelated: np.ndarray, floor: float, upper: float = 1.0
 ) -> ScoreModel:
@@ -321,7 +330,7 @@ def fit_over_unrelated(
             f"of {len(unrelated)} inside it), so they cannot shape the non-matches"
         )
     theta_u = _m_step(np.zeros(2), reference.counts, w.stats)
-    level = float(np.mean(unrelated)) + UNRELATED_APART_SD * float(np.std(unrelated))
+    level = unrelated_level(unrelated)
     resp = (w.centres >= level).astype(float)
     theta_m = _m_step(np.zeros(2), w.counts * np.maximum(resp, 1e-6), w.stats)
     share = float(np.clip((w.counts * resp).sum() / w.counts.sum(), 0.5, 1.0 - 1e-6))

@@ -210,3 +210,14 @@ def test_unrelated_scores_equal_a_slow_reference():
         assert got[k] == pytest.approx(2 * common / (pops_a[x] + pops_b[y]))
     same = unrelated_scores(a, pops_a, a, pops_a, np.random.default_rng(2), 500, same_dataset=True)
     assert len(same) < 500 and np.all(same < 1.0)  # never a record with itself
+
+
+def test_a_lower_hump_far_above_random_pairs_is_the_low_side_of_the_matches():
+    rng = np.random.default_rng(6)
+    unrelated = rng.normal(0.48, 0.02, 20_000)
+    matches = np.concatenate([rng.normal(0.64, 0.03, 300), rng.normal(0.85, 0.04, 600)])
+    far = choose_threshold(matches, matches, 0.6, 0.3, unrelated=unrelated)
+    assert "one hump" in far.reason and far.threshold <= matches.min()  # every pair kept
+    near_scores, _ = _two_humps(rng)  # the lower hump at about 0.5: namesakes, kept apart
+    near = choose_threshold(near_scores, near_scores, 0.6, 0.3, unrelated=unrelated)
+    assert near.method is ChoiceMethod.FITTED and "one hump" not in near.reason
