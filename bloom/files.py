@@ -83,6 +83,8 @@ class EncodeSummary:
     hardening: str = "none"
     exposures: tuple[str, ...] = ()  # bloom.exposure: what this schema lets the matcher learn
     missing_fields: tuple[str, ...] = ()  # schema fields no column was found for
+    # Mapped identity fields the schema leaves out on purpose (cn-identity: sex), read past.
+    not_encoded: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         extra = ", ".join(
@@ -97,6 +99,11 @@ class EncodeSummary:
             f"rejected rows: {self.rejected_rows}; values left out: {self.field_problems}"
             + (f" (see {self.rejects_path})" if self.rejected_rows or self.field_problems else ""),
             *([f"notes: {extra}"] if extra else []),
+            *(
+                [f"not encoded by this schema: {', '.join(self.not_encoded)}"]
+                if self.not_encoded
+                else []
+            ),
             f"wrote {self.out_path} and local map {self.map_path}",
             f"schema {self.schema_fingerprint[:16]}, key id {self.key_id}, "
             f"hardening: {self.hardening}",
@@ -136,7 +143,7 @@ def resolve_columns(
     """Schema field (and record_id) -> the file's column, checked once against the header."""
     fields = {f.name for f in schema.fields}
     for field in mapping:
-        if field != RECORD_ID and field not in fields:
+        if field != RECORD_ID and field not in fields and field not in SYNONYMS:
             raise InputError(
                 f"column mapping names {field!r}, which is not a field of schema {schema.name!r}",
                 path=path,
@@ -433,4 +440,11 @@ def encode_file(
         hardening=schema.hardening.describe(),
         exposures=tuple(exposures(schema)),
         missing_fields=missing,
+        not_encoded=tuple(
+            sorted(
+                f
+                for f in column_map
+                if f in SYNONYMS and f != RECORD_ID and f not in {g.name for g in schema.fields}
+            )
+        ),
     )
