@@ -63,6 +63,8 @@ def variants() -> dict[str, dict]:
     no_diffusion.pop("match_threshold")  # undiffused filters score on the usual scale
     old_keys = copy.deepcopy(current)
     old_keys["blocking"] = retired["blocking"]
+    # The retired keys include (year, sex): that variant needs the retired sex field back.
+    old_keys["fields"].insert(2, next(f for f in retired["fields"] if f["name"] == "sex"))
     old_weights = copy.deepcopy(current)
     old_weights["fields"] = retired["fields"]
     return {
@@ -70,7 +72,7 @@ def variants() -> dict[str, dict]:
         "first hardened default (v2: with a 2-bit sex token)": first_hardened,
         "default": current,
         "default without diffusion": no_diffusion,
-        "default with the retired blocking keys": old_keys,
+        "default with the retired blocking keys (and sex field)": old_keys,
         "default with the retired token weights (and sex token)": old_weights,
     }
 
