@@ -30,7 +30,7 @@ from linkage.plan import MatchPlan
 from linkage.popcount import and_count_rows
 
 BINS = 200
-SAMPLE_ROWS = 4096  # about this many (up to twice as many) left rows are sampled below the floor
+SAMPLE_ROWS = 2048  # about this many (up to twice as many) left rows are sampled below the floor
 
 
 @njit(inline="always", nogil=True)

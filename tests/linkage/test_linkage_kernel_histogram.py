@@ -111,4 +111,4 @@ def test_sampling_estimates_the_counts():
     assert got.every == 8 and abs(got.total - exact.total) < 0.05 * exact.total
     above = got.edges[:-1] >= 0.9
     assert np.array_equal(got.counts[above], exact.counts[above])  # exact above the floor
-    assert sample_every(1000) == 1 and sample_every(100_000) == 16
+    assert sample_every(1000) == 1 and sample_every(100_000) == 32
