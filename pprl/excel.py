@@ -9,7 +9,7 @@ an empty cell is "", a date is its ISO date (`1980-01-02`; with a time of day,
 exponent or `.0`. A number cannot always be an ID: Excel keeps 15 significant digits, so an
 18-digit ID number typed into a number cell has lost its last digits (it is stored as
 1.10105198001023E+17). A number stored so, with 16 or more digits, is not guessed at (whole
-digits stored as such are exact and kept): the row is kept with its values nulled and named
+digits stored as such are exact and kept): the row is kept with that cell nulled and named
 in `TableChunks.problems`, and the encoder rejects it (only if the column is one it uses).
 Trailing empty rows are dropped; an empty row between others stays (and is rejected as having
 no usable field), so row numbers are the sheet's.
@@ -87,11 +87,11 @@ def open_workbook(path: str, chunk_rows: int) -> TableChunks:
     unique_header(header, path)
     invalid: list[InvalidLine] = []
     problems: list[CellProblem] = []
-    chunks = _chunks(book, rows, header, chunk_rows, invalid, problems)
+    chunks = _chunks(path, book, rows, header, chunk_rows, invalid, problems)
     return TableChunks(path, header, None, chunks, invalid, problems=problems)
 
 
-def _chunks(book, rows, header, chunk_rows, invalid, problems) -> Iterator[pa.Table]:
+def _chunks(path, book, rows, header, chunk_rows, invalid, problems) -> Iterator[pa.Table]:
     """Tables of `chunk_rows` rows; rows with more cells than the header are `invalid`."""
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in header]
@@ -116,16 +116,12 @@ def _chunks(book, rows, header, chunk_rows, invalid, problems) -> Iterator[pa.Ta
                 continue
             values = (values + [None] * width)[:width]
             texts: list[str | None] = []
-            bad = None
             for name, value in zip(header, values, strict=True):
                 try:
                     texts.append(cell_text(value))
-                except NotExact:
-                    bad = bad or name
+                except NotExact:  # that cell nulled: the row is rejected if it is used
+                    problems.append(CellProblem(read + held, name, NOT_EXACT))
                     texts.append(None)
-            if bad is not None:
-                problems.append(CellProblem(read + held, bad, NOT_EXACT))
-                texts = [None] * width
             for column, text in zip(columns, texts, strict=True):
                 column.append(text)
             held += 1
@@ -135,6 +131,11 @@ def _chunks(book, rows, header, chunk_rows, invalid, problems) -> Iterator[pa.Ta
                 columns, held = [[] for _ in header], 0
         if held:
             yield _table(header, columns)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        # a damaged sheet part (ElementTree's ParseError is a SyntaxError)
+        raise InputError(
+            f"not a readable Excel workbook ({type(exc).__name__})", path=path
+        ) from None
     finally:
         book.close()
 

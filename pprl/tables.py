@@ -20,8 +20,8 @@ quote that runs on): the row is left out and kept in `TableChunks.invalid` as an
 (its line as a spreadsheet counts it, the header being line 1, and its fields as the csv module
 splits them). The row's text is never put in a message. Nor does it fail on a row over
 `MAX_ROW_BYTES` (Arrow reads in blocks a row must fit in) or a value that is not text in the
-file's encoding: the row is kept, its values nulled, and `TableChunks.problems` names it
-(`CellProblem`: row among the rows read, column or "*", reason).
+file's encoding: the row is kept, the value (a long row's values) nulled, and
+`TableChunks.problems` names it (`CellProblem`: row among the rows read, column or "*", reason).
 """
 
 from __future__ import annotations
@@ -374,8 +374,8 @@ def _not_utf8_rows(values: pa.Array) -> list[int]:
 
 
 class _Decoded:
-    """Chunks of bytes (as read) as text. A row `_RowStream` replaced, or one with a value that
-    is not text, is recorded in `problems` and its values nulled; the others are as read."""
+    """Chunks of bytes (as read) as text. A row `_RowStream` replaced (all its values) and a
+    value that is not text (that value) are nulled and recorded in `problems`."""
 
     def __init__(self, problems: list[CellProblem], encoding: str) -> None:
         self.problems = problems
@@ -383,28 +383,30 @@ class _Decoded:
         self.rows = 0  # rows decoded so far
 
     def __call__(self, table: pa.Table) -> pa.Table:
-        bad: dict[int, tuple[str, str]] = {}
+        found: list[CellProblem] = []
         first = table.column(0).combine_chunks()
-        long_rows = pc.fill_null(pc.equal(first, _LONG_ROW), False)
-        for i in np.flatnonzero(long_rows.to_numpy(zero_copy_only=False)).tolist():
-            bad[i] = ("*", f"row over {MAX_ROW_BYTES >> 20} MiB")
+        long_rows = pc.fill_null(pc.equal(first, _LONG_ROW), False).to_numpy(zero_copy_only=False)
+        reason = f"row over {MAX_ROW_BYTES >> 20} MiB"
+        long_at = np.flatnonzero(long_rows).tolist()
+        found += [CellProblem(self.rows + i, "*", reason) for i in long_at]
         columns = {}
         for name in table.column_names:
             values = table.column(name).combine_chunks()
+            keep = ~long_rows
             try:
-                columns[name] = values.cast(pa.string())
-            except pa.ArrowInvalid:  # rare: find the rows, keep the others
-                for i in _not_utf8_rows(values):
-                    bad.setdefault(i, (name, _not_text_reason(self.encoding)))
-                columns[name] = values
-        if bad:
-            keep = np.ones(table.num_rows, dtype=bool)
-            keep[list(bad)] = False
-            mask = pa.array(keep)
-            for name, values in columns.items():
+                text = values.cast(pa.string())
+            except pa.ArrowInvalid:  # rare: find the values, keep the others
+                bad = [i for i in _not_utf8_rows(values) if not long_rows[i]]
+                reason = _not_text_reason(self.encoding)
+                found += [CellProblem(self.rows + i, name, reason) for i in bad]
+                keep = keep.copy()
+                keep[bad] = False
+                text = None
+            if text is None or long_rows.any():  # null what could not be read (only that)
                 empty = pa.scalar(None, values.type)
-                columns[name] = pc.if_else(mask, values, empty).cast(pa.string())
-            self.problems.extend(CellProblem(self.rows + r, *bad[r]) for r in sorted(bad))
+                text = pc.if_else(pa.array(keep), values, empty).cast(pa.string())
+            columns[name] = text
+        self.problems.extend(sorted(found, key=lambda p: p.row))
         self.rows += table.num_rows
         return pa.table(columns)
 
