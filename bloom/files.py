@@ -22,7 +22,8 @@ Nothing is written unless everything can be: the three outputs are written to te
 and renamed together. An output that is the input or the secret is refused, and an existing
 output is replaced only with `force=True`. A row with a field over `MAX_FIELD_BYTES` (a CSV
 row over 4 MiB), with a value in a used column that is not text in the file's encoding, or
-with a number an Excel cell cannot hold exactly is rejected with its reason, not the file.
+with a number an Excel cell cannot hold exactly is rejected with its reason, not the file
+(unless no row is text in the encoding: then the file is in another one, and is refused).
 """
 
 from __future__ import annotations
@@ -320,6 +321,7 @@ def encode_file(
         counts: dict[str, int] = {}
         n = 0
         early: list[Reject] = []  # rows refused before encoding, with their reasons
+        undecodable: list[int] = []  # rows among them that are not text in `encoding`
         field_of = {column: field for field, column in resolved.items()}
         for chunk in source.chunks:
             try:
@@ -335,6 +337,8 @@ def encode_file(
                     if not over[problem.row - n]:
                         field = field_of.get(problem.column, "*")
                         early.append(Reject(problem.row, field, problem.reason))
+                        if problem.undecodable:
+                            undecodable.append(problem.row)
                     over[problem.row - n] = True
             if over.any():  # left out before encoding: rejected as rows of their own
                 keep = np.flatnonzero(~over)
@@ -366,6 +370,14 @@ def encode_file(
             source_parts.append(result.source_rows)
             counts.update(result.counts)
     counts["input_rows"] = n
+    if n and len(undecodable) == n:  # every row: the file is in another encoding
+        line = f"line {undecodable[0] + 2} is " if not source.invalid else ""
+        hint = (
+            " (try --encoding gbk)"
+            if encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+            else ""
+        )
+        raise InputError(f"{line}not {encoding} text{hint}", path=path)
     if early:
         rejects.extend(early)
         counts["rejected_rows"] = counts.get("rejected_rows", 0) + len(early)

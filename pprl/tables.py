@@ -68,6 +68,7 @@ class CellProblem:
     row: int  # 0-based among the rows the chunks yield
     column: str  # the column, or "*" for the row as a whole
     reason: str  # never the value
+    undecodable: bool = False  # not text in the file's encoding
 
 
 @dataclass
@@ -398,7 +399,7 @@ class _Decoded:
             except pa.ArrowInvalid:  # rare: find the values, keep the others
                 bad = [i for i in _not_utf8_rows(values) if not long_rows[i]]
                 reason = _not_text_reason(self.encoding)
-                found += [CellProblem(self.rows + i, name, reason) for i in bad]
+                found += [CellProblem(self.rows + i, name, reason, True) for i in bad]
                 keep = keep.copy()
                 keep[bad] = False
                 text = None

@@ -205,7 +205,8 @@ def receive(
     _, matches = client.results(run_id)
     match_ids = matches.column("match_id").to_pylist()
     token_of = dict(zip(match_ids, matches.column("own_token").to_pylist(), strict=True))
-    score_of = dict(zip(match_ids, matches.column("score").to_pylist(), strict=True))
+    scores = matches.column("score").to_pylist() if "score" in matches.column_names else None
+    score_of = dict(zip(match_ids, scores or [None] * len(match_ids), strict=True))
     out_rows: list[dict] = []
     fields: list[str] = []
     refused: list[Refused] = []
