@@ -20,8 +20,10 @@ A schema field that finds no column is listed in `EncodeSummary.missing_fields` 
 
 Nothing is written unless everything can be: the three outputs are written to temporary files
 and renamed together. An output that is the input or the secret is refused, and an existing
-output is replaced only with `force=True`. A row with a field over `MAX_FIELD_BYTES` is
-rejected (reason "field over 4 MiB"), not the file.
+output is replaced only with `force=True`. A row with a field over `MAX_FIELD_BYTES` (a CSV
+row over 4 MiB), with a value in a used column that is not text in the file's encoding, or
+with a number an Excel cell cannot hold exactly is rejected with its reason, not the file
+(unless no row is text in the encoding: then the file is in another one, and is refused).
 """
 
 from __future__ import annotations
@@ -325,16 +327,28 @@ def encode_file(
         rejects: list[Reject] = []
         counts: dict[str, int] = {}
         n = 0
-        oversized: list[int] = []
+        early: list[Reject] = []  # rows refused before encoding, with their reasons
+        undecodable: list[int] = []  # rows among them that are not text in `encoding`
+        field_of = {column: field for field, column in resolved.items()}
         for chunk in source.chunks:
             try:
                 fields_table, ids = select_fields(chunk, schema, resolved)
             except InputError as exc:
                 raise InputError(exc.reason, path=path, field=exc.field) from None
             over = _oversized(chunk, resolved)
+            for row in np.flatnonzero(over).tolist():
+                early.append(Reject(row + n, "*", f"field over {MAX_FIELD_BYTES >> 20} MiB"))
+            # What the reader could not read as text (or as an exact ID): only the columns used
+            for problem in source.problems_in(n, n + chunk.num_rows):
+                if problem.column == "*" or problem.column in field_of:
+                    if not over[problem.row - n]:
+                        field = field_of.get(problem.column, "*")
+                        early.append(Reject(problem.row, field, problem.reason))
+                        if problem.undecodable:
+                            undecodable.append(problem.row)
+                    over[problem.row - n] = True
             if over.any():  # left out before encoding: rejected as rows of their own
                 keep = np.flatnonzero(~over)
-                oversized.extend((np.flatnonzero(over) + n).tolist())
                 fields_table = fields_table.take(pa.array(keep))
                 ids = None if ids is None else ids.take(pa.array(keep))
             else:
@@ -363,9 +377,17 @@ def encode_file(
             source_parts.append(result.source_rows)
             counts.update(result.counts)
     counts["input_rows"] = n
-    if oversized:
-        rejects.extend(Reject(r, "*", f"field over {MAX_FIELD_BYTES >> 20} MiB") for r in oversized)
-        counts["rejected_rows"] = counts.get("rejected_rows", 0) + len(oversized)
+    if n and len(undecodable) == n:  # every row: the file is in another encoding
+        line = f"line {undecodable[0] + 2} is " if not source.invalid else ""
+        hint = (
+            " (try --encoding gbk)"
+            if encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+            else ""
+        )
+        raise InputError(f"{line}not {encoding} text{hint}", path=path)
+    if early:
+        rejects.extend(early)
+        counts["rejected_rows"] = counts.get("rejected_rows", 0) + len(early)
     # Rows the CSV reader could not parse: rejected, and the other rows numbered as in the file.
     invalid = sorted(source.invalid, key=lambda i: i.line or 0)
     if invalid:
