@@ -6,6 +6,7 @@ states, steps and rows are `governance.warnings`. Who may do what is in that mod
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 
 from governance import pki
@@ -246,6 +247,21 @@ class WarningsMixin:
         return self.warning(warning_id)
 
     # --- reading ---------------------------------------------------------------------------
+    def as_seen_by(self, warning: RiskWarning, department: str) -> RiskWarning:
+        """The warning with only `department`'s own record token: a counterpart's token would
+        let it follow that person across runs. token_a belongs to the batch's left dataset,
+        token_b to the right one; a party providing neither sees no token."""
+        row = self._one(
+            "SELECT left_dataset, right_dataset FROM warning_batches WHERE batch_id = ?",
+            (warning.batch_id,),
+        )
+        left, right = (self.catalogue_entry(d).provider for d in row)
+        return dataclasses.replace(
+            warning,
+            token_a=warning.token_a if department == left else "",
+            token_b=warning.token_b if department == right else "",
+        )
+
     def warning(self, warning_id: str) -> RiskWarning:
         row = self._one(
             f"SELECT {WARNING_COLUMNS} FROM warnings WHERE warning_id = ?", (warning_id,)

@@ -104,8 +104,9 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
             self._refuse(context, what)
         return warning
 
-    def _warning_reply(self, warning_id: str) -> governance_pb2.RiskWarning:
-        return views.warning_message(self.store.warning(warning_id), self.store.now())
+    def _warning_reply(self, context, warning_id: str) -> governance_pb2.RiskWarning:
+        seen = self.store.as_seen_by(self.store.warning(warning_id), context.caller.department)
+        return views.warning_message(seen, self.store.now())
 
     # --- catalogue -------------------------------------------------------------------------
     def AddCatalogueEntry(self, request, context):
@@ -225,7 +226,12 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
             party=context.caller.department,
         )
         now = self.store.now()
-        return governance_pb2.RiskWarnings(warnings=[views.warning_message(w, now) for w in found])
+        department = context.caller.department
+        return governance_pb2.RiskWarnings(
+            warnings=[
+                views.warning_message(self.store.as_seen_by(w, department), now) for w in found
+            ]
+        )
 
     def ResolveWarning(self, request, context):
         self._warning(context, request.warning_id, "warning.resolve")
@@ -233,14 +239,14 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
         self.store.resolve_warning(
             self._signed(context, request.signature), request.warning_id, disposition
         )
-        return self._warning_reply(request.warning_id)
+        return self._warning_reply(context, request.warning_id)
 
     def DisputeWarning(self, request, context):
         self._warning(context, request.warning_id, "warning.dispute")
         self.store.dispute_warning(
             self._signed(context, request.signature), request.warning_id, request.reason
         )
-        return self._warning_reply(request.warning_id)
+        return self._warning_reply(context, request.warning_id)
 
     def ReverifyWarning(self, request, context):
         self._warning(context, request.warning_id, "warning.reverify")
@@ -249,7 +255,7 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
             request.warning_id,
             confirmed=request.confirmed,
         )
-        return self._warning_reply(request.warning_id)
+        return self._warning_reply(context, request.warning_id)
 
     # --- audit -----------------------------------------------------------------------------
     def ShowAudit(self, request, context):

@@ -87,6 +87,9 @@ def test_consumer_outputs_carry_score_and_own_record_id(deployment, in_force, tm
         ours = [w for w in map(json.loads, lines) if w["batch_id"] == batch]
         assert len(ours) == PAIRS
         assert all(w["record_id"].startswith(prefix) for w in ours), ours[0]
+        # Only the party's own token: MCA provides the left dataset, MPS the right one.
+        own, other = ("token_a", "token_b") if party == "MCA" else ("token_b", "token_a")
+        assert all(len(w[own]) == 32 and not w[other] for w in ours), ours[0]
         assert sorted(w["score"] for w in ours) == sorted(float(s) for s in score_of.values())
         if party == "MCA":
             assert {w["record_id"] for w in ours} == set(id_of.values())
