@@ -6,7 +6,6 @@ states, steps and rows are `governance.warnings`. Who may do what is in that mod
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 
 from governance import pki
@@ -247,20 +246,12 @@ class WarningsMixin:
         return self.warning(warning_id)
 
     # --- reading ---------------------------------------------------------------------------
-    def as_seen_by(self, warning: RiskWarning, department: str) -> RiskWarning:
-        """The warning with only `department`'s own record token: a counterpart's token would
-        let it follow that person across runs. token_a belongs to the batch's left dataset,
-        token_b to the right one; a party providing neither sees no token."""
-        row = self._one(
-            "SELECT left_dataset, right_dataset FROM warning_batches WHERE batch_id = ?",
-            (warning.batch_id,),
-        )
-        left, right = (self.catalogue_entry(d).provider for d in row)
-        return dataclasses.replace(
-            warning,
-            token_a=warning.token_a if department == left else "",
-            token_b=warning.token_b if department == right else "",
-        )
+    def warning_source(self, batch_id: str) -> str:
+        """What a batch's pairs came from: a run id, or `pairs-sha256:...` for a pairs file."""
+        row = self._one("SELECT source FROM warning_batches WHERE batch_id = ?", (batch_id,))
+        if row is None:
+            raise GovernanceError(f"no warning batch {batch_id}")
+        return row[0]
 
     def warning(self, warning_id: str) -> RiskWarning:
         row = self._one(
