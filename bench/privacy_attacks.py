@@ -4,7 +4,8 @@
 
 Generates a department extract (household registration) of about N records with one seed,
 encodes it with the default `cn-identity` schema and a fresh secret, generates a reference
-of other people with another seed, runs the three attacks with the matcher's view only and
+of other people with another seed, runs every attack of the harness (frequency alignment,
+pattern mining, similarity graph, spectral) with the matcher's view only and
 scores them against the department's plaintext. Writes a Markdown table to
 `bench/results/privacy-<UTC timestamp>.md` (attack x attribute: attacker accuracy, baseline,
 advantage; fully re-identified records; time).

@@ -2,8 +2,8 @@
 
     python bench/privacy_defaults.py --records 20000 --link-size 50000
 
-For each variant of the cn-identity schema (the retired default, today's default, and today's
-default with one protection taken back out) it measures
+For each variant of the cn-identity schema (the two retired defaults, today's default, and
+today's default with one protection taken back out) it measures
 - the harness (`bloom.attacks`, all attacks) on `--records` encoded household-register
   records against a reference of as many other people: the best attack's advantage over the
   frequency baseline per attribute and the records fully re-identified;
@@ -45,6 +45,7 @@ from pprl_synthetic import generate_scenario
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 RETIRED = ROOT / "tests" / "attacks" / "cn-identity-retired-v1.json"
+FIRST_HARDENED = ROOT / "tests" / "attacks" / "cn-identity-retired-v2.json"
 LIST, REGISTER = "mz_low_income", "gaj_household_register"
 
 
@@ -55,20 +56,24 @@ def _current() -> dict:
 def variants() -> dict[str, dict]:
     """name -> schema document."""
     retired = json.loads(RETIRED.read_text(encoding="utf-8"))
+    first_hardened = json.loads(FIRST_HARDENED.read_text(encoding="utf-8"))
     current = _current()
     no_diffusion = copy.deepcopy(current)
     no_diffusion["hardening"]["diffusion"] = None
     no_diffusion.pop("match_threshold")  # undiffused filters score on the usual scale
     old_keys = copy.deepcopy(current)
     old_keys["blocking"] = retired["blocking"]
+    # The retired keys include (year, sex): that variant needs the retired sex field back.
+    old_keys["fields"].insert(2, next(f for f in retired["fields"] if f["name"] == "sex"))
     old_weights = copy.deepcopy(current)
     old_weights["fields"] = retired["fields"]
     return {
         "retired default (v1)": retired,
+        "first hardened default (v2: with a 2-bit sex token)": first_hardened,
         "default": current,
         "default without diffusion": no_diffusion,
-        "default with the retired blocking keys": old_keys,
-        "default with the retired token weights": old_weights,
+        "default with the retired blocking keys (and sex field)": old_keys,
+        "default with the retired token weights (and sex token)": old_weights,
     }
 
 

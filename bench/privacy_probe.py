@@ -30,7 +30,9 @@ from bloom.schema import parse_schema
 from pprl_app.privacy_scenario import make_scenario
 
 RESULTS = Path(__file__).resolve().parent / "results"
-RETIRED = Path(__file__).resolve().parents[1] / "tests" / "attacks" / "cn-identity-retired-v1.json"
+ATTACKS_DIR = Path(__file__).resolve().parents[1] / "tests" / "attacks"
+RETIRED = ATTACKS_DIR / "cn-identity-retired-v1.json"
+FIRST_HARDENED = ATTACKS_DIR / "cn-identity-retired-v2.json"
 
 
 def probe(bits: np.ndarray, labels: np.ndarray, top: int, rng) -> tuple[float, float, int]:
@@ -61,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     undiffused["hardening"]["diffusion"] = None
     variants = (
         ("retired default (v1)", RETIRED),
+        ("first hardened default (v2, with a sex token)", FIRST_HARDENED),
         ("default", "cn-identity"),
         ("default without diffusion", parse_schema(undiffused, source="no diffusion")),
     )

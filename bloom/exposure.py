@@ -8,7 +8,9 @@ Two things leak to a curious matcher holding a public reference population
   as safe when its parts together carry about 20 bits or more (about a million values: nearly
   one person per value at a city's or province's scale);
 - a filter's bit patterns: without diffusion every token sets the same positions in every
-  record, so frequent tokens are found by pattern mining.
+  record, so frequent tokens are found by pattern mining; with it, a binary attribute encoded
+  as its own token (a sex field) still shows as a block of correlated stored bits, which the
+  spectral attack splits by sex (`bloom/attacks/spectral.py`).
 
 The bit figures are Shannon entropies of each part in a Chinese population, rounded down
 (surnames: 6.5 bits, from the census shares in `datasets/synthetic/data/surnames.csv`; a date
@@ -62,6 +64,12 @@ def exposures(schema: Schema) -> list[str]:
             "filters are not diffused (hardening.diffusion): frequent tokens show as bit "
             "patterns that pattern mining aligns with public frequencies"
         )
+    for field in schema.fields:
+        if field.type is FieldType.SEX and field.features:
+            found.append(
+                f"field {field.name!r} puts sex in the filters: its token shows as a block of "
+                "correlated bits, diffused or not, that the spectral attack splits by sex"
+            )
     for spec in schema.blocking:
         bits = key_bits(schema, spec.name)
         if bits < SAFE_KEY_BITS:

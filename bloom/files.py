@@ -20,8 +20,10 @@ A schema field that finds no column is listed in `EncodeSummary.missing_fields` 
 
 Nothing is written unless everything can be: the three outputs are written to temporary files
 and renamed together. An output that is the input or the secret is refused, and an existing
-output is replaced only with `force=True`. A row with a field over `MAX_FIELD_BYTES` is
-rejected (reason "field over 4 MiB"), not the file.
+output is replaced only with `force=True`. A row with a field over `MAX_FIELD_BYTES` (a CSV
+row over 4 MiB), with a value in a used column that is not text in the file's encoding, or
+with a number an Excel cell cannot hold exactly is rejected with its reason, not the file
+(unless no row is text in the encoding: then the file is in another one, and is refused).
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class EncodeSummary:
     hardening: str = "none"
     exposures: tuple[str, ...] = ()  # bloom.exposure: what this schema lets the matcher learn
     missing_fields: tuple[str, ...] = ()  # schema fields no column was found for
+    # Mapped identity fields the schema leaves out on purpose (cn-identity: sex), read past.
+    not_encoded: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         extra = ", ".join(
@@ -97,6 +101,11 @@ class EncodeSummary:
             f"rejected rows: {self.rejected_rows}; values left out: {self.field_problems}"
             + (f" (see {self.rejects_path})" if self.rejected_rows or self.field_problems else ""),
             *([f"notes: {extra}"] if extra else []),
+            *(
+                [f"not encoded by this schema: {', '.join(self.not_encoded)}"]
+                if self.not_encoded
+                else []
+            ),
             f"wrote {self.out_path} and local map {self.map_path}",
             f"schema {self.schema_fingerprint[:16]}, key id {self.key_id}, "
             f"hardening: {self.hardening}",
@@ -136,7 +145,7 @@ def resolve_columns(
     """Schema field (and record_id) -> the file's column, checked once against the header."""
     fields = {f.name for f in schema.fields}
     for field in mapping:
-        if field != RECORD_ID and field not in fields:
+        if field != RECORD_ID and field not in fields and field not in SYNONYMS:
             raise InputError(
                 f"column mapping names {field!r}, which is not a field of schema {schema.name!r}",
                 path=path,
@@ -318,16 +327,28 @@ def encode_file(
         rejects: list[Reject] = []
         counts: dict[str, int] = {}
         n = 0
-        oversized: list[int] = []
+        early: list[Reject] = []  # rows refused before encoding, with their reasons
+        undecodable: list[int] = []  # rows among them that are not text in `encoding`
+        field_of = {column: field for field, column in resolved.items()}
         for chunk in source.chunks:
             try:
                 fields_table, ids = select_fields(chunk, schema, resolved)
             except InputError as exc:
                 raise InputError(exc.reason, path=path, field=exc.field) from None
             over = _oversized(chunk, resolved)
+            for row in np.flatnonzero(over).tolist():
+                early.append(Reject(row + n, "*", f"field over {MAX_FIELD_BYTES >> 20} MiB"))
+            # What the reader could not read as text (or as an exact ID): only the columns used
+            for problem in source.problems_in(n, n + chunk.num_rows):
+                if problem.column == "*" or problem.column in field_of:
+                    if not over[problem.row - n]:
+                        field = field_of.get(problem.column, "*")
+                        early.append(Reject(problem.row, field, problem.reason))
+                        if problem.undecodable:
+                            undecodable.append(problem.row)
+                    over[problem.row - n] = True
             if over.any():  # left out before encoding: rejected as rows of their own
                 keep = np.flatnonzero(~over)
-                oversized.extend((np.flatnonzero(over) + n).tolist())
                 fields_table = fields_table.take(pa.array(keep))
                 ids = None if ids is None else ids.take(pa.array(keep))
             else:
@@ -356,9 +377,17 @@ def encode_file(
             source_parts.append(result.source_rows)
             counts.update(result.counts)
     counts["input_rows"] = n
-    if oversized:
-        rejects.extend(Reject(r, "*", f"field over {MAX_FIELD_BYTES >> 20} MiB") for r in oversized)
-        counts["rejected_rows"] = counts.get("rejected_rows", 0) + len(oversized)
+    if n and len(undecodable) == n:  # every row: the file is in another encoding
+        line = f"line {undecodable[0] + 2} is " if not source.invalid else ""
+        hint = (
+            " (try --encoding gbk)"
+            if encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+            else ""
+        )
+        raise InputError(f"{line}not {encoding} text{hint}", path=path)
+    if early:
+        rejects.extend(early)
+        counts["rejected_rows"] = counts.get("rejected_rows", 0) + len(early)
     # Rows the CSV reader could not parse: rejected, and the other rows numbered as in the file.
     invalid = sorted(source.invalid, key=lambda i: i.line or 0)
     if invalid:
@@ -433,4 +462,11 @@ def encode_file(
         hardening=schema.hardening.describe(),
         exposures=tuple(exposures(schema)),
         missing_fields=missing,
+        not_encoded=tuple(
+            sorted(
+                f
+                for f in column_map
+                if f in SYNONYMS and f != RECORD_ID and f not in {g.name for g in schema.fields}
+            )
+        ),
     )

@@ -18,6 +18,7 @@ from governance.warning_rules import load_rules
 SEED_RANGE = click.IntRange(0, 2**63 - 1)
 LIST_COLUMNS = (
     "warning_id",
+    "score",
     "level",
     "state",
     "deadline",

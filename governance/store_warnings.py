@@ -246,6 +246,13 @@ class WarningsMixin:
         return self.warning(warning_id)
 
     # --- reading ---------------------------------------------------------------------------
+    def warning_source(self, batch_id: str) -> str:
+        """What a batch's pairs came from: a run id, or `pairs-sha256:...` for a pairs file."""
+        row = self._one("SELECT source FROM warning_batches WHERE batch_id = ?", (batch_id,))
+        if row is None:
+            raise GovernanceError(f"no warning batch {batch_id}")
+        return row[0]
+
     def warning(self, warning_id: str) -> RiskWarning:
         row = self._one(
             f"SELECT {WARNING_COLUMNS} FROM warnings WHERE warning_id = ?", (warning_id,)

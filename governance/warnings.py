@@ -33,6 +33,7 @@ are refused. Deadlines: `governance.workdays`; county joint verification of red 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import re
@@ -171,4 +172,16 @@ def warning_from_row(row: tuple) -> RiskWarning:
         disposition=None if row[13] is None else Disposition(row[13]),
         dispute_reason=row[14],
         updated_at=dt.datetime.fromisoformat(row[15]),
+    )
+
+
+def seen_by(warning: RiskWarning, department: str, owners: tuple[str, str] | None) -> RiskWarning:
+    """The warning with only `department`'s own record token: a counterpart's token would let
+    it follow that person across runs. `owners`: the departments whose datasets token_a and
+    token_b come from (None when not known: no token is shown)."""
+    left, right = owners or ("", "")
+    return dataclasses.replace(
+        warning,
+        token_a=warning.token_a if department == left else "",
+        token_b=warning.token_b if department == right else "",
     )

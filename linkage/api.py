@@ -28,6 +28,7 @@ from linkage.blocking import passes_for
 from linkage.candidates import CandidatePairs
 from linkage.evaluation import reduction_ratio
 from linkage.executor import LocalExecutor, Progress
+from linkage.kernel_histogram import ScoreHistogram, score_histogram
 from linkage.options import (
     DEFAULT_BLOCKING,
     DEFAULT_DEDUP_THRESHOLD,
@@ -71,6 +72,7 @@ class MatchResult:
     choice: ThresholdChoice | None = None  # how the threshold was chosen
     probability: np.ndarray | None = None  # P(match) of each pair, where a model was fitted
     floor_pairs: CandidatePairs | None = None  # the solver's decisions at the floor
+    histogram: ScoreHistogram | None = None  # with score_floor: scores binned down to it
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -161,15 +163,13 @@ def plan_match(
     )
 
 
-def _floor(rule, stated: float, method: BlockingMethod, score_floor: float | None) -> float:
+def _floor(rule, stated: float, method: BlockingMethod) -> float:
     """Where the kernel stops collecting: low enough for the model (keys blocking, or auto)."""
     if rule is ThresholdRule.AUTO:
-        floor = auto_floor(stated, method)
-    elif method is BlockingMethod.KEYS:
-        floor = min(rule, auto_floor(stated, method))
-    else:
-        floor = rule
-    return floor if score_floor is None else min(floor, score_floor)
+        return auto_floor(stated, method)
+    if method is BlockingMethod.KEYS:
+        return min(rule, auto_floor(stated, method))
+    return rule
 
 
 def match(
@@ -193,8 +193,10 @@ def match(
     expected F1; the encoding's stated threshold when no model can be fitted). A number is
     used as given; None: the one the encoding's schema states, else `DEFAULT_THRESHOLD`
     (`linkage.options.threshold_for`). The kernel collects scores down to a floor below the
-    threshold (`floor_scores`, at least down to `score_floor` when given), and each decided
-    pair gets its match probability from the model (`probability`, None without one).
+    threshold (`floor_scores`), and each decided pair gets its match probability from the
+    model (`probability`, None without one). With `score_floor`, `histogram` bins the scores
+    down to it (`linkage.kernel_histogram`: exact above the floor, sampled below; the run and
+    its results are the same with or without it).
     With many-to-one, `duplicates_at` (None: off) also keeps, for each left record, the right
     records above the threshold that are near-copies of its best one (one person registered
     twice on the right); other solvers ignore it.
@@ -209,12 +211,13 @@ def match(
     chosen = _enum(Solver, solver)
     timings = {}
     start = time.perf_counter()
-    floor = _floor(rule, stated, method, score_floor)
+    floor = _floor(rule, stated, method)
     plan = plan_match(a, b, floor, method, top_k=top_k, lsh=lsh)
     timings["plan"] = time.perf_counter() - start
     start = time.perf_counter()
     runner = executor or LocalExecutor()
-    scored = runner.run(plan, packed_rows(a), packed_rows(b), progress)
+    rows_a, rows_b = packed_rows(a), packed_rows(b)
+    scored = runner.run(plan, rows_a, rows_b, progress)
     timings["compare"] = time.perf_counter() - start
     start = time.perf_counter()
     duplicates = None
@@ -235,6 +238,12 @@ def match(
     candidates = scored.take(np.flatnonzero(scored.score >= threshold))
     pairs = solve(chosen, candidates, len(a), len(b), duplicates)
     timings["solve"] = time.perf_counter() - start
+    histogram = None
+    if score_floor is not None:  # shown from score_floor, or from the threshold if lower
+        start = time.perf_counter()
+        lo = min(score_floor, threshold)
+        histogram = score_histogram(plan, rows_a, rows_b, scored.score, lo)
+        timings["histogram"] = time.perf_counter() - start
     return MatchResult(
         pairs=pairs,
         tokens_a=a.tokens,
@@ -252,6 +261,7 @@ def match(
         choice=choice,
         probability=choice.probability(pairs.score),
         floor_pairs=floor_pairs,
+        histogram=histogram,
     )
 
 
@@ -332,7 +342,7 @@ def dedup(
     stated = threshold_for(None, a.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
     if rule is not ThresholdRule.AUTO:
         rule = threshold_for(rule, a.manifest.match_threshold, DEFAULT_DEDUP_THRESHOLD)
-    floor = _floor(rule, stated, method, None)
+    floor = _floor(rule, stated, method)
     plan = plan_match(a, a, floor, method, lsh=lsh, one_dataset=True)
     timings["plan"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -403,7 +413,7 @@ def link_groups(
     stated = threshold_for(None, datasets[0].manifest.match_threshold)
     if rule is not ThresholdRule.AUTO:
         rule = threshold_for(rule, datasets[0].manifest.match_threshold)
-    floor = _floor(rule, stated, method, None)
+    floor = _floor(rule, stated, method)
     sizes = np.array([len(d) for d in datasets], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     edges = []

@@ -7,6 +7,18 @@ import click
 from pprl.files import write_json_atomic
 
 
+def _summary_is_an_output(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`--summary` is what `pprl match` and `pprl groups` write; here it would be read. One
+    meaning: an old `evaluate --summary F` is refused with the option it now takes."""
+    if value is not None:
+        raise click.UsageError(
+            "--summary names a file a command writes (pprl match --summary); give the match's "
+            "summary to read with --match-summary FILE (this command writes its figures with "
+            "--json FILE)",
+            ctx,
+        )
+
+
 @click.command("evaluate")
 @click.argument("pairs", type=click.Path(dir_okay=False))
 @click.option("--map-a", required=True, type=click.Path(dir_okay=False))
@@ -19,12 +31,20 @@ from pprl.files import write_json_atomic
     help="Pairs before the solver (pprl match --solver none): report pairs completeness.",
 )
 @click.option(
-    "--summary",
+    "--match-summary",
     type=click.Path(dir_okay=False),
-    help="The run's --summary JSON: report the reduction ratio of its blocking.",
+    help="Read the summary `pprl match --summary` wrote: report its blocking's reduction ratio.",
+)
+@click.option(
+    "--summary",
+    "old_summary",
+    hidden=True,
+    expose_value=False,
+    callback=_summary_is_an_output,
+    help="Refused: --summary names a file a command writes.",
 )
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write JSON here.")
-def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary, json_out):
+def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, match_summary, json_out):
     """Precision, recall and F1 of a pairs file against ground truth."""
     from linkage.evaluation import (
         evaluate,
@@ -54,8 +74,8 @@ def evaluate_command(pairs, map_a, map_b, truth_a, truth_b, candidates, summary,
         c = evaluate(read_pairs(candidates), **truth, names={"pairs": candidates, **paths})
         figures["pairs_completeness"] = c.recall
         click.echo(f"pairs completeness {c.recall:.4f} ({c.true_positives:,} of {c.true_pairs:,})")
-    if summary:
-        figures["reduction_ratio"] = reduction_ratio_of_summary(summary)
+    if match_summary:
+        figures["reduction_ratio"] = reduction_ratio_of_summary(match_summary)
         click.echo(f"reduction ratio {figures['reduction_ratio']:.6f}")
     if json_out:
         write_json_atomic(json_out, figures)

@@ -135,6 +135,10 @@ RETIRED_SCHEMAS: Mapping[str, str] = MappingProxyType(
             "the cn-identity schema before hardening (its blocking keys and filters let the "
             "matcher recover surnames, birth years and sex)"
         ),
+        "19d359216ce84382d7b1e55c42a51699cbd21194f2860fe605a614bce1cfe393": (
+            "the first hardened cn-identity schema (its light sex token survived diffusion: "
+            "a spectral attack split the records by sex)"
+        ),
     }
 )
 

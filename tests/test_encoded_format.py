@@ -156,3 +156,33 @@ def test_encodings_under_a_retired_schema_are_refused_with_the_reason():
         with pytest.raises(IncompatibleEncodingsError, match="before hardening.*re-encode"):
             a.check_compatible(b)
     fresh.check_compatible(fresh)
+
+
+@pytest.mark.parametrize(
+    ("copy", "reason"),
+    [
+        ("cn-identity-retired-v1.json", "before hardening"),
+        ("cn-identity-retired-v2.json", "first hardened.*sex token"),
+    ],
+)
+def test_every_retired_default_is_refused_by_its_own_fingerprint(copy, reason):
+    """The kept copies of the retired defaults: their fingerprints are the retired ones, so an
+    encoding made with either is refused with its reason."""
+    import dataclasses
+    from pathlib import Path
+
+    from bloom.schema import load_schema
+    from pprl.encoded import Manifest
+
+    schema = load_schema(Path(__file__).parent / "attacks" / copy)
+    assert schema.fingerprint != load_schema("cn-identity").fingerprint
+    made = Manifest(
+        schema_fingerprint=schema.fingerprint,
+        key_id="k",
+        record_count=0,
+        content_hash="h",
+        blocking_keys=(),
+    )
+    fresh = dataclasses.replace(made, schema_fingerprint=load_schema("cn-identity").fingerprint)
+    with pytest.raises(IncompatibleEncodingsError, match=f"{reason}.*re-encode"):
+        made.check_compatible(fresh)

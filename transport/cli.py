@@ -373,10 +373,21 @@ def run_cancel(client, run_id):
 @run.command("results")
 @click.argument("run_id")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV to write.")
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="This department's X.map.parquet: add each pair's own record_id.",
+)
 @client_options
-def run_results(client, run_id, out):
-    """Fetch the matched pairs as this department may see them (its own tokens)."""
+def run_results(client, run_id, out, map_path):
+    """Fetch the matched pairs as this department may see them: match_id, own_token, score,
+    probability (and record_id with --map)."""
+    from transport.disclosure import with_record_ids
+
     side, table = client.results(run_id)
+    if map_path:
+        table = with_record_ids(table, map_path)
     write_table_csv_atomic(out, table)
     click.echo(f"{table.num_rows} matched pairs (side {side}) written to {out}")
 

@@ -85,18 +85,32 @@ def warnings_issue(
 @click.option("--agreement", "agreement_id", default=None, help="Only this agreement.")
 @click.option("--overdue", is_flag=True, help="Only warnings past their deadline, unverified.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--map",
+    "map_path",
+    type=EXISTING_FILE,
+    help="This party's X.map.parquet: add the record_id of its own record of each warning.",
+)
 @client_options
-def warnings_list(client, level, state, agreement_id, overdue, as_json) -> None:
-    """List the warnings of agreements this party is consumer or provider of, oldest first."""
+def warnings_list(client, level, state, agreement_id, overdue, as_json, map_path) -> None:
+    """List the warnings of agreements this party is consumer or provider of, oldest first,
+    with each match's score (and, with --map, this party's own record id)."""
+    from transport.disclosure import token_index
+
+    ids_of = token_index(map_path, "record_id") if map_path else None
+    columns = LIST_COLUMNS if ids_of is None else (*LIST_COLUMNS, "record_id")
     found = client.warnings(level=level, state=state, agreement_id=agreement_id, overdue=overdue)
     if not as_json:
-        click.echo("\t".join(LIST_COLUMNS))
+        click.echo("\t".join(columns))
     for w in found:
         row = warning_dict(w)
+        if ids_of is not None:  # its own side's token: the other side's is not in its map
+            own = ids_of.get(w.token_a, ids_of.get(w.token_b))
+            row["record_id"] = None if own is None else str(own)
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
-            click.echo("\t".join(cell(row[column]) for column in LIST_COLUMNS))
+            click.echo("\t".join(cell(row[column]) for column in columns))
     if not as_json:
         click.echo(f"{len(found)} warning(s)", err=True)
 

@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from pprl import sealing
 from pprl.errors import AuthorisationError, InputError, IntegrityError
 from pprl.files import write_csv_atomic
@@ -72,6 +74,23 @@ def token_index(map_path: str | Path, value_column: str) -> dict[str, object]:
             strict=True,
         )
     )
+
+
+def with_record_ids(table: pa.Table, map_path: str | Path, token: str = "own_token") -> pa.Table:
+    """`table` with `record_id` from this department's map beside its `token` column; a token
+    the map lacks is refused (the map is not this run's side), naming the row, not the token."""
+    ids_of = token_index(map_path, "record_id")
+    ids = []
+    for row, value in enumerate(table.column(token).to_pylist(), 1):
+        if value not in ids_of:
+            raise InputError(
+                "a record token of the results is not in the map (the other side's map?)",
+                path=str(map_path),
+                row=row,
+                field=token,
+            )
+        ids.append(None if ids_of[value] is None else str(ids_of[value]))
+    return table.append_column("record_id", pa.array(ids, pa.string()))
 
 
 def release(
@@ -184,13 +203,10 @@ def receive(
     sender_cert = client.party_certificate(agreement_id, agreement.provider)
     ids_of = token_index(map_path, "record_id")
     _, matches = client.results(run_id)
-    token_of = dict(
-        zip(
-            matches.column("match_id").to_pylist(),
-            matches.column("own_token").to_pylist(),
-            strict=True,
-        )
-    )
+    match_ids = matches.column("match_id").to_pylist()
+    token_of = dict(zip(match_ids, matches.column("own_token").to_pylist(), strict=True))
+    scores = matches.column("score").to_pylist() if "score" in matches.column_names else None
+    score_of = dict(zip(match_ids, scores or [None] * len(match_ids), strict=True))
     out_rows: list[dict] = []
     fields: list[str] = []
     refused: list[Refused] = []
@@ -215,12 +231,13 @@ def receive(
                 {
                     "record_id": ids_of[token],
                     "match_id": match_id,
+                    "score": score_of[match_id],
                     "provider": message.sender,
                     **values,
                 }
             )
     out = Path(out_path)
-    header = ["record_id", "match_id", "provider", *fields]
+    header = ["record_id", "match_id", "score", "provider", *fields]
     ordered = sorted(out_rows, key=lambda r: r["match_id"])
     write_csv_atomic(out, header, ([row.get(name, "") for name in header] for row in ordered))
     return ReceiveReport(out, received, len(out_rows), tuple(fields), tuple(refused))

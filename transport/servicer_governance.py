@@ -35,8 +35,8 @@ from governance.model import (
 from governance.signed import Signed
 from governance.warning_pairs import pairs_from_run
 from governance.warning_rules import Disposition, WarningLevel, default_rules, parse_rules
-from governance.warnings import WarningState
-from pprl.errors import AuthorisationError, GovernanceError, InputError
+from governance.warnings import WarningState, seen_by
+from pprl.errors import AuthorisationError, GovernanceError, InputError, NotFound
 from transport import governance_views as views
 from transport.generated import governance_pb2, governance_pb2_grpc
 
@@ -104,8 +104,23 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
             self._refuse(context, what)
         return warning
 
-    def _warning_reply(self, warning_id: str) -> governance_pb2.RiskWarning:
-        return views.warning_message(self.store.warning(warning_id), self.store.now())
+    def _warning_reply(self, context, warning_id: str) -> governance_pb2.RiskWarning:
+        warning = self.store.warning(warning_id)
+        seen = seen_by(warning, context.caller.department, self._token_owners(warning.batch_id))
+        return views.warning_message(seen, self.store.now())
+
+    def _token_owners(self, batch_id: str) -> tuple[str, str] | None:
+        """The departments that uploaded the datasets of token_a and token_b, for a batch
+        issued from a run (None otherwise)."""
+        source = self.store.warning_source(batch_id)
+        try:
+            spec = self.m.runs.files(source).spec()
+            return (
+                self.m.uploads.dataset(spec.dataset_a).department,
+                self.m.uploads.dataset(spec.dataset_b).department,
+            )
+        except (NotFound, InputError, OSError, ValueError):
+            return None
 
     # --- catalogue -------------------------------------------------------------------------
     def AddCatalogueEntry(self, request, context):
@@ -224,8 +239,16 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
             overdue=request.overdue,
             party=context.caller.department,
         )
-        now = self.store.now()
-        return governance_pb2.RiskWarnings(warnings=[views.warning_message(w, now) for w in found])
+        now, department, owners = self.store.now(), context.caller.department, {}
+        for w in found:
+            if w.batch_id not in owners:
+                owners[w.batch_id] = self._token_owners(w.batch_id)
+        return governance_pb2.RiskWarnings(
+            warnings=[
+                views.warning_message(seen_by(w, department, owners[w.batch_id]), now)
+                for w in found
+            ]
+        )
 
     def ResolveWarning(self, request, context):
         self._warning(context, request.warning_id, "warning.resolve")
@@ -233,14 +256,14 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
         self.store.resolve_warning(
             self._signed(context, request.signature), request.warning_id, disposition
         )
-        return self._warning_reply(request.warning_id)
+        return self._warning_reply(context, request.warning_id)
 
     def DisputeWarning(self, request, context):
         self._warning(context, request.warning_id, "warning.dispute")
         self.store.dispute_warning(
             self._signed(context, request.signature), request.warning_id, request.reason
         )
-        return self._warning_reply(request.warning_id)
+        return self._warning_reply(context, request.warning_id)
 
     def ReverifyWarning(self, request, context):
         self._warning(context, request.warning_id, "warning.reverify")
@@ -249,7 +272,7 @@ class GovernanceServicer(governance_pb2_grpc.GovernanceServicer):
             request.warning_id,
             confirmed=request.confirmed,
         )
-        return self._warning_reply(request.warning_id)
+        return self._warning_reply(context, request.warning_id)
 
     # --- audit -----------------------------------------------------------------------------
     def ShowAudit(self, request, context):

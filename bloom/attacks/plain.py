@@ -26,6 +26,7 @@ from bloom.distinct import distinct_index
 from bloom.fields import NameField, Prepared, derive, prepare_field
 from bloom.names import SEPARATOR
 from bloom.schema import MAX_BITS_PER_TOKEN, BlockingSpec, FieldType, Schema, load_schema
+from bloom.sex import prepare_sex
 
 # The attributes the harness scores, in report order.
 ATTRIBUTES = (
@@ -103,6 +104,9 @@ class PlainTable:
         self.n = table.num_rows
         self.prepared: dict[str, Prepared] = {}
         self.raw: dict[str, np.ndarray] = {}  # the plaintext as given (for re-encoding)
+        # A schema may leave sex out of the filters; it is still scored (from a `sex` column
+        # where the table has one, else from the ID number's sex digit).
+        self._sex_column = table.column("sex") if "sex" in table.column_names else None
         for spec in self.schema.fields:
             column = (
                 table.column(spec.name)
@@ -126,11 +130,8 @@ class PlainTable:
         """Scored attribute -> object array of text values (None: unknown)."""
         n = self.n
         out = {a: np.full(n, None, dtype=object) for a in ATTRIBUTES}
-        sex = self._field_of(FieldType.SEX)
-        if sex is not None:
-            values = sex.sex  # type: ignore[attr-defined]
-            for code, label in SEX_LABELS.items():
-                out["sex"][values == code] = label
+        for code, label in SEX_LABELS.items():
+            out["sex"][self._sex == code] = label
         date = self._field_of(FieldType.DATE)
         if date is not None:
             d = date.dates  # type: ignore[attr-defined]
@@ -157,6 +158,21 @@ class PlainTable:
             rows = chars[ok]
             out["id_number"][ok] = np.array([bytes(r).decode("ascii") for r in rows], dtype=object)
         return out
+
+    @cached_property
+    def _sex(self) -> np.ndarray:
+        """int8[n] 1 male, 2 female, 0 unknown."""
+        field_ = self._field_of(FieldType.SEX)
+        if field_ is not None:
+            return field_.sex  # type: ignore[attr-defined]
+        sex = np.zeros(self.n, dtype=np.int8)
+        if self._sex_column is not None:
+            sex = prepare_sex(self._sex_column.cast(pa.string()))[0]
+        ident = self._field_of(FieldType.CN_ID)
+        if ident is not None:
+            from_id = ident.col.sex  # type: ignore[attr-defined]
+            sex = np.where(sex > 0, sex, from_id).astype(np.int8)
+        return sex
 
     def part_labels(self, spec: BlockingSpec) -> np.ndarray:
         """The plaintext a blocking key hides, per record (bytes joined by 0x1f; None: no key)."""

@@ -224,20 +224,18 @@ def test_retired_default_schema_at_20000_records(tmp_path):
     )
     assert report.accuracy["pattern mining"]["sex"] > 0.99
     assert report.advantage("birth_year", "pattern mining") > 20
-    assert report.advantage("surname") > 8
+    assert report.advantage("surname") > 5  # 8-28 points with the secrets tried
     assert report.accuracy["frequency alignment"]["sex"] > 0.75
 
 
 @pytest.mark.slow
 def test_default_schema_at_20000_records(tmp_path):
-    """The default against the attacks built for the retired structure: every advantage at
-    most 1 point, nobody re-identified. The spectral attack does break sex on the default
-    (tests/attacks/test_spectral.py), so it is left out here."""
+    """The default against every attack of the harness: each advantage at most 1 point,
+    nobody re-identified (the spectral attack at 50,000 records: tests/attacks/test_spectral.py)."""
     sc = make_scenario(tmp_path, 20000, 20000, seed=31, reference_seed=32)
     report = run_harness(
-        sc.encoded, sc.reference, sc.schema, truth=(sc.extract, sc.map_path, sc.columns),
-        attacks=("frequency", "patterns", "graph"),
-    )  # fmt: skip
+        sc.encoded, sc.reference, sc.schema, truth=(sc.extract, sc.map_path, sc.columns)
+    )
     for attribute in report.to_dict()["attributes"]:
         assert report.advantage(attribute) <= 1.0, (attribute, report.to_text())
     assert report.reidentified["best"] == 0

@@ -20,6 +20,9 @@ def test_the_builtin_schema_exposes_nothing():
 def test_low_entropy_keys_and_undiffused_filters_are_named():
     data = _builtin()
     data["hardening"]["diffusion"] = None
+    data["fields"].append(
+        {"name": "sex", "type": "sex", "features": [{"tokens": "value", "bits_per_token": 2}]}
+    )
     data["blocking"].append(
         {
             "name": "yob_sex",
@@ -28,7 +31,8 @@ def test_low_entropy_keys_and_undiffused_filters_are_named():
     )
     schema = parse_schema(data)
     found = exposures(schema)
-    assert len(found) == 2
+    assert len(found) == 3
     assert "not diffused" in found[0]
-    assert "'yob_sex'" in found[1] and "7 bits" in found[1]
+    assert "'sex' puts sex in the filters" in found[1]
+    assert "'yob_sex'" in found[2] and "7 bits" in found[2]
     assert key_bits(schema, "surname_birth_date") >= 20 > key_bits(schema, "yob_sex")

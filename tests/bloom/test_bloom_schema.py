@@ -21,7 +21,6 @@ def test_builtin_schema_loads_with_the_identity_fields():
     assert [f.name for f in schema.fields] == [
         "name",
         "id_number",
-        "sex",
         "birth_date",
         "address",
         "phone",
@@ -63,9 +62,9 @@ def test_validation_reports_every_problem_with_its_path():
     data["fields"][0]["type"] = "chinese_nam"
     data["fields"][1]["features"][0] = {"tokens": "pinyin_syllables", "bits_per_token": 4}
     data["fields"][2]["features"][0]["bits_per_token"] = 0
-    data["fields"][3]["derive_from"] = "sex"
+    data["fields"][3]["derive_from"] = "phone"
     data["fields"][4]["colour"] = "blue"
-    data["blocking"][2]["parts"][1] = {"field": "sex", "part": "year"}
+    data["blocking"][2]["parts"][1] = {"field": "phone", "part": "year"}
     data["blocking"][3]["parts"][0] = {"field": "nowhere"}
     data["hardening"]["blip"] = {"epsilon": -1}
     with pytest.raises(SchemaError) as info:

@@ -105,3 +105,32 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
                 label[a] = label[b] = low
                 changed = True
     return label
+
+
+def sampled_counts(
+    left: np.ndarray,
+    right: np.ndarray,
+    passes: list,
+    rows: np.ndarray,
+    lo: float,
+    hi: float,
+    bins: int,
+) -> np.ndarray:
+    """Per bin of [lo, 1], the scores in [lo, hi) of each of `rows` (left row numbers) with
+    every right row sharing a key with it in some pass (`linkage.blocking.BlockingPass`),
+    each pair once: what `linkage.kernel_histogram._sampled_counts` sums to."""
+    counts = np.zeros(bins, dtype=np.int64)
+    scores = dice_matrix(left, right)
+    for r in rows.tolist():
+        partners = set()
+        for p in passes:
+            if not p.left_valid[r]:
+                continue
+            for j in range(right.shape[0]):
+                if p.right_valid[j] and p.right_keys[j] == p.left_keys[r]:
+                    partners.add(j)
+        for j in partners:
+            s = float(scores[r, j])
+            if lo <= s < hi:
+                counts[min(max(int((s - lo) * bins / (1.0 - lo)), 0), bins - 1)] += 1
+    return counts

@@ -98,8 +98,9 @@ def test_match_then_evaluate_gives_high_quality(encoded):
     args = ["match", root / "mz_low_income.parquet", root / "gaj_deaths.parquet", "--quiet"]
     assert _run(*args, "--solver", "none", "--out", candidates).exit_code == 0
     evaluated = _evaluate(
-        root, pairs, root / "q.json", "--candidates", candidates, "--summary", root / "summary.json"
-    )
+        root, pairs, root / "q.json", "--candidates", candidates,
+        "--match-summary", root / "summary.json",
+    )  # fmt: skip
     assert evaluated.exit_code == 0, evaluated.output
     q = json.loads((root / "q.json").read_text())
     assert q["precision"] >= 0.95 and q["recall"] >= 0.9, q

@@ -27,19 +27,16 @@ def test_encoder_input_limits(tmp_path):
     result = encode(key, big, out)
     assert result.returncode == 0, result.stderr
     assert counted(result, 4) == (3, 1)
-    assert [(r["row"], r["reason"]) for r in rejects(out)] == [("1", "field over 4 MiB")]
+    assert [(r["row"], r["reason"]) for r in rejects(out)] == [("1", "row over 4 MiB")]
 
     good = write_csv(tmp_path / "good.csv")
-    bad_byte = tmp_path / "bad-byte.csv"
-    text = good.read_bytes().splitlines(keepends=True)
-    text[3] = text[3].replace("王芳".encode(), b"\xff\xfe")
-    bad_byte.write_bytes(b"".join(text))
     workbook = tmp_path / "extract.xlsx"
     workbook.write_bytes(b"PK\x03\x04" + bytes(60))
     before = snapshot(tmp_path)
     target = tmp_path / "o.parquet"
-    one_line_error(encode(key, bad_byte, target), 2, str(bad_byte), "line 4", "not utf-8")
-    one_line_error(encode(key, workbook, target), 2, str(workbook), "Excel", "CSV")
+    # A bad byte rejects its row (test_encode_bad_text_and_workbooks.py); a damaged workbook
+    # is named as one.
+    one_line_error(encode(key, workbook, target), 2, str(workbook), "Excel workbook")
     one_line_error(
         encode(key, good, target, env=environ(PPRL_PASSPHRASE="not the passphrase")),
         1,

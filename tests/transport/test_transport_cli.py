@@ -114,7 +114,7 @@ def test_the_client_commands_drive_a_whole_cross_match(world, server, tmp_path):
     )
     assert f"{len(truth)} disclosed records" in got
     rows = list(csv.DictReader((tmp_path / "in.csv").read_text("utf-8").splitlines()))
-    assert set(rows[0]) == {"record_id", "match_id", "provider", "cause"}
+    assert set(rows[0]) == {"record_id", "match_id", "score", "provider", "cause"}
     cause_of = {f"MCA-{a:06d}": f"死因{b}" for a, b in truth}
     assert {r["record_id"]: r["cause"] for r in rows} == cause_of
 

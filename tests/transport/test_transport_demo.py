@@ -46,7 +46,7 @@ def test_demo_discloses_only_the_agreed_fields_to_the_consumer(demo_run):
     root, _ = demo_run
     disclosed = root / "departments" / "civil-affairs" / "disclosed-gaj_deaths.csv"
     rows = list(csv.DictReader(disclosed.read_text("utf-8").splitlines()))
-    assert rows and set(rows[0]) == {"record_id", "match_id", "provider", "SWRQ", "SWYY"}
+    assert rows and set(rows[0]) == {"record_id", "match_id", "score", "provider", "SWRQ", "SWYY"}
     assert all(r["record_id"].startswith("MZ") for r in rows)
 
 
