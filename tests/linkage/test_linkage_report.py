@@ -19,9 +19,9 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 @pytest.fixture(scope="module")
 def report_html():
     a, b, *_ = linked_pair(1500, 1200, 700, seed=21)
-    # Scores down to 0.3, where the non-matches' hump shows: just under the stated threshold
-    # the simulation has the match hump alone, and no model is fitted to one hump.
-    result = linkage.match(a, b, blocking="exhaustive", score_floor=0.3)
+    # Compared down to 0.3, where the non-matches' hump shows: just under the stated
+    # threshold the simulation has the match hump alone, and no model is fitted to one hump.
+    result = linkage.match(a, b, threshold=0.3, blocking="exhaustive")
     assert result.choice.model is not None  # the report's curves need a fitted model
     info = {"a": "A.parquet", "b": "B.parquet", **result.summary(), "timings_s": result.timings}
     return result, render_html(match_report(result, info))
