@@ -121,7 +121,9 @@ def _blake_words(starts, key_block, data, offsets, k, iv, sigma):  # pragma: no 
                 h[:] = keyed[p]
                 pos = start
                 while stop - pos > 128:
-                    _compress(h, data[pos : pos + 128], 128 + pos + 128 - start, False, m_, v, iv, sigma)  # noqa: E501
+                    _compress(
+                        h, data[pos : pos + 128], 128 + pos + 128 - start, False, m_, v, iv, sigma
+                    )  # noqa: E501
                     pos += 128
                 block[:] = 0
                 block[: stop - pos] = data[pos:stop]
@@ -130,5 +132,7 @@ def _blake_words(starts, key_block, data, offsets, k, iv, sigma):  # pragma: no 
                 word = h[w // 4]
                 shift = np.uint64(16 * (w % 4))
                 pair = (word >> shift) & np.uint64(0xFFFF)  # bytes 2w, 2w+1, little-endian
-                out[i, first + w] = np.uint16(((pair & np.uint64(0xFF)) << np.uint64(8)) | (pair >> np.uint64(8)))  # noqa: E501
+                out[i, first + w] = np.uint16(
+                    ((pair & np.uint64(0xFF)) << np.uint64(8)) | (pair >> np.uint64(8))
+                )  # noqa: E501
     return out

@@ -65,7 +65,7 @@ def open_secret(path: Path) -> LinkageSecret:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Processes to encode with (default: every core for 10,000 rows or more, else 1).",
+    help="Processes to encode with (default: every core for 50,000 rows or more, else 1).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 def encode_command(

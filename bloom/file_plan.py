@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pprl.tables import DEFAULT_CHUNK_ROWS, is_excel, is_parquet
 
-PARALLEL_MIN_ROWS = 10_000  # below this, one process: starting workers costs more than it saves
-MIN_CHUNK_ROWS = 5_000
+PARALLEL_MIN_ROWS = 50_000  # below: one process (2 threads); workers cost more than they save
+MIN_CHUNK_ROWS = 10_000
 MAX_CHUNK_ROWS = 50_000  # per worker task: bounds memory in flight, keeps every core busy
 _READ = 1 << 24
 

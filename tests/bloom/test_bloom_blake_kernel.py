@@ -54,9 +54,7 @@ def test_block_boundaries_and_persons() -> None:
     got = blake_words(key, persons, *_packed(tokens), 96)
     for row, token in zip(got, tokens, strict=True):
         words = [
-            np.frombuffer(
-                hashlib.blake2b(token, key=key, digest_size=64, person=p).digest(), ">u2"
-            )
+            np.frombuffer(hashlib.blake2b(token, key=key, digest_size=64, person=p).digest(), ">u2")
             for p in persons
         ]
         assert np.array_equal(row, np.concatenate(words))
