@@ -3,10 +3,10 @@
     plan_encoding("records.csv", workers=None) -> EncodePlan(rows, workers, chunk_rows)
 
 `rows` is known before reading: a Parquet file's metadata says it, a CSV's line count (less the
-header) is counted in one pass over the bytes (a workbook's rows its reader reports) (about 0.1 s per 100 MB; a quoted field holding a
-newline makes it a slight overestimate). It gives the progress bar its total and ETA and sizes
-the work: a small input is encoded in this process (starting workers would cost more than they
-save), a large one in chunks spread over every core.
+header) is counted in one pass over the bytes (about 0.1 s per 100 MB; a quoted field holding a
+newline makes it a slight overestimate), a workbook's rows its reader reports. It gives the
+progress bar its total and ETA and sizes the work: a small input is encoded in this process
+(starting workers would cost more than they save), a large one in chunks over every core.
 """
 
 from __future__ import annotations
