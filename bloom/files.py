@@ -49,7 +49,7 @@ from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
 from pprl.encoded import Manifest, build_table, content_hash, write_encoded
 from pprl.errors import InputError
-from pprl.tables import DEFAULT_CHUNK_ROWS, InvalidLine, open_table
+from pprl.tables import InvalidLine, open_table
 
 RECORD_ID = "record_id"
 MAX_FIELD_BYTES = 4 << 20
@@ -310,7 +310,10 @@ def encode_file(
     if isinstance(columns, str | Path):
         inputs["columns file"] = columns
     check_outputs(out, inputs, force=force)
-    with open_table(path, encoding, chunk_size or DEFAULT_CHUNK_ROWS) as source:
+    plan = plan_encoding(path, workers)
+    task_rows = chunk_size or plan.chunk_rows
+    # Read in tasks' sizes, so the first task goes to a worker while the next is read.
+    with open_table(path, encoding, task_rows) as source:
         resolved = resolve_columns(source.columns, schema, column_map, path)
         missing = tuple(f.name for f in schema.fields if f.name not in resolved)
         if missing and strict:
@@ -320,8 +323,6 @@ def encode_file(
                 path=path,
             )
 
-        plan = plan_encoding(path, workers)  # once the header is known to be usable
-        task_rows = chunk_size or plan.chunk_rows
         # Chunk by chunk, in order: each becomes its Arrow table at once, so only the chunks
         # in flight keep their working arrays and unpacked filters.
         tables: list[pa.Table] = []
