@@ -3,7 +3,7 @@
 The matcher joins records on equal keys without learning the values (birth year, sex, region,
 surname pinyin…). Each blocking key has its own HKDF-derived HMAC key, so equal values under
 two different blocking keys give unrelated numbers. A key is null when any value is missing.
-Each distinct combination of values is hashed once per call.
+Each distinct combination of values is hashed once per call, by `bloom.hmac_kernel`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ import hashlib
 import hmac
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bloom.distinct import distinct_index
+from bloom.hmac_kernel import hmac_prefixes
 from bloom.tokens import Part
 
 
 class _Hmac:
-    """HMAC-SHA256 (RFC 2104) with the padded-key states computed once per call."""
+    """HMAC-SHA256 (RFC 2104) with the padded-key states computed once per call (one message
+    at a time; `bloom.hmac_kernel` hashes the many messages of a blocking key)."""
 
     def __init__(self, key: bytes) -> None:
         if len(key) > 64:
@@ -63,16 +67,25 @@ def blocking_values(key: bytes, parts: list[Part]) -> tuple[np.ndarray, np.ndarr
     rest = distinct
     for names in reversed(labels):
         rest, digit = np.divmod(rest, len(names))
-        digits.append(digit.tolist())
-    columns = [[names[d] for d in ds] for names, ds in zip(labels, reversed(digits), strict=True)]
-    mac = _Hmac(key)
-    hashed = np.fromiter(
-        (
-            int.from_bytes(mac.digest(b"\x1f".join(values))[:8], "big")
-            for values in zip(*columns, strict=True)
-        ),
-        dtype=np.uint64,
-        count=len(distinct),
-    )
-    values[valid] = hashed[inverse]
+        digits.append(digit)
+    # The messages (values joined by 0x1f) are put together by Arrow and hashed by the kernel,
+    # so no Python code runs per combination.
+    columns = [
+        pa.array(names, pa.binary()).take(pa.array(ds))
+        for names, ds in zip(labels, reversed(digits), strict=True)
+    ]
+    joined = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*columns, b"\x1f")
+    data, offsets = _packed(joined)
+    values[valid] = hmac_prefixes(key, data, offsets)[inverse]
     return values, valid
+
+
+def _packed(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A binary array's bytes and its int64 offsets (rebased to 0)."""
+    array = array.cast(pa.large_binary()) if array.type != pa.large_binary() else array
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = array.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return raw, offsets.astype(np.int64)

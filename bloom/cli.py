@@ -62,6 +62,11 @@ def open_secret(path: Path) -> LinkageSecret:
 @click.option(
     "--force", is_flag=True, help="Replace existing outputs (the map above all) if present."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes to encode with (default: every core for 50,000 rows or more, else 1).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 def encode_command(
     schema: str,
@@ -74,6 +79,7 @@ def encode_command(
     encoding: str,
     strict: bool,
     force: bool,
+    workers: int | None,
     quiet: bool,
 ) -> None:
     """Encode records into keyed Bloom filters for matching (run by the department)."""
@@ -103,6 +109,7 @@ def encode_command(
             mapping=mapping,
             encoding=encoding,
             progress=bar,
+            workers=workers,
             strict=strict,
             force=force,
             protect={"secret": secret_path},

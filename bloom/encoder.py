@@ -290,6 +290,27 @@ class Partial:
     counts: dict[str, int]
 
 
+class _Done:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def result(self) -> object:
+        return self.value
+
+
+class _Inline:
+    """`submit` runs the call at once: a thread pool's interface without threads."""
+
+    def submit(self, fn, *args) -> _Done:
+        return _Done(fn(*args))
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 def encode_rows(table: pa.Table, schema: Schema, secret: LinkageSecret, threads: int) -> Partial:
     """Normalise, select, build filter bits and blocking keys for the rows of `table`."""
     n = table.num_rows
@@ -297,7 +318,8 @@ def encode_rows(table: pa.Table, schema: Schema, secret: LinkageSecret, threads:
     # threads the slowest fields start first and the blocking keys are derived while the
     # filters are built.
     specs = sorted(schema.fields, key=lambda f: _PREPARE_ORDER.index(f.type))
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    # One thread runs everything in order here (small inputs, worker processes): no pool.
+    with ThreadPoolExecutor(max_workers=threads) if threads > 1 else _Inline() as pool:
         futures = {
             spec.name: pool.submit(prepare_field, spec, _column(table, spec.name)) for spec in specs
         }
@@ -330,16 +352,17 @@ def encode(
     *,
     rng: np.random.Generator | None = None,
     row_offset: int = 0,
+    threads: int = 2,
 ) -> EncodeResult:
     """Encode records (dicts or an Arrow table whose columns are named like the schema fields).
 
     `rng` drives only BLIP noise (fresh randomness when None); `row_offset` numbers rows when
-    a file is encoded in chunks.
+    a file is encoded in chunks; `threads` (1 or more) changes the speed, never the output.
     """
     schema = load_schema(schema)
     table = _as_table(records, schema)
     n = table.num_rows
-    part = encode_rows(table, schema, secret, threads=2)
+    part = encode_rows(table, schema, secret, threads=max(int(threads), 1))
     keep = part.keep
     bits = _harden(schema, part.bits[keep], secret, rng)
     blocking = {

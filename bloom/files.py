@@ -32,7 +32,7 @@ import csv
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,16 +41,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from bloom.encoder import Reject, encode
+from bloom.encoder import Reject, encode, record_tokens
 from bloom.exposure import exposures
+from bloom.file_plan import plan_encoding
+from bloom.parallel import ChunkEncoder
 from bloom.schema import Schema, load_schema
 from bloom.secret import LinkageSecret
-from pprl.encoded import Manifest, content_hash, write_encoded
+from pprl.encoded import Manifest, build_table, content_hash, write_encoded
 from pprl.errors import InputError
 from pprl.tables import InvalidLine, open_table
 
 RECORD_ID = "record_id"
-DEFAULT_CHUNK = 200_000
 MAX_FIELD_BYTES = 4 << 20
 REJECTS_HEADER = ["row", "field", "reason", "line", "record_id"]
 
@@ -288,7 +289,8 @@ def encode_file(
     *,
     mapping: Mapping[str, str] | None = None,
     encoding: str = "utf-8",
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
+    workers: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     now: dt.datetime | None = None,
     strict: bool = False,
@@ -308,7 +310,10 @@ def encode_file(
     if isinstance(columns, str | Path):
         inputs["columns file"] = columns
     check_outputs(out, inputs, force=force)
-    with open_table(path, encoding, chunk_size) as source:
+    plan = plan_encoding(path, workers)
+    task_rows = chunk_size or plan.chunk_rows
+    # Read in tasks' sizes, so the first task goes to a worker while the next is read.
+    with open_table(path, encoding, task_rows) as source:
         resolved = resolve_columns(source.columns, schema, column_map, path)
         missing = tuple(f.name for f in schema.fields if f.name not in resolved)
         if missing and strict:
@@ -318,10 +323,9 @@ def encode_file(
                 path=path,
             )
 
-        # Chunk by chunk: each becomes its Arrow table at once, so only one chunk's working
-        # arrays and unpacked filters are held at a time.
+        # Chunk by chunk, in order: each becomes its Arrow table at once, so only the chunks
+        # in flight keep their working arrays and unpacked filters.
         tables: list[pa.Table] = []
-        tokens: list[str] = []
         source_parts: list[np.ndarray] = []
         id_parts: list[pa.Array] = []
         rejects: list[Reject] = []
@@ -330,46 +334,57 @@ def encode_file(
         early: list[Reject] = []  # rows refused before encoding, with their reasons
         undecodable: list[int] = []  # rows among them that are not text in `encoding`
         field_of = {column: field for field, column in resolved.items()}
-        for chunk in source.chunks:
+        Task = tuple[tuple[int, int, np.ndarray | None, pa.Array | None], pa.Table]
+
+        def task(chunk: pa.Table, start: int) -> Task:
             try:
                 fields_table, ids = select_fields(chunk, schema, resolved)
             except InputError as exc:
                 raise InputError(exc.reason, path=path, field=exc.field) from None
             over = _oversized(chunk, resolved)
             for row in np.flatnonzero(over).tolist():
-                early.append(Reject(row + n, "*", f"field over {MAX_FIELD_BYTES >> 20} MiB"))
+                early.append(Reject(row + start, "*", f"field over {MAX_FIELD_BYTES >> 20} MiB"))
             # What the reader could not read as text (or as an exact ID): only the columns used
-            for problem in source.problems_in(n, n + chunk.num_rows):
+            for problem in source.problems_in(start, start + chunk.num_rows):
                 if problem.column == "*" or problem.column in field_of:
-                    if not over[problem.row - n]:
+                    if not over[problem.row - start]:
                         field = field_of.get(problem.column, "*")
                         early.append(Reject(problem.row, field, problem.reason))
                         if problem.undecodable:
                             undecodable.append(problem.row)
-                    over[problem.row - n] = True
+                    over[problem.row - start] = True
+            keep = None
             if over.any():  # left out before encoding: rejected as rows of their own
                 keep = np.flatnonzero(~over)
                 fields_table = fields_table.take(pa.array(keep))
                 ids = None if ids is None else ids.take(pa.array(keep))
-            else:
-                keep = None
-            result = encode(fields_table, schema, secret, row_offset=0)
-            local = result.source_rows.astype(np.int64)
-            tables.append(result.to_table())
-            tokens.extend(result.record_tokens)
-            as_chunk = local if keep is None else keep[local]
-            source_parts.append(as_chunk + n)
-            if ids is not None:
-                id_parts.append(ids.take(pa.array(local)).cast(pa.string()))
-            for r in result.rejects:
-                row = r.row if keep is None else int(keep[r.row])
-                rejects.append(Reject(row + n, r.field, r.reason))
-            for k, v in result.counts.items():
-                counts[k] = counts.get(k, 0) + v
-            n += chunk.num_rows
-            del result
-            if progress is not None:
-                progress(chunk.num_rows, source.total_rows)
+            return (start, chunk.num_rows, keep, ids), fields_table
+
+        def tasks() -> Iterator[Task]:
+            start = 0
+            for read in source.chunks:  # cut into tasks of `task_rows` (zero-copy slices)
+                for at in range(0, read.num_rows, task_rows):
+                    piece = read.slice(at, task_rows)
+                    yield task(piece, start)
+                    start += piece.num_rows
+
+        with ChunkEncoder(schema, secret, plan.workers) as encoder:
+            for (start, rows, keep, ids), result in encoder.map(tasks()):
+                local = result.source_rows.astype(np.int64)
+                tables.append(build_table(record_tokens(len(local)), result.clks, result.blocking))
+                as_chunk = local if keep is None else keep[local]
+                source_parts.append(as_chunk + start)
+                if ids is not None:
+                    id_parts.append(ids.take(pa.array(local)).cast(pa.string()))
+                for r in result.rejects:
+                    row = r.row if keep is None else int(keep[r.row])
+                    rejects.append(Reject(row + start, r.field, r.reason))
+                for k, v in result.counts.items():
+                    counts[k] = counts.get(k, 0) + v
+                n = start + rows
+                del result
+                if progress is not None:
+                    progress(rows, source.total_rows or plan.rows)
         if not tables:  # a file with a header and no rows
             empty = pa.table({c: pa.array([], pa.string()) for c in source.columns})
             result = encode(select_fields(empty, schema, resolved)[0], schema, secret)
@@ -408,6 +423,7 @@ def encode_file(
     reject_rows.sort(key=lambda r: r[0] if r[0] != "" else -1)
     source_rows = np.concatenate(source_parts)
     encoded = pa.concat_tables(tables).combine_chunks()
+    tables.clear()  # the chunks' copies go now, not after writing
     blocking = [b.name for b in schema.blocking]
     created = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
     manifest = Manifest(
@@ -428,7 +444,7 @@ def encode_file(
         record_ids = pa.array(source_rows, pa.int64()).cast(pa.string())
     map_table = pa.table(
         {
-            "record_token": pa.array(tokens, pa.string()),
+            "record_token": encoded.column("record_token"),  # the map shares the column
             "source_row": pa.array(source_rows, pa.int64()),
             "record_id": record_ids,
         }
