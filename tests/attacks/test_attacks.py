@@ -138,8 +138,10 @@ def test_harness_report_on_the_retired_default_schema(tmp_path):
 
 def test_the_default_schema_gives_the_harness_about_nothing(tmp_path):
     """At a test's size the baseline itself moves by a point or two, so 3 points here; the
-    slow test below holds the default to 1 point at 20,000 records."""
-    sc = make_scenario(tmp_path, 2500, 5000, seed=21, reference_seed=22)
+    slow test below holds the default to 1 point at 20,000 records. A fixed secret: with a
+    fresh one each run the surname figure moved by chance past 3 points (3.15) once."""
+    secret = LinkageSecret.from_bytes(hashlib.sha256(b"default schema, test size").digest())
+    sc = make_scenario(tmp_path, 2500, 5000, seed=21, reference_seed=22, secret=secret)
     report = run_harness(
         sc.encoded, sc.reference, sc.schema, truth=(sc.extract, sc.map_path, sc.columns),
         graph_nodes=500,
