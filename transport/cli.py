@@ -180,13 +180,14 @@ def serve(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    # The ready file before the port file: whoever waits on the port file sees both.
+    if ready_file:
+        write_atomic(Path(ready_file), f"{host}:{server.port}\n".encode())
     if port_file:
         write_atomic(Path(port_file), str(server.port).encode())
     click.echo(f"matcher listening on {host}:{server.port} (mutual TLS); data in {data_dir}")
     if server.resumed_runs:
         click.echo(f"resumed {len(server.resumed_runs)} unfinished run(s)")
-    if ready_file:
-        write_atomic(Path(ready_file), f"{host}:{server.port}\n".encode())
     try:
         stop.wait()
     finally:
