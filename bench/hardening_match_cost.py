@@ -15,13 +15,14 @@ measurement only.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from results_files import RESULTS, utc_stamp, write_markdown
 
 import linkage
 import pprl.encoded
@@ -31,7 +32,6 @@ from linkage.options import threshold_for
 from pprl_synthetic import generate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 RETIRED = ROOT / "tests" / "attacks" / "cn-identity-retired-v1.json"
 LIST, REGISTER = "mz_low_income", "gaj_household_register"
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 best = min(best, time.perf_counter() - started)
             rows.append((name, len(a), len(b), threshold, result.comparisons, len(result), best))
             print(name, rows[-1], flush=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = utc_stamp()
     lines = [
         f"# What hardening costs `linkage.match` ({stamp})",
         "",
@@ -92,10 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     base, now = rows[0][-1], rows[1][-1]
     lines += ["", f"Default / retired: {now / base:.2f}x the time."]
-    out = RESULTS / f"match-cost-{stamp}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    write_markdown(RESULTS / f"match-cost-{stamp}.md", lines)
     return 0
 
 

@@ -14,19 +14,18 @@ advantage; fully re-identified records; time).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from results_files import RESULTS, utc_stamp, write_markdown
+
 from bloom.attacks import run_harness
 from bloom.attacks.plain import ATTRIBUTES
 from bloom.attacks.report import _short
 from pprl_app.privacy_scenario import make_scenario
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,9 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         t2 = time.perf_counter()
     print(report.to_text())
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = utc_stamp()
     out = args.out or RESULTS / f"privacy-{stamp}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         f"# Privacy attacks on the `{args.schema}` encoding ({stamp})",
         "",
@@ -97,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if notes:
         lines += ["", "Notes: " + "; ".join(f"{_short(k)}: {v}" for k, v in notes.items())]
     assert set(ATTRIBUTES) <= {r[1] for r in report.rows()}
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    write_markdown(out, lines)
     return 0
 
 

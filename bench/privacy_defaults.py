@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as dt
 import json
 import platform
 import sys
@@ -30,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 from quality_peers import _encoded_persons
+from results_files import RESULTS, utc_stamp, write_markdown
 
 import linkage
 import pprl.encoded
@@ -43,7 +43,6 @@ from pprl_app.privacy_scenario import make_scenario
 from pprl_synthetic import generate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 RETIRED = ROOT / "tests" / "attacks" / "cn-identity-retired-v1.json"
 FIRST_HARDENED = ROOT / "tests" / "attacks" / "cn-identity-retired-v2.json"
 LIST, REGISTER = "mz_low_income", "gaj_household_register"
@@ -155,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         linked = link(schema, args.link_size, args.seed + 100)
         rows.append((name, attacked, linked, time.perf_counter() - started))
         print(name, json.dumps({**attacked, **linked}, default=str), flush=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = utc_stamp()
     out = RESULTS / f"privacy-defaults-{stamp}.md"
     sizes = rows[0][2]["sizes"]
     lines = [
@@ -181,9 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {linked['pairs_completeness']:.5f} | {linked['comparisons']:,} "
             f"| {linked['match_s']:.3f} |"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    write_markdown(out, lines)
     return 0
 
 

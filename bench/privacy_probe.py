@@ -14,7 +14,6 @@ Writes `bench/results/privacy-probe-<UTC timestamp>.md`.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import platform
 import sys
@@ -24,12 +23,12 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from results_files import RESULTS, utc_stamp, write_markdown
 
 from bloom.attacks import MatcherView
 from bloom.schema import parse_schema
 from pprl_app.privacy_scenario import make_scenario
 
-RESULTS = Path(__file__).resolve().parent / "results"
 ATTACKS_DIR = Path(__file__).resolve().parents[1] / "tests" / "attacks"
 RETIRED = ATTACKS_DIR / "cn-identity-retired-v1.json"
 FIRST_HARDENED = ATTACKS_DIR / "cn-identity-retired-v2.json"
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             accuracy, baseline, used = probe(bits, truth[attribute], top, rng)
             rows.append((name, attribute, top, accuracy, baseline, used))
             print(name, attribute, f"{accuracy:.3f} vs {baseline:.3f} ({used})", flush=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = utc_stamp()
     lines = [
         f"# Known-plaintext probe ({stamp})",
         "",
@@ -96,10 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {attribute} | {top} | {100 * accuracy:.1f}% | {100 * baseline:.1f}% "
             f"| {used:,} |"
         )
-    out = RESULTS / f"privacy-probe-{stamp}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    write_markdown(RESULTS / f"privacy-probe-{stamp}.md", lines)
     return 0
 
 
