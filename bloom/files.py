@@ -463,6 +463,9 @@ def encode_file(
             (rejects_path, write_rejects),
         ]
     )
+    # Mapped identity fields this schema leaves out on purpose (cn-identity: sex).
+    schema_fields = {f.name for f in schema.fields}
+    not_encoded = sorted(column_map.keys() & SYNONYMS.keys() - {RECORD_ID, *schema_fields})
     return EncodeSummary(
         input_path=path,
         out_path=str(out_path),
@@ -478,11 +481,5 @@ def encode_file(
         hardening=schema.hardening.describe(),
         exposures=tuple(exposures(schema)),
         missing_fields=missing,
-        not_encoded=tuple(
-            sorted(
-                f
-                for f in column_map
-                if f in SYNONYMS and f != RECORD_ID and f not in {g.name for g in schema.fields}
-            )
-        ),
+        not_encoded=tuple(not_encoded),
     )
